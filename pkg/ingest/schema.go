@@ -1,0 +1,255 @@
+package ingest
+
+import (
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// The lake schema is described once, as a tree of fields. The record decoder
+// walks JSON with it and the Parquet writer derives columns and levels from it,
+// so the two can never disagree.
+
+type fieldKind uint8
+
+const (
+	kString    fieldKind = iota // JSON string -> STRING
+	kJSON                       // any JSON value -> its exact text, STRING (JSON)
+	kBool                       // JSON boolean -> BOOLEAN
+	kTime                       // CloudTrail timestamp string -> TIMESTAMP(MICROS, UTC)
+	kGroup                      // JSON object with known members -> optional group
+	kResources                  // array of {ARN, accountId, type} -> optional list of groups
+)
+
+// encoding hints for string leaves.
+type encHint uint8
+
+const (
+	encDict  encHint = iota // low or moderate cardinality: dictionary
+	encPlain                // unique values (ids, raw text): plain, zstd only
+)
+
+type field struct {
+	name     string
+	kind     fieldKind
+	enc      encHint
+	bloom    bool // high-cardinality lookup column: write a bloom filter
+	children []*field
+	byName   map[string]*field
+
+	// Assigned by indexSchema.
+	node   int      // dense id of this node, for the null bitset
+	slot   int      // leaf value slot (kString, kJSON, kBool), -1 otherwise
+	path   string   // dotted JSON path, e.g. "userIdentity.sessionContext"
+	groups []*field // optional group ancestors, outermost first (excluding self)
+	group  int      // group index for kGroup, -1 otherwise
+}
+
+func s(name string) *field      { return &field{name: name, kind: kString} }
+func sPlain(name string) *field { return &field{name: name, kind: kString, enc: encPlain} }
+func sBloom(name string) *field { return &field{name: name, kind: kString, bloom: true} }
+func js(name string) *field     { return &field{name: name, kind: kJSON, enc: encPlain} }
+func b(name string) *field      { return &field{name: name, kind: kBool} }
+func g(name string, c ...*field) *field {
+	return &field{name: name, kind: kGroup, children: c}
+}
+
+// cloudTrailFields are the documented CloudTrail record fields (eventVersion
+// 1.11), in CloudTrail's usual order.
+var cloudTrailFields = []*field{
+	s("eventVersion"),
+	g("userIdentity",
+		s("type"), s("principalId"), sBloom("arn"), s("accountId"), s("invokedBy"),
+		sBloom("accessKeyId"), s("userName"), s("credentialId"), s("identityProvider"),
+		g("onBehalfOf", s("userId"), s("identityStoreArn")),
+		g("sessionContext",
+			g("attributes", s("mfaAuthenticated"), s("creationDate")),
+			g("sessionIssuer", s("type"), s("principalId"), s("arn"), s("accountId"), s("userName")),
+			g("webIdFederationData", s("federatedProvider"), js("attributes")),
+			s("sourceIdentity"), s("ec2RoleDelivery"), s("assumedRoot"),
+		),
+	),
+	{name: "eventTime", kind: kTime},
+	s("eventSource"), s("eventName"), s("awsRegion"), sBloom("sourceIPAddress"), s("userAgent"),
+	s("errorCode"), s("errorMessage"),
+	js("requestParameters"), js("responseElements"), js("additionalEventData"),
+	sPlain("requestID"), {name: "eventID", kind: kString, enc: encPlain, bloom: true},
+	b("readOnly"),
+	{name: "resources", kind: kResources},
+	s("eventType"), s("apiVersion"), b("managementEvent"), s("recipientAccountId"),
+	js("serviceEventDetails"), sPlain("sharedEventID"), s("vpcEndpointId"), s("vpcEndpointAccountId"),
+	s("eventCategory"),
+	g("addendum", s("reason"), s("updatedFields"), s("originalRequestID"), s("originalEventID")),
+	s("sessionCredentialFromConsole"),
+	js("edgeDeviceDetails"),
+	g("tlsDetails", s("tlsVersion"), s("cipherSuite"), s("clientProvidedHostHeader"), s("keyExchange")),
+	js("insightDetails"),
+}
+
+// Columns ctq adds to every row. They start with "ctq" so they cannot collide
+// with CloudTrail field names.
+const (
+	ColRaw         = "ctqRaw"         // the record's original bytes, exactly as delivered
+	ColExact       = "ctqExact"       // typed columns represent the record exactly (see docs)
+	ColNulls       = "ctqNulls"       // JSON paths of typed fields whose value was JSON null
+	ColExtra       = "ctqExtra"       // unknown top-level members, as a JSON object text
+	ColSourceKey   = "ctqSourceKey"   // layout key of the source object (AWSLogs/...)
+	ColSourceIndex = "ctqSourceIndex" // index of the record in the source object's Records array
+)
+
+// Resource member names inside the resources list elements.
+var resourceMembers = [3]string{"ARN", "accountId", "type"}
+
+type schemaIndex struct {
+	top    *field
+	leaves []*field // every kString/kJSON/kBool leaf, by slot
+	groups []*field // every kGroup, by group index
+	nodes  int
+	time   *field
+	res    *field
+}
+
+var schema = indexSchema()
+
+func indexSchema() *schemaIndex {
+	si := &schemaIndex{top: g("", cloudTrailFields...)}
+	var walk func(f *field, prefix string, groups []*field)
+	walk = func(f *field, prefix string, groups []*field) {
+		f.node = si.nodes
+		si.nodes++
+		f.slot, f.group = -1, -1
+		f.path = prefix + f.name
+		f.groups = groups
+		switch f.kind {
+		case kString, kJSON, kBool:
+			f.slot = len(si.leaves)
+			si.leaves = append(si.leaves, f)
+		case kTime:
+			si.time = f
+		case kResources:
+			si.res = f
+		case kGroup:
+			f.group = len(si.groups)
+			si.groups = append(si.groups, f)
+			f.byName = make(map[string]*field, len(f.children))
+			inner := append(groups[:len(groups):len(groups)], f)
+			for _, c := range f.children {
+				f.byName[c.name] = c
+				walk(c, f.path+".", inner)
+			}
+		}
+	}
+	si.top.byName = make(map[string]*field, len(cloudTrailFields))
+	for _, c := range cloudTrailFields {
+		si.top.byName[c.name] = c
+		walk(c, "", nil)
+	}
+	return si
+}
+
+// KnownField reports whether a dotted path names a typed lake column
+// (e.g. "userIdentity.type"), for callers that validate field names.
+func KnownField(path string) bool {
+	f := schema.top
+	for _, part := range strings.Split(path, ".") {
+		if f.byName == nil {
+			return false
+		}
+		c, ok := f.byName[part]
+		if !ok {
+			return false
+		}
+		f = c
+	}
+	return true
+}
+
+func stringNode(f *field) parquet.Node {
+	var n parquet.Node = parquet.String()
+	if f.enc == encDict {
+		n = parquet.Encoded(n, &parquet.RLEDictionary)
+	} else {
+		n = parquet.Encoded(n, &parquet.DeltaLengthByteArray)
+	}
+	return n
+}
+
+func nodeOf(f *field) parquet.Node {
+	var n parquet.Node
+	switch f.kind {
+	case kString:
+		n = stringNode(f)
+	case kJSON:
+		n = parquet.Encoded(parquet.JSON(), &parquet.DeltaLengthByteArray)
+	case kBool:
+		n = parquet.Leaf(parquet.BooleanType)
+	case kTime:
+		n = parquet.Timestamp(parquet.Microsecond)
+	case kGroup:
+		grp := parquet.Group{}
+		for _, c := range f.children {
+			grp[c.name] = nodeOf(c)
+		}
+		n = grp
+	case kResources:
+		elem := parquet.Group{}
+		for _, m := range resourceMembers {
+			elem[m] = parquet.Optional(stringNode(&field{enc: encDict}))
+		}
+		n = parquet.List(elem)
+	}
+	return parquet.Optional(n)
+}
+
+// ParquetSchema returns the lake's Parquet schema.
+func ParquetSchema() *parquet.Schema {
+	root := parquet.Group{}
+	for _, f := range cloudTrailFields {
+		root[f.name] = nodeOf(f)
+	}
+	root[ColRaw] = parquet.Encoded(parquet.String(), &parquet.DeltaLengthByteArray)
+	root[ColExact] = parquet.Leaf(parquet.BooleanType)
+	root[ColNulls] = parquet.Optional(parquet.List(parquet.Encoded(parquet.String(), &parquet.RLEDictionary)))
+	root[ColExtra] = parquet.Optional(parquet.Encoded(parquet.JSON(), &parquet.DeltaLengthByteArray))
+	root[ColSourceKey] = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
+	root[ColSourceIndex] = parquet.Int(32)
+	return parquet.NewSchema("cloudtrail", root)
+}
+
+// bloomColumns lists the columns that get a bloom filter.
+func bloomColumns() [][]string {
+	var out [][]string
+	for _, f := range schema.leaves {
+		if f.bloom {
+			out = append(out, strings.Split(f.path, "."))
+		}
+	}
+	return out
+}
+
+// bloomBitsPerValue sizes bloom filters: 10 bits per distinct value gives about
+// a 1% false-positive rate for split-block filters.
+const bloomBitsPerValue = 10
+
+// WriterOptions are the Parquet writer settings every lake file is written
+// with, by ingest and by compaction alike.
+func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
+	var filters []parquet.BloomFilterColumn
+	for _, p := range bloomColumns() {
+		filters = append(filters, parquet.SplitBlockFilter(bloomBitsPerValue, p...))
+	}
+	return []parquet.WriterOption{
+		sch,
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.BloomFilters(filters...),
+		parquet.DataPageStatistics(true),
+		parquet.PageBufferSize(pageBufferSize),
+		parquet.CreatedBy("ctq", "0.1.0", ""),
+		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending("eventTime"))),
+	}
+}
+
+// pageBufferSize bounds a data page before compression: 256 KiB keeps page
+// statistics selective for the time column while zstd still sees enough data.
+const pageBufferSize = 256 << 10

@@ -1,0 +1,360 @@
+package objstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Local is a Bucket over a directory tree. Keys map to relative paths.
+type Local struct {
+	root string // absolute, cleaned
+}
+
+var _ Bucket = (*Local)(nil)
+
+// OpenLocal returns a Bucket rooted at dir. The directory need not exist yet:
+// Put creates parent directories on demand.
+func OpenLocal(dir string) (*Local, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("local bucket %q: %w", dir, err)
+	}
+	return &Local{root: filepath.Clean(abs)}, nil
+}
+
+// Root returns the absolute directory the bucket is rooted at.
+func (l *Local) Root() string { return l.root }
+
+// String implements Bucket.
+func (l *Local) String() string { return "file://" + filepath.ToSlash(l.root) }
+
+// path maps a key to a file path, refusing keys that would escape the root.
+func (l *Local) path(key string) (string, error) {
+	if key == "" || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") {
+		return "", fmt.Errorf("invalid key %q", key)
+	}
+	for _, part := range strings.Split(key, "/") {
+		if part == ".." || part == "." {
+			return "", fmt.Errorf("invalid key %q", key)
+		}
+	}
+	return filepath.Join(l.root, filepath.FromSlash(key)), nil
+}
+
+// List implements Bucket. With a "/" delimiter it reads one directory level;
+// without one it walks the tree below the prefix's directory.
+func (l *Local) List(ctx context.Context, opts ListOptions, fn func(Entry) error) error {
+	if opts.Delimiter != "" && opts.Delimiter != "/" {
+		return fmt.Errorf("local bucket %s: unsupported delimiter %q", l, opts.Delimiter)
+	}
+	dirKey := opts.Prefix
+	if i := strings.LastIndexByte(dirKey, '/'); i >= 0 {
+		dirKey = dirKey[:i+1]
+	} else {
+		dirKey = ""
+	}
+	if opts.Delimiter == "/" {
+		return l.listLevel(ctx, dirKey, opts, fn)
+	}
+	return l.walk(ctx, dirKey, opts, fn)
+}
+
+func (l *Local) dirOf(dirKey string) string {
+	return filepath.Join(l.root, filepath.FromSlash(strings.TrimSuffix(dirKey, "/")))
+}
+
+// readSorted returns a directory's entries with their keys, sorted by key.
+func (l *Local) readSorted(dirKey string) ([]os.DirEntry, []string, error) {
+	ents, err := os.ReadDir(l.dirOf(dirKey))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, nil
+		}
+		return nil, nil, fmt.Errorf("list %s/%s: %w", l, dirKey, err)
+	}
+	keys := make([]string, len(ents))
+	for i, e := range ents {
+		keys[i] = dirKey + e.Name()
+		if e.IsDir() {
+			keys[i] += "/"
+		}
+	}
+	idx := make([]int, len(ents))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	se := make([]os.DirEntry, len(ents))
+	sk := make([]string, len(ents))
+	for i, j := range idx {
+		se[i], sk[i] = ents[j], keys[j]
+	}
+	return se, sk, nil
+}
+
+func (l *Local) listLevel(ctx context.Context, dirKey string, opts ListOptions, fn func(Entry) error) error {
+	ents, keys, err := l.readSorted(dirKey)
+	if err != nil {
+		return err
+	}
+	for i, e := range ents {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		key := keys[i]
+		if !strings.HasPrefix(key, opts.Prefix) || key <= opts.StartAfter || isTempName(e.Name()) {
+			continue
+		}
+		if e.IsDir() {
+			if err := fn(Entry{ObjectInfo: ObjectInfo{Key: key}, IsPrefix: true}); err != nil {
+				return err
+			}
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed while listing
+		}
+		if !info.Mode().IsRegular() {
+			continue
+		}
+		if err := fn(Entry{ObjectInfo: infoOf(key, info)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Local) walk(ctx context.Context, dirKey string, opts ListOptions, fn func(Entry) error) error {
+	ents, keys, err := l.readSorted(dirKey)
+	if err != nil {
+		return err
+	}
+	for i, e := range ents {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		key := keys[i]
+		if isTempName(e.Name()) {
+			continue
+		}
+		if e.IsDir() {
+			// Descend only where keys below can match the prefix and StartAfter.
+			if !strings.HasPrefix(key, opts.Prefix) && !strings.HasPrefix(opts.Prefix, key) {
+				continue
+			}
+			if opts.StartAfter != "" && key < opts.StartAfter && !strings.HasPrefix(opts.StartAfter, key) {
+				continue
+			}
+			if err := l.walk(ctx, key, opts, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if !strings.HasPrefix(key, opts.Prefix) || key <= opts.StartAfter {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		if err := fn(Entry{ObjectInfo: infoOf(key, info)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Local temp files written by Put/PutIfAbsent are hidden from listings.
+const tempSuffix = ".ctq-tmp"
+
+func isTempName(name string) bool { return strings.HasSuffix(name, tempSuffix) }
+
+func infoOf(key string, info fs.FileInfo) ObjectInfo {
+	return ObjectInfo{
+		Key:      key,
+		Size:     info.Size(),
+		ETag:     strconv.FormatInt(info.Size(), 16) + "-" + strconv.FormatInt(info.ModTime().UnixNano(), 16),
+		Modified: info.ModTime(),
+	}
+}
+
+// Open implements Bucket.
+func (l *Local) Open(_ context.Context, key string) (io.ReadCloser, ObjectInfo, error) {
+	p, err := l.path(key)
+	if err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, ObjectInfo{}, l.wrap("open", key, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, ObjectInfo{}, l.wrap("stat", key, err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, ObjectInfo{}, fmt.Errorf("open %s/%s: is a directory: %w", l, key, ErrNotExist)
+	}
+	return f, infoOf(key, st), nil
+}
+
+// Stat implements Bucket.
+func (l *Local) Stat(_ context.Context, key string) (ObjectInfo, error) {
+	p, err := l.path(key)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return ObjectInfo{}, l.wrap("stat", key, err)
+	}
+	if st.IsDir() {
+		return ObjectInfo{}, fmt.Errorf("stat %s/%s: is a directory: %w", l, key, ErrNotExist)
+	}
+	return infoOf(key, st), nil
+}
+
+func (l *Local) wrap(op, key string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s %s/%s: %w", op, l, key, ErrNotExist)
+	}
+	return fmt.Errorf("%s %s/%s: %w", op, l, key, err)
+}
+
+// writeTemp writes r to a synced temp file next to p and returns its name.
+func writeTemp(p string, r io.Reader) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*"+tempSuffix)
+	if err != nil {
+		return "", err
+	}
+	tmp := f.Name()
+	_, err = io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return tmp, nil
+}
+
+// syncDir makes a rename or link in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Put implements Bucket: a synced temp file renamed over the key.
+func (l *Local) Put(_ context.Context, key string, r io.Reader, _ int64) error {
+	p, err := l.path(key)
+	if err != nil {
+		return err
+	}
+	tmp, err := writeTemp(p, r)
+	if err != nil {
+		return l.wrap("put", key, err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		os.Remove(tmp)
+		return l.wrap("put", key, err)
+	}
+	return l.wrap0("put", key, syncDir(filepath.Dir(p)))
+}
+
+func (l *Local) wrap0(op, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return l.wrap(op, key, err)
+}
+
+// PutIfAbsent implements Bucket: a fully written temp file hard-linked to the
+// key, which fails if the key exists, so a reader never sees a partial object.
+func (l *Local) PutIfAbsent(_ context.Context, key string, data []byte) error {
+	p, err := l.path(key)
+	if err != nil {
+		return err
+	}
+	tmp, err := writeTemp(p, strings.NewReader(string(data)))
+	if err != nil {
+		return l.wrap("put-if-absent", key, err)
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, p); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("put-if-absent %s/%s: %w", l, key, ErrExists)
+		}
+		return l.wrap("put-if-absent", key, err)
+	}
+	return l.wrap0("put-if-absent", key, syncDir(filepath.Dir(p)))
+}
+
+// Move implements Bucket with rename(2).
+func (l *Local) Move(_ context.Context, src, dst string) error {
+	ps, err := l.path(src)
+	if err != nil {
+		return err
+	}
+	pd, err := l.path(dst)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(pd), 0o755); err != nil {
+		return l.wrap("move", dst, err)
+	}
+	if err := os.Rename(ps, pd); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(pd); serr == nil {
+				return nil // an earlier interrupted move already completed
+			}
+		}
+		return l.wrap("move", src, err)
+	}
+	return l.wrap0("move", dst, syncDir(filepath.Dir(pd)))
+}
+
+// Delete implements Bucket. Empty parent directories are left in place.
+func (l *Local) Delete(_ context.Context, key string) error {
+	p, err := l.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return l.wrap("delete", key, err)
+	}
+	return nil
+}
+
+// Join returns the key made of the non-empty parts joined by "/".
+func Join(parts ...string) string {
+	var nonEmpty []string
+	for _, p := range parts {
+		if p = strings.Trim(p, "/"); p != "" {
+			nonEmpty = append(nonEmpty, p)
+		}
+	}
+	return path.Join(nonEmpty...)
+}
