@@ -355,10 +355,13 @@ func (dc *decoder) resources(depth int) error {
 			return err
 		}
 		if c != '{' {
+			// Keep the list length: a non-object element becomes an element
+			// with no members, and the row is marked inexact.
 			d.exact = false
 			if err := s.skipValue(depth); err != nil {
 				return err
 			}
+			d.res = append(d.res, resource{absent, absent, absent})
 		} else if err := dc.resource(depth + 1); err != nil {
 			return err
 		}

@@ -103,6 +103,7 @@ var resourceMembers = [3]string{"ARN", "accountId", "type"}
 
 type schemaIndex struct {
 	top    *field
+	all    []*field // every node, by node id
 	leaves []*field // every kString/kJSON/kBool leaf, by slot
 	groups []*field // every kGroup, by group index
 	nodes  int
@@ -118,6 +119,7 @@ func indexSchema() *schemaIndex {
 	walk = func(f *field, prefix string, groups []*field) {
 		f.node = si.nodes
 		si.nodes++
+		si.all = append(si.all, f)
 		f.slot, f.group = -1, -1
 		f.path = prefix + f.name
 		f.groups = groups

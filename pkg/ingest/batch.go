@@ -1,0 +1,138 @@
+package ingest
+
+import (
+	"bytes"
+	"slices"
+	"time"
+)
+
+// row is one decoded record inside a batch. Spans point into batch.arena.
+type row struct {
+	raw     span
+	extra   span
+	time    int64
+	hasTime bool
+	exact   bool
+	hasRes  bool
+	groups  uint32
+	nulls   nullSet
+	resOff  int32
+	resN    int32
+	src     int32 // index into batch.keys
+	srcIdx  int32 // record index in the source object
+	eventID span
+}
+
+// batch accumulates the rows of one partition until they are written as a
+// Parquet file. Record bytes are copied once into arena; all typed values are
+// spans into it, so a row costs no allocation of its own.
+type batch struct {
+	arena []byte
+	rows  []row
+	vals  []span // len(rows) * len(schema.leaves)
+	res   []resource
+	keys  []string
+	keyIx map[string]int32
+}
+
+func newBatch() *batch { return &batch{keyIx: map[string]int32{}} }
+
+// size is the memory the batch holds, for flush decisions.
+func (b *batch) size() int {
+	return cap(b.arena) + cap(b.rows)*int(rowSize) + cap(b.vals)*8 + cap(b.res)*24
+}
+
+const rowSize = 96 // approximate bytes per row struct, for size accounting
+
+func (b *batch) reset() {
+	b.arena = b.arena[:0]
+	b.rows = b.rows[:0]
+	b.vals = b.vals[:0]
+	b.res = b.res[:0]
+	b.keys = b.keys[:0]
+	clear(b.keyIx)
+}
+
+// add copies the decoder's current record into the batch.
+func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
+	d := &dc.d
+	base := int32(len(b.arena))
+	b.arena = append(b.arena, rec...)
+	b.arena = append(b.arena, dc.scratch...)
+	shift := func(s span) span {
+		if s.n >= 0 {
+			s.off += base
+		}
+		return s
+	}
+	for i, v := range d.vals {
+		if schema.leaves[i].kind != kBool {
+			v = shift(v)
+		}
+		b.vals = append(b.vals, v)
+	}
+	ki, ok := b.keyIx[srcKey]
+	if !ok {
+		ki = int32(len(b.keys))
+		b.keys = append(b.keys, srcKey)
+		b.keyIx[srcKey] = ki
+	}
+	r := row{
+		raw:     span{base, int32(len(rec))},
+		extra:   shift(d.extra),
+		time:    d.time,
+		hasTime: d.hasTime,
+		exact:   d.exact,
+		hasRes:  d.hasRes,
+		groups:  d.groups,
+		nulls:   d.nulls,
+		resOff:  int32(len(b.res)),
+		resN:    int32(len(d.res)),
+		src:     ki,
+		srcIdx:  int32(srcIdx),
+		eventID: shift(d.vals[eventIDSlot]),
+	}
+	for _, rs := range d.res {
+		for k := range rs {
+			rs[k] = shift(rs[k])
+		}
+		b.res = append(b.res, rs)
+	}
+	b.rows = append(b.rows, r)
+}
+
+var eventIDSlot = schema.top.byName["eventID"].slot
+
+func (b *batch) bytes(s span) []byte { return b.arena[s.off : s.off+s.n] }
+
+// order returns row indexes sorted by eventTime, ties by eventID, then by
+// arrival, so files are sorted the way queries stream results.
+func (b *batch) order() []int32 {
+	idx := make([]int32, len(b.rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(x, y int32) int {
+		rx, ry := &b.rows[x], &b.rows[y]
+		if rx.time != ry.time {
+			if rx.time < ry.time {
+				return -1
+			}
+			return 1
+		}
+		var ex, ey []byte
+		if rx.eventID.ok() {
+			ex = b.bytes(rx.eventID)
+		}
+		if ry.eventID.ok() {
+			ey = b.bytes(ry.eventID)
+		}
+		return bytes.Compare(ex, ey)
+	})
+	return idx
+}
+
+// dayOfMicros formats a microsecond timestamp as a partition day.
+func dayOfMicros(us int64) string {
+	return time.UnixMicro(us).UTC().Format("2006-01-02")
+}

@@ -1,0 +1,296 @@
+// Package ingest turns CloudTrail log archives (S3 or a local copy with the
+// same layout) into the partitioned Parquet lake of package partition.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
+	"github.com/ctq-dev/ctq/pkg/partition"
+)
+
+// Run ingests every new object of cfg.Source into cfg.Lake. It returns a
+// result describing the run even when it also returns an error; committed
+// work is never undone, and an interrupted run is completed by the next one.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	start := time.Now()
+	res := &Result{}
+	if err := cfg.Validate(); err != nil {
+		return res, err
+	}
+	lake := cfg.Lake
+	snap, err := lake.Snapshot(ctx)
+	if err != nil {
+		return res, err
+	}
+	run, err := lake.BeginRun(ctx, "ingest")
+	if err != nil {
+		return res, err
+	}
+	defer func() { _ = run.End(context.WithoutCancel(ctx)) }()
+	rst, err := lake.Recover(ctx, snap, run.ID())
+	res.Recovered, res.OrphansRemoved = rst.Published, rst.Removed
+	if err != nil {
+		return res, err
+	}
+
+	in := &ingester{cfg: &cfg, lake: lake, run: run, snap: snap, rep: &reporter{}}
+	if cfg.TempDir == "" {
+		in.tmpDir = os.TempDir()
+	} else {
+		in.tmpDir = cfg.TempDir
+	}
+	if l, ok := lake.Bucket().(*objstore.Local); ok {
+		in.localLake = l
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	units := make(chan unit, 64)
+	lst := &lister{cfg: &cfg, src: cfg.Source, snap: snap, out: units, rep: in.rep, sem: make(chan struct{}, cfg.ListConcurrency)}
+	flushes := make(chan flushResult, cfg.Workers)
+	var wg sync.WaitGroup
+
+	// Listing feeds units to the workers as day prefixes complete.
+	counted := make(chan unit, 64)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(counted)
+		go func() {
+			if err := lst.run(ctx); err != nil {
+				cancel(err)
+			}
+		}()
+		for u := range units {
+			in.rep.listed.Add(int64(len(u.objects)))
+			for _, o := range u.objects {
+				in.rep.listedBytes.Add(o.Size)
+			}
+			select {
+			case counted <- u:
+			case <-ctx.Done():
+			}
+		}
+		in.rep.listingDone.Store(true)
+	}()
+
+	var wwg sync.WaitGroup
+	for i := 0; i < cfg.Workers; i++ {
+		w := in.newWorker(i)
+		wwg.Add(1)
+		go func() {
+			defer wwg.Done()
+			if err := w.loop(ctx, counted, flushes); err != nil {
+				cancel(err)
+			}
+		}()
+	}
+	go func() { wwg.Wait(); close(flushes) }()
+
+	// Progress ticker.
+	stopProgress := make(chan struct{})
+	if cfg.OnProgress != nil && cfg.ProgressEvery > 0 {
+		go func() {
+			t := time.NewTicker(cfg.ProgressEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-stopProgress:
+					return
+				case <-t.C:
+					cfg.OnProgress(in.rep.progress(start))
+				}
+			}
+		}()
+	}
+
+	// The committer runs here: it collects flushed files and the objects they
+	// complete, and commits them at most every CommitInterval.
+	commitErr := in.commitLoop(ctx, flushes)
+	close(stopProgress)
+	wg.Wait()
+	if commitErr != nil {
+		cancel(commitErr)
+	}
+
+	in.fillResult(res, start)
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return res, cause
+	}
+	if err := ctx.Err(); err != nil && commitErr == nil {
+		if cause := context.Cause(ctx); cause != nil {
+			return res, cause
+		}
+		return res, err
+	}
+	return res, commitErr
+}
+
+type ingester struct {
+	cfg       *Config
+	lake      *partition.Lake
+	run       *partition.Run
+	snap      *partition.Snapshot
+	rep       *reporter
+	tmpDir    string
+	localLake *objstore.Local
+	commits   int
+}
+
+func (in *ingester) fillResult(res *Result, start time.Time) {
+	r := in.rep
+	res.Objects = r.objects.Load()
+	res.ObjectsSkipped = r.skipped.Load()
+	res.ObjectsPartial = r.partial.Load()
+	res.ObjectsInvalid = r.invalid.Load()
+	res.ObjectsFailed = r.failed.Load()
+	res.Events = r.events.Load()
+	res.BytesRead = r.bytes.Load()
+	res.BytesDecompressed = r.decompressed.Load()
+	res.BytesWritten = r.written.Load()
+	res.Files = r.files.Load()
+	res.Commits = in.commits
+	r.mu.Lock()
+	res.Partitions = len(r.parts)
+	res.Problems = append([]Problem(nil), r.problems...)
+	res.ProblemsDropped = r.dropped
+	r.mu.Unlock()
+	res.ElapsedSeconds = time.Since(start).Seconds()
+}
+
+// flushResult is what a worker hands to the committer after writing all its
+// batches: the files, and the objects (and day marks) they complete.
+type flushResult struct {
+	files   []partition.File
+	sources []partition.Source
+	days    []partition.DayMark
+}
+
+func (in *ingester) commitLoop(ctx context.Context, flushes <-chan flushResult) error {
+	var pending flushResult
+	t := time.NewTicker(in.cfg.CommitInterval)
+	defer t.Stop()
+	commit := func() error {
+		if len(pending.files) == 0 && len(pending.sources) == 0 {
+			return nil
+		}
+		// Commit even when the run is being cancelled: the files are
+		// complete, and committing them saves the next run the work.
+		cctx := context.WithoutCancel(ctx)
+		if err := in.commit(cctx, pending); err != nil {
+			return err
+		}
+		pending = flushResult{}
+		return nil
+	}
+	for {
+		select {
+		case f, ok := <-flushes:
+			if !ok {
+				return commit()
+			}
+			pending.files = append(pending.files, f.files...)
+			pending.sources = append(pending.sources, f.sources...)
+			pending.days = append(pending.days, f.days...)
+		case <-t.C:
+			if err := commit(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (in *ingester) commit(ctx context.Context, p flushResult) error {
+	mine := make(map[string]bool, len(p.sources))
+	for _, s := range p.sources {
+		mine[s.Key] = true
+	}
+	c := &partition.Commit{Operation: "ingest", RunID: in.run.ID(), Add: p.files, Sources: p.sources, Days: p.days}
+	err := in.lake.Commit(ctx, in.snap, c, func(newer *partition.Commit) error {
+		for _, s := range newer.Sources {
+			if mine[s.Key] && s.Status != statusRetry {
+				return fmt.Errorf("%w: run %s ingested %s at the same time; this run stops without committing its copy (re-run to continue)",
+					partition.ErrConflict, newer.RunID, s.Key)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, f := range p.files {
+			_ = in.lake.Bucket().Delete(ctx, f.Staging)
+		}
+		return err
+	}
+	in.commits++
+	return in.lake.Publish(ctx, p.files)
+}
+
+// statusRetry marks a source that failed transiently (never committed as
+// such today; reserved so older entries can be retried).
+const statusRetry = "retry"
+
+// dataFileName names a new data file uniquely across runs and workers.
+func dataFileName(runID string, worker, seq int) string {
+	return "part-" + runID + "-" + strconv.Itoa(worker) + "-" + strconv.Itoa(seq) + ".parquet"
+}
+
+// writeFile writes a batch as a Parquet file into the run's staging area.
+func (in *ingester) writeFile(ctx context.Context, b *batch, pk partition.Key, name string) (partition.File, error) {
+	staging := in.run.StagingKey(name)
+	f := partition.File{Path: pk.Dir() + "/" + name, Staging: staging}
+	var path string
+	if in.localLake != nil {
+		path = filepath.Join(in.localLake.Root(), filepath.FromSlash(staging))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return f, fmt.Errorf("create staging directory: %w", err)
+		}
+	} else {
+		path = filepath.Join(in.tmpDir, "ctq-"+name)
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return f, fmt.Errorf("create data file: %w", err)
+	}
+	st, werr := writeBatch(out, b)
+	if werr == nil {
+		werr = out.Sync()
+	}
+	info, serr := out.Stat()
+	if cerr := out.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = serr
+	}
+	if werr != nil {
+		os.Remove(path)
+		return f, fmt.Errorf("write data file %s: %w", f.Path, werr)
+	}
+	if in.localLake == nil {
+		defer os.Remove(path)
+		rf, err := os.Open(path)
+		if err != nil {
+			return f, err
+		}
+		err = in.lake.Bucket().Put(ctx, staging, rf, info.Size())
+		rf.Close()
+		if err != nil {
+			return f, fmt.Errorf("upload data file %s: %w", f.Path, err)
+		}
+	}
+	f.Rows, f.Bytes = st.Rows, info.Size()
+	f.MinTime, f.MaxTime = time.UnixMicro(st.MinTime).UTC(), time.UnixMicro(st.MaxTime).UTC()
+	in.rep.files.Add(1)
+	in.rep.written.Add(info.Size())
+	in.rep.partition(pk.Dir())
+	return f, nil
+}

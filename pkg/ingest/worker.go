@@ -1,0 +1,301 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
+	"github.com/ctq-dev/ctq/pkg/partition"
+)
+
+// worker decodes objects into per-partition batches and writes them out. It
+// owns its batches, so workers share nothing but the committer.
+type worker struct {
+	in      *ingester
+	id      int
+	seq     int
+	dec     *decoder
+	batches map[partition.Key]*batch
+	free    []*batch
+	sources []partition.Source
+	days    []partition.DayMark
+	br      *bufio.Reader
+	gz      *gzip.Reader
+}
+
+func (in *ingester) newWorker(id int) *worker {
+	return &worker{in: in, id: id, dec: newDecoder(), batches: map[partition.Key]*batch{}, br: bufio.NewReaderSize(nil, 64<<10)}
+}
+
+func (w *worker) loop(ctx context.Context, units <-chan unit, out chan<- flushResult) error {
+	for u := range units {
+		if ctx.Err() != nil {
+			return nil // the committer keeps what was flushed
+		}
+		failed := false
+		for i := range u.objects {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if !w.object(ctx, u.objects[i], u.keys[i]) {
+				failed = true
+			}
+			if w.memory() >= w.in.cfg.MemoryPerWorker {
+				if err := w.flush(ctx, out); err != nil {
+					return err
+				}
+			}
+		}
+		if u.complete && !failed && u.upTo != "" {
+			w.days = append(w.days, partition.DayMark{Prefix: u.layout, UpTo: u.upTo})
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return w.flush(ctx, out)
+}
+
+func (w *worker) memory() int {
+	n := 0
+	for _, b := range w.batches {
+		n += b.size()
+	}
+	return n
+}
+
+// flush writes every batch as a file and hands the files, with the objects
+// they complete, to the committer.
+func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
+	var fr flushResult
+	for pk, b := range w.batches {
+		if len(b.rows) == 0 {
+			continue
+		}
+		w.seq++
+		f, err := w.in.writeFile(ctx, b, pk, dataFileName(w.in.run.ID(), w.id, w.seq))
+		if err != nil {
+			return err
+		}
+		fr.files = append(fr.files, f)
+	}
+	for pk, b := range w.batches {
+		b.reset()
+		w.free = append(w.free, b)
+		delete(w.batches, pk)
+	}
+	fr.sources, fr.days = w.sources, w.days
+	w.sources, w.days = nil, nil
+	if len(fr.files) == 0 && len(fr.sources) == 0 {
+		return nil
+	}
+	select {
+	case out <- fr:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *worker) batchFor(pk partition.Key) *batch {
+	if b, ok := w.batches[pk]; ok {
+		return b
+	}
+	var b *batch
+	if n := len(w.free); n > 0 {
+		b, w.free = w.free[n-1], w.free[:n-1]
+	} else {
+		b = newBatch()
+	}
+	w.batches[pk] = b
+	return b
+}
+
+// mark is a batch length to roll back to when an object fails transiently.
+type mark struct{ arena, rows, vals, res int }
+
+func (b *batch) mark() mark { return mark{len(b.arena), len(b.rows), len(b.vals), len(b.res)} }
+
+func (b *batch) rollback(m mark) {
+	b.arena, b.rows, b.vals, b.res = b.arena[:m.arena], b.rows[:m.rows], b.vals[:m.vals], b.res[:m.res]
+}
+
+// sourceError marks a failure to read the source object itself (network,
+// throttling after retries), as opposed to a fault in its content.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+// countingReader counts bytes and tags read errors as source errors.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = &sourceError{err}
+	}
+	return n, err
+}
+
+// object ingests one source object. It returns false when the object failed
+// transiently and must be retried by a later run.
+func (w *worker) object(ctx context.Context, info objstore.ObjectInfo, k ObjectKey) bool {
+	in := w.in
+	src := partition.Source{Key: k.Layout, URL: in.cfg.Source.String() + "/" + info.Key, Size: info.Size, ETag: info.ETag, Status: partition.StatusOK}
+	rc, oinfo, err := in.cfg.Source.Open(ctx, info.Key)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		if errors.Is(err, objstore.ErrNotExist) {
+			in.rep.problem(Problem{Key: info.Key, Msg: "object disappeared after listing; skipped", Warning: true})
+			return true
+		}
+		in.rep.failed.Add(1)
+		in.rep.problem(Problem{Key: info.Key, Msg: "cannot read: " + err.Error(), Retry: true})
+		return false
+	}
+	defer rc.Close()
+	if oinfo.ETag != "" {
+		src.ETag = oinfo.ETag
+	}
+	cr := &countingReader{r: rc}
+	events, faults, retry := w.decodeObject(ctx, cr, info, k)
+	in.rep.bytes.Add(cr.n)
+	in.rep.objects.Add(1)
+	if retry {
+		in.rep.failed.Add(1)
+		return false
+	}
+	src.Events = events
+	if faults != "" {
+		src.Error = faults
+		if events == 0 {
+			src.Status = partition.StatusInvalid
+			in.rep.invalid.Add(1)
+		} else {
+			src.Status = partition.StatusPartial
+			in.rep.partial.Add(1)
+		}
+	}
+	in.rep.events.Add(events)
+	w.sources = append(w.sources, src)
+	return true
+}
+
+// decodeObject streams one object into the batches. It returns the number of
+// records kept, a description of any content fault, and whether the object
+// must be retried (a source read failure: its records were rolled back).
+func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objstore.ObjectInfo, k ObjectKey) (int64, string, bool) {
+	in := w.in
+	w.br.Reset(cr)
+	var r io.Reader = w.br
+	head, err := w.br.Peek(2)
+	switch {
+	case len(head) == 0 && err != nil && !errors.Is(err, io.EOF):
+		return 0, "", w.retry(info, 0, 0, err)
+	case len(head) == 0:
+		in.rep.problem(Problem{Key: info.Key, Msg: "empty object (0 bytes)"})
+		return 0, "empty object", false
+	case len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b:
+		if w.gz == nil {
+			w.gz, err = gzip.NewReader(w.br)
+		} else {
+			err = w.gz.Reset(w.br)
+		}
+		if err != nil {
+			var se *sourceError
+			if errors.As(err, &se) {
+				return 0, "", w.retry(info, 0, 0, err)
+			}
+			msg := "invalid gzip header: " + err.Error()
+			in.rep.problem(Problem{Key: info.Key, Msg: msg})
+			return 0, msg, false
+		}
+		r = w.gz
+	default:
+		// Not gzip. A plain-JSON copy is read as such, with a warning;
+		// anything else fails in the stream reader with its offset.
+		in.rep.problem(Problem{Key: info.Key, Warning: true, Msg: fmt.Sprintf("object is not gzip-compressed (starts with 0x%02x); read as plain JSON", head[0])})
+	}
+	dcr := &countingReader{r: r}
+	sr := newStreamReader(dcr, w.dec, in.cfg.MaxRecordBytes)
+	var (
+		events int64
+		faults string
+		marks  = map[*batch]mark{}
+	)
+	defer func() { in.rep.decompressed.Add(dcr.n) }()
+	for {
+		rec, err := sr.Next()
+		if errors.Is(err, io.EOF) {
+			return events, faults, false
+		}
+		if err != nil {
+			var re *RecordError
+			if !errors.As(err, &re) {
+				re = &RecordError{Msg: err.Error(), Fatal: true}
+			}
+			var se *sourceError
+			if errors.As(re.Err, &se) && ctx.Err() == nil {
+				for b, m := range marks {
+					b.rollback(m)
+				}
+				return 0, "", w.retry(info, re.Offset, re.Record, se.err)
+			}
+			if ctx.Err() != nil {
+				for b, m := range marks {
+					b.rollback(m)
+				}
+				return 0, "", true
+			}
+			in.rep.problem(Problem{Key: info.Key, Offset: re.Offset, Record: re.Record, Msg: re.Msg + errSuffix(re.Err)})
+			if faults == "" {
+				faults = re.Error()
+			}
+			if re.Fatal {
+				return events, faults, false
+			}
+			continue
+		}
+		pk := partition.Key{Account: k.Account, Region: k.Region, Day: partition.DayOf(k.Day)}
+		if w.dec.d.hasTime {
+			pk.Day = dayOfMicros(w.dec.d.time)
+		}
+		b := w.batchFor(pk)
+		if _, ok := marks[b]; !ok {
+			marks[b] = b.mark()
+		}
+		if len(rec) > maxCloudTrailRecord {
+			in.rep.problem(Problem{Key: info.Key, Offset: sr.offset() - int64(len(rec)), Record: sr.index - 1, Warning: true,
+				Msg: fmt.Sprintf("record of %d bytes exceeds CloudTrail's documented 256 KiB maximum; kept", len(rec))})
+		}
+		b.add(w.dec, rec, k.Layout, sr.index-1)
+		events++
+	}
+}
+
+// maxCloudTrailRecord is CloudTrail's documented event size cap (256 KB).
+const maxCloudTrailRecord = 256 << 10
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return ": " + err.Error()
+}
+
+func (w *worker) retry(info objstore.ObjectInfo, off int64, rec int, err error) bool {
+	w.in.rep.problem(Problem{Key: info.Key, Offset: off, Record: rec, Retry: true, Msg: "read failed after retries; the next run retries the object: " + err.Error()})
+	return true
+}

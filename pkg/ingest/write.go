@@ -1,0 +1,240 @@
+package ingest
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// rowGroupRows is the number of rows per row group. At ~1.5 KB per CloudTrail
+// record this is ~25 MB of JSON, a few MB compressed: small enough for
+// eventTime statistics to prune a time window finely, large enough that
+// per-row-group overhead (footer entries, bloom filters) stays negligible.
+const rowGroupRows = 16384
+
+type colKind uint8
+
+const (
+	cLeaf colKind = iota
+	cTime
+	cRaw
+	cExact
+	cExtra
+	cSrcKey
+	cSrcIdx
+	cNulls
+	cRes
+)
+
+// colPlan says how to produce one Parquet leaf column from a batch.
+type colPlan struct {
+	kind   colKind
+	index  int
+	leaf   *field // cLeaf
+	member int    // cRes: index into resourceMembers
+}
+
+var (
+	lakeSchema = ParquetSchema()
+	colPlans   = planColumns(lakeSchema)
+)
+
+func planColumns(sch *parquet.Schema) []colPlan {
+	byPath := map[string]*field{}
+	for _, f := range schema.leaves {
+		byPath[f.path] = f
+	}
+	var plans []colPlan
+	for i, path := range sch.Columns() {
+		p := colPlan{index: i}
+		joined := strings.Join(path, ".")
+		switch {
+		case joined == "eventTime":
+			p.kind = cTime
+		case joined == ColRaw:
+			p.kind = cRaw
+		case joined == ColExact:
+			p.kind = cExact
+		case joined == ColExtra:
+			p.kind = cExtra
+		case joined == ColSourceKey:
+			p.kind = cSrcKey
+		case joined == ColSourceIndex:
+			p.kind = cSrcIdx
+		case path[0] == ColNulls:
+			p.kind = cNulls
+		case path[0] == "resources":
+			p.kind = cRes
+			p.member = -1
+			for k, m := range resourceMembers {
+				if path[len(path)-1] == m {
+					p.member = k
+				}
+			}
+			if p.member < 0 {
+				panic("BUG: unknown resources column " + joined)
+			}
+		default:
+			f, ok := byPath[joined]
+			if !ok {
+				panic("BUG: no schema field for column " + joined)
+			}
+			p.kind, p.leaf = cLeaf, f
+		}
+		plans = append(plans, p)
+	}
+	return plans
+}
+
+// FileStats summarises a written data file.
+type FileStats struct {
+	Rows             int64
+	MinTime, MaxTime int64 // microseconds; valid when Rows > 0
+}
+
+// writeBatch writes the batch's rows, sorted by eventTime, as one Parquet
+// file to w.
+func writeBatch(w io.Writer, b *batch) (FileStats, error) {
+	order := b.order()
+	st := FileStats{Rows: int64(len(order))}
+	if len(order) > 0 {
+		st.MinTime, st.MaxTime = b.rows[order[0]].time, b.rows[order[len(order)-1]].time
+	}
+	pw := parquet.NewWriter(w, WriterOptions(lakeSchema)...)
+	var vals []parquet.Value
+	for lo := 0; lo < len(order); lo += rowGroupRows {
+		hi := min(lo+rowGroupRows, len(order))
+		rg := pw.BeginRowGroup()
+		cws := rg.ColumnWriters()
+		for _, p := range colPlans {
+			vals = appendColumn(vals[:0], b, order[lo:hi], p)
+			if _, err := cws[p.index].WriteRowValues(vals); err != nil {
+				return st, fmt.Errorf("write column %d: %w", p.index, err)
+			}
+		}
+		if _, err := rg.Commit(); err != nil {
+			return st, fmt.Errorf("commit row group: %w", err)
+		}
+	}
+	if err := pw.Close(); err != nil {
+		return st, fmt.Errorf("close parquet writer: %w", err)
+	}
+	return st, nil
+}
+
+func null(rep, def, col int) parquet.Value { return parquet.Value{}.Level(rep, def, col) }
+
+// appendColumn appends the values of one column for the given rows.
+func appendColumn(dst []parquet.Value, b *batch, rows []int32, p colPlan) []parquet.Value {
+	col := p.index
+	switch p.kind {
+	case cLeaf:
+		f := p.leaf
+		maxDef := len(f.groups) + 1
+		for _, ri := range rows {
+			r := &b.rows[ri]
+			v := b.vals[int(ri)*len(schema.leaves)+f.slot]
+			if v.ok() {
+				var pv parquet.Value
+				if f.kind == kBool {
+					pv = parquet.BooleanValue(v.off == 1)
+				} else {
+					pv = parquet.ByteArrayValue(b.bytes(v))
+				}
+				dst = append(dst, pv.Level(0, maxDef, col))
+				continue
+			}
+			def := 0
+			for _, gr := range f.groups {
+				if r.groups&(1<<gr.group) == 0 {
+					break
+				}
+				def++
+			}
+			dst = append(dst, null(0, def, col))
+		}
+	case cTime:
+		for _, ri := range rows {
+			r := &b.rows[ri]
+			if r.hasTime {
+				dst = append(dst, parquet.Int64Value(r.time).Level(0, 1, col))
+			} else {
+				dst = append(dst, null(0, 0, col))
+			}
+		}
+	case cRaw:
+		for _, ri := range rows {
+			dst = append(dst, parquet.ByteArrayValue(b.bytes(b.rows[ri].raw)).Level(0, 0, col))
+		}
+	case cExact:
+		for _, ri := range rows {
+			dst = append(dst, parquet.BooleanValue(b.rows[ri].exact).Level(0, 0, col))
+		}
+	case cExtra:
+		for _, ri := range rows {
+			r := &b.rows[ri]
+			if r.extra.ok() {
+				dst = append(dst, parquet.ByteArrayValue(b.bytes(r.extra)).Level(0, 1, col))
+			} else {
+				dst = append(dst, null(0, 0, col))
+			}
+		}
+	case cSrcKey:
+		for _, ri := range rows {
+			dst = append(dst, parquet.ByteArrayValue([]byte(b.keys[b.rows[ri].src])).Level(0, 0, col))
+		}
+	case cSrcIdx:
+		for _, ri := range rows {
+			dst = append(dst, parquet.Int32Value(b.rows[ri].srcIdx).Level(0, 0, col))
+		}
+	case cNulls:
+		for _, ri := range rows {
+			r := &b.rows[ri]
+			if r.nulls.empty() {
+				dst = append(dst, null(0, 0, col))
+				continue
+			}
+			rep := 0
+			for _, f := range schema.all {
+				if r.nulls.has(f.node) {
+					dst = append(dst, parquet.ByteArrayValue(nodePathBytes[f.node]).Level(rep, 2, col))
+					rep = 1
+				}
+			}
+		}
+	case cRes:
+		for _, ri := range rows {
+			r := &b.rows[ri]
+			switch {
+			case !r.hasRes:
+				dst = append(dst, null(0, 0, col))
+			case r.resN == 0:
+				dst = append(dst, null(0, 1, col))
+			default:
+				for k := int32(0); k < r.resN; k++ {
+					rep := 0
+					if k > 0 {
+						rep = 1
+					}
+					v := b.res[r.resOff+k][p.member]
+					if v.ok() {
+						dst = append(dst, parquet.ByteArrayValue(b.bytes(v)).Level(rep, 3, col))
+					} else {
+						dst = append(dst, null(rep, 2, col))
+					}
+				}
+			}
+		}
+	}
+	return dst
+}
+
+var nodePathBytes = func() [][]byte {
+	out := make([][]byte, len(schema.all))
+	for _, f := range schema.all {
+		out[f.node] = []byte(f.path)
+	}
+	return out
+}()

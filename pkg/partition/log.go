@@ -1,0 +1,286 @@
+package partition
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
+)
+
+// Reserved names inside the lake. Hive, Spark, Trino, Athena and DuckDB's
+// hive partitioning skip names starting with "_", so ctq's own state lives
+// under "_ctq/" in the same location as the data.
+const (
+	MetaDir    = "_ctq"
+	LogDir     = MetaDir + "/log/"
+	StagingDir = MetaDir + "/staging/"
+	RunsDir    = MetaDir + "/runs/"
+)
+
+// FormatVersion is the commit-entry format written by this version of ctq.
+const FormatVersion = 1
+
+// ErrConflict is returned when a concurrent writer committed a change that
+// overlaps this one (the same source objects, or removal of the same files).
+var ErrConflict = errors.New("conflicting concurrent commit")
+
+// File is a data file added by a commit.
+type File struct {
+	Path    string    `json:"path"`    // final key, "account=.../region=.../day=.../name.parquet"
+	Staging string    `json:"staging"` // key it was written under before publishing
+	Rows    int64     `json:"rows"`
+	Bytes   int64     `json:"bytes"`
+	MinTime time.Time `json:"minTime"`
+	MaxTime time.Time `json:"maxTime"`
+}
+
+// Partition returns the file's partition key.
+func (f File) Partition() Key {
+	k, _ := ParseDir(f.Path)
+	return k
+}
+
+// Source statuses recorded for ingested objects.
+const (
+	StatusOK      = "ok"      // every record ingested
+	StatusPartial = "partial" // a fault ended or interrupted decoding; good records kept
+	StatusInvalid = "invalid" // nothing usable (empty, not gzip JSON, ...)
+)
+
+// Source is one ingested source object.
+type Source struct {
+	Key    string `json:"key"` // layout key from "AWSLogs/"
+	URL    string `json:"url"` // where it was read from
+	Size   int64  `json:"size"`
+	ETag   string `json:"etag,omitempty"`
+	Events int64  `json:"events"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Commit is one entry of the lake's commit log.
+type Commit struct {
+	Version   int       `json:"version"`
+	Seq       int64     `json:"seq"`
+	Time      time.Time `json:"time"`
+	Operation string    `json:"operation"` // "ingest" or "compact"
+	RunID     string    `json:"runId"`
+	Add       []File    `json:"add,omitempty"`
+	Remove    []string  `json:"remove,omitempty"`
+	Sources   []Source  `json:"sources,omitempty"`
+	Days      []DayMark `json:"days,omitempty"`
+}
+
+// DayMark records that every object of a source day prefix up to a key was
+// ingested (or recorded as bad), so later runs can list from there.
+type DayMark struct {
+	Prefix string `json:"prefix"` // layout key prefix ".../yyyy/mm/dd/"
+	UpTo   string `json:"upTo"`   // largest layout key covered
+}
+
+func logKey(seq int64) string { return fmt.Sprintf("%s%020d.json", LogDir, seq) }
+
+func parseLogKey(key string) (int64, bool) {
+	name, ok := strings.CutPrefix(key, LogDir)
+	if !ok || !strings.HasSuffix(name, ".json") {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSuffix(name, ".json"), 10, 64)
+	return n, err == nil
+}
+
+// Lake is a Parquet lake in a bucket.
+type Lake struct {
+	b objstore.Bucket
+}
+
+// Open returns the lake stored in b. An empty bucket is an empty lake.
+func Open(b objstore.Bucket) *Lake { return &Lake{b: b} }
+
+// Bucket returns the underlying bucket.
+func (l *Lake) Bucket() objstore.Bucket { return l.b }
+
+// String names the lake.
+func (l *Lake) String() string { return l.b.String() }
+
+// readCommits reads the log entries with seq > after, in order.
+func (l *Lake) readCommits(ctx context.Context, after int64) ([]*Commit, error) {
+	var seqs []int64
+	err := l.b.List(ctx, objstore.ListOptions{Prefix: LogDir, StartAfter: logKey(after)}, func(e objstore.Entry) error {
+		if n, ok := parseLogKey(e.Key); ok && n > after {
+			seqs = append(seqs, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list commit log of %s: %w", l, err)
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+	out := make([]*Commit, 0, len(seqs))
+	for _, n := range seqs {
+		c, err := l.readCommit(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (l *Lake) readCommit(ctx context.Context, seq int64) (*Commit, error) {
+	rc, _, err := l.b.Open(ctx, logKey(seq))
+	if err != nil {
+		return nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
+	}
+	var c Commit
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
+	}
+	if c.Version > FormatVersion {
+		return nil, fmt.Errorf("commit %d of %s has format version %d; this ctq reads up to %d: upgrade ctq", seq, l, c.Version, FormatVersion)
+	}
+	if c.Seq != seq {
+		return nil, fmt.Errorf("commit %d of %s claims seq %d", seq, l, c.Seq)
+	}
+	return &c, nil
+}
+
+// Snapshot is the lake's committed state at one log sequence number.
+type Snapshot struct {
+	Seq     int64
+	Files   map[string]File   // live files by final path
+	Sources map[string]Source // ingested objects by layout key
+	Days    map[string]string // DayMark.UpTo by prefix
+	Commits int
+}
+
+func newSnapshot() *Snapshot {
+	return &Snapshot{Files: map[string]File{}, Sources: map[string]Source{}, Days: map[string]string{}}
+}
+
+func (s *Snapshot) apply(c *Commit) {
+	for _, p := range c.Remove {
+		delete(s.Files, p)
+	}
+	for _, f := range c.Add {
+		s.Files[f.Path] = f
+	}
+	for _, src := range c.Sources {
+		s.Sources[src.Key] = src
+	}
+	for _, d := range c.Days {
+		if d.UpTo > s.Days[d.Prefix] {
+			s.Days[d.Prefix] = d.UpTo
+		}
+	}
+	s.Seq = c.Seq
+	s.Commits++
+}
+
+// Snapshot replays the commit log.
+func (l *Lake) Snapshot(ctx context.Context) (*Snapshot, error) {
+	cs, err := l.readCommits(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	s := newSnapshot()
+	for _, c := range cs {
+		s.apply(c)
+	}
+	return s, nil
+}
+
+// SortedFiles returns the live files ordered by path.
+func (s *Snapshot) SortedFiles() []File {
+	out := make([]File, 0, len(s.Files))
+	for _, f := range s.Files {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// Commit appends c to the log after snap.Seq with put-if-absent. When another
+// writer took the next number first, Commit reads the newer entries, asks
+// conflicts whether they overlap c (it should return an error wrapping
+// ErrConflict if so), applies them to snap and tries the next number. On
+// success snap includes c.
+func (l *Lake) Commit(ctx context.Context, snap *Snapshot, c *Commit, conflicts func(newer *Commit) error) error {
+	c.Version = FormatVersion
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c.Seq = snap.Seq + 1
+		c.Time = time.Now().UTC()
+		data, err := json.MarshalIndent(c, "", " ")
+		if err != nil {
+			return fmt.Errorf("encode commit: %w", err)
+		}
+		err = l.b.PutIfAbsent(ctx, logKey(c.Seq), append(data, '\n'))
+		if err == nil {
+			snap.apply(c)
+			return nil
+		}
+		if !errors.Is(err, objstore.ErrExists) {
+			return fmt.Errorf("write commit %d to %s: %w", c.Seq, l, err)
+		}
+		newer, err := l.readCommits(ctx, snap.Seq)
+		if err != nil {
+			return err
+		}
+		for _, n := range newer {
+			if err := conflicts(n); err != nil {
+				return err
+			}
+			snap.apply(n)
+		}
+	}
+}
+
+// Publish makes committed files visible under their final paths. It is
+// idempotent, so recovery can repeat it after a crash.
+func (l *Lake) Publish(ctx context.Context, files []File) error {
+	for _, f := range files {
+		if f.Staging == "" || f.Staging == f.Path {
+			continue
+		}
+		if err := l.b.Move(ctx, f.Staging, f.Path); err != nil {
+			if errors.Is(err, objstore.ErrNotExist) {
+				if _, serr := l.b.Stat(ctx, f.Path); serr == nil {
+					continue
+				}
+			}
+			return fmt.Errorf("publish %s: %w", f.Path, err)
+		}
+	}
+	return nil
+}
+
+// DataKey returns where a live file can be read now: its final path, or its
+// staging key if a crash interrupted publishing.
+func (l *Lake) DataKey(ctx context.Context, f File) (string, error) {
+	if _, err := l.b.Stat(ctx, f.Path); err == nil {
+		return f.Path, nil
+	}
+	if f.Staging != "" {
+		if _, err := l.b.Stat(ctx, f.Staging); err == nil {
+			return f.Staging, nil
+		}
+	}
+	return "", fmt.Errorf("data file %s of %s is missing: %w", f.Path, l, objstore.ErrNotExist)
+}
