@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -268,6 +269,19 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 			}
 			continue
 		}
+		if !utf8.Valid(rec) {
+			// The lake stores text columns as UTF-8; a record with invalid
+			// bytes is reported with the position of the first one and
+			// skipped, and the object is marked partial.
+			bad := invalidUTF8At(rec)
+			off := sr.offset() - int64(len(rec)) + int64(bad)
+			msg := fmt.Sprintf("invalid UTF-8 (byte 0x%02x) in record; record skipped", rec[bad])
+			in.rep.problem(Problem{Key: info.Key, Offset: off, Record: sr.index - 1, Msg: msg})
+			if faults == "" {
+				faults = fmt.Sprintf("offset %d (record %d): %s", off, sr.index-1, msg)
+			}
+			continue
+		}
 		pk := partition.Key{Account: k.Account, Region: k.Region, Day: partition.DayOf(k.Day)}
 		if w.dec.d.hasTime {
 			pk.Day = dayOfMicros(w.dec.d.time)
@@ -298,4 +312,16 @@ func errSuffix(err error) string {
 func (w *worker) retry(info objstore.ObjectInfo, off int64, rec int, err error) bool {
 	w.in.rep.problem(Problem{Key: info.Key, Offset: off, Record: rec, Retry: true, Msg: "read failed after retries; the next run retries the object: " + err.Error()})
 	return true
+}
+
+// invalidUTF8At returns the index of the first byte that is not valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return 0
 }

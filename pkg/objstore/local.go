@@ -333,10 +333,19 @@ func (l *Local) Move(_ context.Context, src, dst string) error {
 		}
 		return l.wrap("move", src, err)
 	}
+	removeEmptyDir(filepath.Dir(ps), l.root)
 	return l.wrap0("move", dst, syncDir(filepath.Dir(pd)))
 }
 
-// Delete implements Bucket. Empty parent directories are left in place.
+// removeEmptyDir removes dir if it is empty and below root, so staging
+// directories do not accumulate. A non-empty directory is left alone.
+func removeEmptyDir(dir, root string) {
+	if dir != root && strings.HasPrefix(dir, root+string(filepath.Separator)) {
+		_ = os.Remove(dir)
+	}
+}
+
+// Delete implements Bucket. An emptied parent directory is removed.
 func (l *Local) Delete(_ context.Context, key string) error {
 	p, err := l.path(key)
 	if err != nil {
@@ -345,6 +354,7 @@ func (l *Local) Delete(_ context.Context, key string) error {
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return l.wrap("delete", key, err)
 	}
+	removeEmptyDir(filepath.Dir(p), l.root)
 	return nil
 }
 
