@@ -33,7 +33,8 @@ type ingestFlags struct {
 	workers           int
 	maxRecord         int
 	quiet, jsonOut    bool
-	progress          bool
+	commitEvery       time.Duration
+	memory            int
 }
 
 func (f *ingestFlags) register(fs *flag.FlagSet) {
@@ -48,6 +49,8 @@ func (f *ingestFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.shard, "shard", "", "ingest only shard i of n (i/n, 0-based), split by account x region x day")
 	fs.IntVar(&f.workers, "workers", 0, "decode/write workers (default: number of CPUs)")
 	fs.IntVar(&f.maxRecord, "max-record-size", 32<<20, "records larger than this many bytes are reported and skipped")
+	fs.DurationVar(&f.commitEvery, "commit-interval", 15*time.Second, "longest time between commits (work since the last commit is redone after a crash)")
+	fs.IntVar(&f.memory, "memory-per-worker", 64<<20, "bytes of decoded records a worker buffers before writing files")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as JSON on stdout")
 }
@@ -96,6 +99,12 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 		cfg.Workers = f.workers
 	}
 	cfg.MaxRecordBytes = f.maxRecord
+	if f.commitEvery > 0 {
+		cfg.CommitInterval = f.commitEvery
+	}
+	if f.memory > 0 {
+		cfg.MemoryPerWorker = f.memory
+	}
 	loc, err := objstore.ParseLocation(source)
 	if err != nil {
 		return nil, usagef("source: %v", err)
