@@ -57,8 +57,12 @@ func (b *batch) reset() {
 func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 	d := &dc.d
 	base := int32(len(b.arena))
+	b.arena = growBytes(b.arena, len(rec)+len(dc.scratch))
 	b.arena = append(b.arena, rec...)
 	b.arena = append(b.arena, dc.scratch...)
+	if cap(b.vals)-len(b.vals) < len(d.vals) {
+		b.vals = slices.Grow(b.vals, max(cap(b.vals), len(d.vals)))
+	}
 	shift := func(s span) span {
 		if s.n >= 0 {
 			s.off += base
@@ -135,4 +139,15 @@ func (b *batch) order() []int32 {
 // dayOfMicros formats a microsecond timestamp as a partition day.
 func dayOfMicros(us int64) string {
 	return time.UnixMicro(us).UTC().Format("2006-01-02")
+}
+
+// growBytes makes room for n more bytes, doubling the capacity. append alone
+// grows large slices by only 1.25x, which copies a big arena many times over.
+func growBytes(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	nb := make([]byte, len(b), max(2*cap(b), len(b)+n, 64<<10))
+	copy(nb, b)
+	return nb
 }

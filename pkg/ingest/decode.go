@@ -171,7 +171,7 @@ func (dc *decoder) member(parent *field) (*field, error) {
 	if err := s.expect(':', "':' after object key"); err != nil {
 		return nil, err
 	}
-	return parent.byName[string(key)], nil
+	return parent.child(key), nil
 }
 
 // stringSpan scans a string value and returns its span; escaped strings are

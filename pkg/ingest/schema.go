@@ -37,6 +37,7 @@ type field struct {
 	bloom    bool // high-cardinality lookup column: write a bloom filter
 	children []*field
 	byName   map[string]*field
+	byLen    [][]*field // children by name length, for allocation-free lookup
 
 	// Assigned by indexSchema.
 	node   int      // dense id of this node, for the null bitset
@@ -138,6 +139,7 @@ func indexSchema() *schemaIndex {
 			inner := append(groups[:len(groups):len(groups)], f)
 			for _, c := range f.children {
 				f.byName[c.name] = c
+				f.index(c)
 				walk(c, f.path+".", inner)
 			}
 		}
@@ -145,6 +147,7 @@ func indexSchema() *schemaIndex {
 	si.top.byName = make(map[string]*field, len(cloudTrailFields))
 	for _, c := range cloudTrailFields {
 		si.top.byName[c.name] = c
+		si.top.index(c)
 		walk(c, "", nil)
 	}
 	return si
@@ -255,3 +258,24 @@ func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 // pageBufferSize bounds a data page before compression: 256 KiB keeps page
 // statistics selective for the time column while zstd still sees enough data.
 const pageBufferSize = 256 << 10
+
+func (f *field) index(c *field) {
+	for len(f.byLen) <= len(c.name) {
+		f.byLen = append(f.byLen, nil)
+	}
+	f.byLen[len(c.name)] = append(f.byLen[len(c.name)], c)
+}
+
+// child returns the member named key, or nil. It compares bytes directly:
+// member lookup runs for every member of every record.
+func (f *field) child(key []byte) *field {
+	if len(key) >= len(f.byLen) {
+		return nil
+	}
+	for _, c := range f.byLen[len(key)] {
+		if string(key) == c.name {
+			return c
+		}
+	}
+	return nil
+}

@@ -61,7 +61,19 @@ type streamReader struct {
 }
 
 func newStreamReader(r io.Reader, dec *decoder, maxRecord int) *streamReader {
-	return &streamReader{r: r, buf: make([]byte, initialBuffer), dec: dec, maxRecord: maxRecord}
+	sr := &streamReader{}
+	sr.reset(r, dec, maxRecord)
+	return sr
+}
+
+// reset prepares the reader for a new object, keeping its buffer (returned to
+// the initial size if a huge record grew it).
+func (sr *streamReader) reset(r io.Reader, dec *decoder, maxRecord int) {
+	buf := sr.buf
+	if len(buf) != initialBuffer {
+		buf = make([]byte, initialBuffer)
+	}
+	*sr = streamReader{r: r, buf: buf, dec: dec, maxRecord: maxRecord}
 }
 
 // fill reads more input, compacting or growing the buffer as needed. It

@@ -27,6 +27,7 @@ type worker struct {
 	days    []partition.DayMark
 	br      *bufio.Reader
 	gz      *gzip.Reader
+	sr      streamReader
 }
 
 func (in *ingester) newWorker(id int) *worker {
@@ -230,7 +231,8 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 		in.rep.problem(Problem{Key: info.Key, Warning: true, Msg: fmt.Sprintf("object is not gzip-compressed (starts with 0x%02x); read as plain JSON", head[0])})
 	}
 	dcr := &countingReader{r: r}
-	sr := newStreamReader(dcr, w.dec, in.cfg.MaxRecordBytes)
+	sr := &w.sr
+	sr.reset(dcr, w.dec, in.cfg.MaxRecordBytes)
 	var (
 		events int64
 		faults string
