@@ -289,6 +289,7 @@ func (in *ingester) writeFile(ctx context.Context, b *batch, pk partition.Key, n
 	}
 	f.Rows, f.Bytes = st.Rows, info.Size()
 	f.MinTime, f.MaxTime = time.UnixMicro(st.MinTime).UTC(), time.UnixMicro(st.MaxTime).UTC()
+	f.Ranges, f.Inexact = st.Ranges, st.Inexact
 	in.rep.files.Add(1)
 	in.rep.written.Add(info.Size())
 	in.rep.partition(pk.Dir())

@@ -92,6 +92,45 @@ func planColumns(sch *parquet.Schema) []colPlan {
 type FileStats struct {
 	Rows             int64
 	MinTime, MaxTime int64 // microseconds; valid when Rows > 0
+	Ranges           map[string][2]string
+	Inexact          int64
+}
+
+// rangeColumns are the string columns whose per-file [min, max] goes into
+// the manifest for file pruning without opening files.
+var rangeColumns = []string{"awsRegion", "recipientAccountId"}
+
+func fileRanges(b *batch, st *FileStats) {
+	for _, name := range rangeColumns {
+		slot := schema.top.byName[name].slot
+		var lo, hi []byte
+		seen := false
+		for i := range b.rows {
+			v := b.vals[i*len(schema.leaves)+slot]
+			if !v.ok() {
+				continue
+			}
+			s := b.bytes(v)
+			if !seen || string(s) < string(lo) {
+				lo = s
+			}
+			if !seen || string(s) > string(hi) {
+				hi = s
+			}
+			seen = true
+		}
+		if seen {
+			if st.Ranges == nil {
+				st.Ranges = map[string][2]string{}
+			}
+			st.Ranges[name] = [2]string{string(lo), string(hi)}
+		}
+	}
+	for i := range b.rows {
+		if !b.rows[i].exact {
+			st.Inexact++
+		}
+	}
 }
 
 // writeBatch writes the batch's rows, sorted by eventTime, as one Parquet
@@ -102,6 +141,7 @@ func writeBatch(w io.Writer, b *batch) (FileStats, error) {
 	if len(order) > 0 {
 		st.MinTime, st.MaxTime = b.rows[order[0]].time, b.rows[order[len(order)-1]].time
 	}
+	fileRanges(b, &st)
 	pw := parquet.NewWriter(w, WriterOptions(lakeSchema)...)
 	var vals []parquet.Value
 	for lo := 0; lo < len(order); lo += rowGroupRows {

@@ -40,6 +40,13 @@ type File struct {
 	Bytes   int64     `json:"bytes"`
 	MinTime time.Time `json:"minTime"`
 	MaxTime time.Time `json:"maxTime"`
+	// Ranges holds [min, max] of selected string columns over the file's
+	// non-null values (awsRegion, recipientAccountId), so queries can skip
+	// files from the manifest alone.
+	Ranges map[string][2]string `json:"ranges,omitempty"`
+	// Inexact counts rows whose typed columns do not represent the record
+	// exactly (ctqExact = false); pruning on typed values skips no such file.
+	Inexact int64 `json:"inexact,omitempty"`
 }
 
 // Partition returns the file's partition key.
