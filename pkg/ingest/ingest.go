@@ -214,6 +214,17 @@ func (in *ingester) commit(ctx context.Context, p flushResult) error {
 	for _, s := range p.sources {
 		mine[s.Key] = true
 	}
+	// Another run may have committed some of these objects since this run
+	// listed them; its commit is in the snapshot already if an earlier
+	// commit of this run had to retry past it.
+	for _, s := range p.sources {
+		if prev, ok := in.snap.Sources[s.Key]; ok && prev.Status != statusRetry {
+			err := fmt.Errorf("%w: another run ingested %s at the same time; this run stops without committing its copy (re-run to continue)",
+				partition.ErrConflict, s.Key)
+			in.discard(ctx, p.files)
+			return err
+		}
+	}
 	c := &partition.Commit{Operation: "ingest", RunID: in.run.ID(), Add: p.files, Sources: p.sources, Days: p.days}
 	err := in.lake.Commit(ctx, in.snap, c, func(newer *partition.Commit) error {
 		for _, s := range newer.Sources {
@@ -225,13 +236,18 @@ func (in *ingester) commit(ctx context.Context, p flushResult) error {
 		return nil
 	})
 	if err != nil {
-		for _, f := range p.files {
-			_ = in.lake.Bucket().Delete(ctx, f.Staging)
-		}
+		in.discard(ctx, p.files)
 		return err
 	}
 	in.commits++
 	return in.lake.Publish(ctx, p.files)
+}
+
+// discard deletes staged files that will not be committed.
+func (in *ingester) discard(ctx context.Context, files []partition.File) {
+	for _, f := range files {
+		_ = in.lake.Bucket().Delete(ctx, f.Staging)
+	}
 }
 
 // statusRetry marks a source that failed transiently (never committed as

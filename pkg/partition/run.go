@@ -156,7 +156,20 @@ func (l *Lake) Recover(ctx context.Context, snap *Snapshot, self string) (Recove
 		}
 		st.Removed++
 	}
-	// Leases of dead runs are removed too, so they do not accumulate.
+	// Leases of dead runs are removed too, so they do not accumulate; this
+	// includes runs killed before they staged anything.
+	err = l.b.List(ctx, objstore.ListOptions{Prefix: RunsDir}, func(e objstore.Entry) error {
+		run, ok := strings.CutSuffix(strings.TrimPrefix(e.Key, RunsDir), ".json")
+		if ok && run != self {
+			if _, seen := alive[run]; !seen {
+				alive[run] = l.runAlive(ctx, run)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("list run leases of %s: %w", l, err)
+	}
 	for run, live := range alive {
 		if !live {
 			_ = l.b.Delete(ctx, RunsDir+run+".json")
