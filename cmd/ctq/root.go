@@ -53,6 +53,9 @@ func commands() []command {
 	return []command{
 		{"ingest", "ingest a CloudTrail archive (s3:// or a local copy) into the lake", cmdIngest},
 		{"gen", "write a deterministic sample org CloudTrail archive to a directory", cmdGen},
+		{"query", "print the events that match a filter pattern (also: ctq PATTERN)", cmdQuery},
+		{"count", "the metric a metric filter would produce, per period, with alarm thresholds", cmdCount},
+		{"explain", "show how a pattern is parsed, planned and pruned", cmdExplain},
 		{"partitions", "list the lake's partitions with files, events, bytes and time range", cmdPartitions},
 		{"demo", "generate a sample archive, ingest it and show the lake (no AWS needed)", cmdDemo},
 		{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
@@ -81,20 +84,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitCode(e, c.run(ctx, e, args[1:]))
 		}
 	}
-	fmt.Fprintf(stderr, "ctq: unknown command %s\nRun 'ctq --help' for usage.\n", sanitize(args[0]))
-	return exitUsage
+	if strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(stderr, "ctq: unknown flag %s before a command\nRun 'ctq --help' for usage.\n", sanitize(args[0]))
+		return exitUsage
+	}
+	// Anything else is a pattern: `ctq PATTERN` is `ctq query PATTERN`.
+	return exitCode(e, cmdQuery(ctx, e, args))
 }
 
 func exitCode(e *env, err error) int {
 	var ue *usageError
 	var fe *faultsError
+	var ae *alarmError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &ae):
+		fmt.Fprintf(e.stderr, "ctq: %s\n", ae)
+		return exitAlarm
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "ctq: %s\n", sanitize(ue.msg))
+		fmt.Fprintf(e.stderr, "ctq: %s\n", sanitizeLines(ue.msg))
 		return exitUsage
 	case errors.As(err, &fe):
 		fmt.Fprintf(e.stderr, "ctq: %s\n", sanitize(fe.msg))
@@ -121,7 +132,8 @@ Commands:
 		fmt.Fprintf(&b, "  %-11s %s\n", c.name, c.summary)
 	}
 	b.WriteString(`
-Run 'ctq <command> --help' for a command's flags.
+Run 'ctq <command> --help' for a command's flags. 'ctq PATTERN' is short for
+'ctq query PATTERN' (use 'ctq query' for a pattern that is also a command name).
 
 The lake:
   Every command that reads or writes the lake takes --lake DIR|s3://bucket/prefix.
@@ -137,9 +149,10 @@ AWS access:
 Exit codes:
   0  success
   1  the command failed (nothing after the last commit is lost: re-run to continue)
-  2  bad command line
+  2  bad command line or malformed pattern (the pattern is shown with a caret)
   3  completed, but some input was bad or unreadable (see the summary; bad
      objects are recorded in the manifest, unreadable ones are retried next run)
+  4  count --threshold: at least one period is in ALARM
 `)
 	return b.String()
 }
@@ -259,4 +272,13 @@ func openLakeSnapshot(ctx context.Context, e *env, lake string) (*partition.Snap
 		return nil, err
 	}
 	return l.Snapshot(ctx)
+}
+
+// sanitizeLines is sanitize for multi-line messages: line breaks stay.
+func sanitizeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = sanitize(l)
+	}
+	return strings.Join(lines, "\n")
 }

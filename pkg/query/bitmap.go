@@ -1,0 +1,97 @@
+package query
+
+import "math/bits"
+
+// bitmap is a selection vector: bit i set means row i is still a candidate.
+// Filters only clear bits; the caller owns the bitmap.
+type bitmap struct {
+	words []uint64
+	n     int
+}
+
+func newBitmap(n int) *bitmap {
+	return &bitmap{words: make([]uint64, (n+63)/64), n: n}
+}
+
+// setAll sets bits 0..n-1.
+func (b *bitmap) setAll() {
+	for i := range b.words {
+		b.words[i] = ^uint64(0)
+	}
+	if r := b.n % 64; r != 0 {
+		b.words[len(b.words)-1] = (1 << r) - 1
+	}
+}
+
+func (b *bitmap) get(i int) bool     { return b.words[i>>6]&(1<<(i&63)) != 0 }
+func (b *bitmap) set(i int)          { b.words[i>>6] |= 1 << (i & 63) }
+func (b *bitmap) clear(i int)        { b.words[i>>6] &^= 1 << (i & 63) }
+func (b *bitmap) copyFrom(o *bitmap) { copy(b.words, o.words) }
+
+// isZero reports whether no bit is set.
+func (b *bitmap) isZero() bool {
+	for _, w := range b.words {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// count returns the number of set bits.
+func (b *bitmap) count() int {
+	n := 0
+	for _, w := range b.words {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// and keeps only bits also set in o.
+func (b *bitmap) and(o *bitmap) {
+	for i := range b.words {
+		b.words[i] &= o.words[i]
+	}
+}
+
+// or sets the bits set in o.
+func (b *bitmap) or(o *bitmap) {
+	for i := range b.words {
+		b.words[i] |= o.words[i]
+	}
+}
+
+// andNot clears the bits set in o.
+func (b *bitmap) andNot(o *bitmap) {
+	for i := range b.words {
+		b.words[i] &^= o.words[i]
+	}
+}
+
+// forEach calls fn for every set bit, in order.
+func (b *bitmap) forEach(fn func(i int)) {
+	for wi, w := range b.words {
+		for w != 0 {
+			t := bits.TrailingZeros64(w)
+			fn(wi*64 + t)
+			w &= w - 1
+		}
+	}
+}
+
+// keep clears every set bit i for which fn(i) is false. It is the per-row
+// fallback for predicates without a vectorized form; it visits only
+// candidate rows.
+func (b *bitmap) keep(fn func(i int) bool) {
+	for wi, w := range b.words {
+		out := w
+		for w != 0 {
+			t := bits.TrailingZeros64(w)
+			if !fn(wi*64 + t) {
+				out &^= 1 << t
+			}
+			w &= w - 1
+		}
+		b.words[wi] = out
+	}
+}

@@ -1,0 +1,74 @@
+package query
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// timeFilter keeps rows whose eventTime lies in [since, until). It prunes
+// row groups with the eventTime statistics.
+type timeFilter struct {
+	since, until int64 // microseconds; 0 = unbounded
+}
+
+var _ filter = (*timeFilter)(nil)
+
+func newTimeFilter(since, until time.Time) *timeFilter {
+	f := &timeFilter{}
+	if !since.IsZero() {
+		f.since = since.UnixMicro()
+	}
+	if !until.IsZero() {
+		f.until = until.UnixMicro()
+	}
+	return f
+}
+
+func (f *timeFilter) active() bool { return f.since != 0 || f.until != 0 }
+func (f *timeFilter) cost() int    { return costTyped }
+
+func (f *timeFilter) in(us int64) bool {
+	return (f.since == 0 || us >= f.since) && (f.until == 0 || us < f.until)
+}
+
+func (f *timeFilter) explain(sb *strings.Builder, indent string) {
+	fmt.Fprintf(sb, "%seventTime in [%s, %s)  [eventTime statistics]\n", indent, fmtBound(f.since, "-inf"), fmtBound(f.until, "+inf"))
+}
+
+func fmtBound(us int64, none string) string {
+	if us == 0 {
+		return none
+	}
+	return time.UnixMicro(us).UTC().Format(time.RFC3339)
+}
+
+func (f *timeFilter) mayMatch(rg *rowGroupMeta) bool {
+	lo, hi, ok := rg.timeRange()
+	if !ok {
+		return true
+	}
+	return (f.until == 0 || lo < f.until) && (f.since == 0 || hi >= f.since)
+}
+
+func (f *timeFilter) apply(b *batch, sel *bitmap) error {
+	arr, ok, err := b.leaf(colTime)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return (&constFilter{}).apply(b, sel)
+	}
+	ts, ok := arr.(*array.Timestamp)
+	if !ok {
+		return fmt.Errorf("column %s: unexpected type %s", colTime, arr.DataType())
+	}
+	unit := ts.DataType().(*arrow.TimestampType).Unit
+	sel.keep(func(i int) bool {
+		return ts.IsValid(i) && f.in(ts.Value(i).ToTime(unit).UnixMicro())
+	})
+	return nil
+}

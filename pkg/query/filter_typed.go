@@ -1,0 +1,230 @@
+package query
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// typedFilter compares a typed leaf column (string, boolean or eventTime)
+// with `=` or `!=`. On a dictionary-encoded column the predicate runs once
+// per dictionary entry and rows only index the result.
+type typedFilter struct {
+	cmp   *Compare
+	col   string
+	neg   bool // `!=`
+	match func(string) bool
+	lit   string // exact literal for pruning, if any
+	exact bool
+}
+
+var _ filter = (*typedFilter)(nil)
+
+func newTypedFilter(c *Compare, col string) *typedFilter {
+	f := &typedFilter{cmp: c, col: col, neg: c.Op == OpNe, match: valueMatcher(c.Val)}
+	f.lit, f.exact = exactLiteral(c.Val)
+	if c.Val.Kind == ValAny && f.neg {
+		f.match = func(string) bool { return true } // `!= *` never matches a present value
+	}
+	return f
+}
+
+func (f *typedFilter) cost() int { return costTyped }
+
+func (f *typedFilter) explain(sb *strings.Builder, indent string) {
+	fmt.Fprintf(sb, "%s%s  [typed column %s; statistics, bloom filter and dictionary pruning]\n", indent, f.cmp, f.col)
+}
+
+func (f *typedFilter) mayMatch(rg *rowGroupMeta) bool {
+	if rg.inexact {
+		return true
+	}
+	if rg.allNull(f.col) {
+		return false // neither = nor != matches a missing value
+	}
+	if f.col == colTime || boolColumns[f.col] {
+		return true
+	}
+	lo, hi, ok := rg.stringRange(f.col)
+	if !ok {
+		return true
+	}
+	switch {
+	case f.exact && !f.neg:
+		if f.lit < lo || f.lit > hi {
+			return false
+		}
+		return rg.bloomMayContain(f.col, f.lit)
+	case f.exact && f.neg:
+		return !(lo == hi && lo == f.lit)
+	case f.cmp.Val.Kind == ValString && f.cmp.Val.Prefix && !f.cmp.Val.Suffix && !f.neg:
+		p := f.cmp.Val.Str
+		return !(hi < p || (lo > p && !strings.HasPrefix(lo, p)))
+	}
+	return true
+}
+
+func (f *typedFilter) apply(b *batch, sel *bitmap) error {
+	arr, ok, err := b.leaf(f.col)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return (&constFilter{}).apply(b, sel)
+	}
+	test := func(s string) bool { return f.match(s) != f.neg }
+	switch a := arr.(type) {
+	case *array.Dictionary:
+		dict, ok := a.Dictionary().(*array.String)
+		if !ok {
+			return fmt.Errorf("column %s: unexpected dictionary type %s", f.col, a.Dictionary().DataType())
+		}
+		table := make([]bool, dict.Len())
+		for i := range table {
+			table[i] = dict.IsValid(i) && test(dict.Value(i))
+		}
+		idx := a.Indices()
+		get := dictIndexGetter(idx)
+		sel.keep(func(i int) bool { return a.IsValid(i) && table[get(i)] })
+	case *array.String:
+		sel.keep(func(i int) bool { return a.IsValid(i) && test(a.Value(i)) })
+	case *array.Boolean:
+		sel.keep(func(i int) bool { return a.IsValid(i) && test(boolText(a.Value(i))) })
+	case *array.Timestamp:
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		sel.keep(func(i int) bool {
+			return a.IsValid(i) && test(a.Value(i).ToTime(unit).UTC().Format("2006-01-02T15:04:05Z"))
+		})
+	default:
+		return fmt.Errorf("column %s: unsupported type %s", f.col, arr.DataType())
+	}
+	return nil
+}
+
+func boolText(v bool) string {
+	if v {
+		return "true"
+	}
+	return "false"
+}
+
+// dictIndexGetter returns a reader for dictionary indices of any integer width.
+func dictIndexGetter(idx arrow.Array) func(int) int {
+	switch x := idx.(type) {
+	case *array.Int32:
+		v := x.Int32Values()
+		return func(i int) int { return int(v[i]) }
+	case *array.Int64:
+		v := x.Int64Values()
+		return func(i int) int { return int(v[i]) }
+	case *array.Int16:
+		v := x.Int16Values()
+		return func(i int) int { return int(v[i]) }
+	case *array.Int8:
+		v := x.Int8Values()
+		return func(i int) int { return int(v[i]) }
+	case *array.Uint32:
+		v := x.Uint32Values()
+		return func(i int) int { return int(v[i]) }
+	default:
+		panic(fmt.Sprintf("BUG: dictionary index type %s", idx.DataType()))
+	}
+}
+
+// boolFilter is IS TRUE / IS FALSE on a typed boolean column.
+type boolFilter struct {
+	cmp  *Compare
+	col  string
+	want bool
+}
+
+var _ filter = (*boolFilter)(nil)
+
+func (f *boolFilter) cost() int { return costTyped }
+func (f *boolFilter) explain(sb *strings.Builder, indent string) {
+	fmt.Fprintf(sb, "%s%s  [typed boolean column %s]\n", indent, f.cmp, f.col)
+}
+func (f *boolFilter) mayMatch(rg *rowGroupMeta) bool { return rg.inexact || !rg.allNull(f.col) }
+func (f *boolFilter) apply(b *batch, sel *bitmap) error {
+	arr, ok, err := b.leaf(f.col)
+	if err != nil || !ok {
+		if err == nil {
+			err = (&constFilter{}).apply(b, sel)
+		}
+		return err
+	}
+	a, ok := arr.(*array.Boolean)
+	if !ok {
+		return fmt.Errorf("column %s: unexpected type %s", f.col, arr.DataType())
+	}
+	sel.keep(func(i int) bool { return a.IsValid(i) && a.Value(i) == f.want })
+	return nil
+}
+
+// typedFalse stands for a comparison that typed values can never satisfy
+// (e.g. `<` on a string column). Rows whose typed columns are inexact are
+// still evaluated from the raw record, so row groups holding them are kept.
+type typedFalse struct {
+	cmp    *Compare
+	reason string
+}
+
+var _ filter = (*typedFalse)(nil)
+
+func (f *typedFalse) cost() int                         { return costConst }
+func (f *typedFalse) mayMatch(rg *rowGroupMeta) bool    { return rg.inexact }
+func (f *typedFalse) apply(b *batch, sel *bitmap) error { return (&constFilter{}).apply(b, sel) }
+func (f *typedFalse) explain(sb *strings.Builder, indent string) {
+	fmt.Fprintf(sb, "%s%s  [never true: %s]\n", indent, f.cmp, f.reason)
+}
+
+// presenceFilter is NOT EXISTS or IS NULL on a typed leaf. A typed column is
+// null both when the field is absent and when it is JSON null; ctqNulls
+// lists the paths that were JSON null.
+type presenceFilter struct {
+	cmp *Compare
+	col string
+}
+
+var _ filter = (*presenceFilter)(nil)
+
+func (f *presenceFilter) cost() int { return costPresent }
+func (f *presenceFilter) explain(sb *strings.Builder, indent string) {
+	fmt.Fprintf(sb, "%s%s  [typed column %s validity + %s]\n", indent, f.cmp, f.col, nullsRoot)
+}
+
+func (f *presenceFilter) mayMatch(rg *rowGroupMeta) bool {
+	if rg.inexact {
+		return true
+	}
+	if f.cmp.Op == OpIsNull && rg.allNull(colNulls) {
+		return false
+	}
+	if st := rg.stats(f.col); st != nil && st.HasNullCount() && st.NullCount() == 0 {
+		return false // every row has a value
+	}
+	return true
+}
+
+func (f *presenceFilter) apply(b *batch, sel *bitmap) error {
+	arr, ok, err := b.leaf(f.col)
+	if err != nil {
+		return err
+	}
+	isNull, err := b.jsonNull(f.col)
+	if err != nil {
+		return err
+	}
+	sel.keep(func(i int) bool {
+		if ok && arr.IsValid(i) {
+			return false
+		}
+		if f.cmp.Op == OpIsNull {
+			return isNull(i)
+		}
+		return !isNull(i) // NOT EXISTS
+	})
+	return nil
+}
