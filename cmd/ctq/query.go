@@ -163,16 +163,17 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 
 // recordWriter prints matches as raw JSON lines, an aligned table or CSV.
 type recordWriter struct {
-	out    io.Writer
-	mode   string
-	fields []string
-	tw     *tabwriter.Writer
-	cw     *csv.Writer
-	header bool
+	out      io.Writer
+	mode     string
+	terminal bool // values are made harmless for a terminal (table always is)
+	fields   []string
+	tw       *tabwriter.Writer
+	cw       *csv.Writer
+	header   bool
 }
 
 func newRecordWriter(out io.Writer, mode string, fields []string) *recordWriter {
-	w := &recordWriter{out: out, mode: mode, fields: fields}
+	w := &recordWriter{out: out, mode: mode, fields: fields, terminal: isTerminal(out)}
 	switch mode {
 	case "table":
 		w.tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
@@ -193,6 +194,11 @@ func (w *recordWriter) write(m query.Match) error {
 	}
 	vals := extractFields(m.Raw, w.fields)
 	if w.mode == "csv" {
+		if w.terminal {
+			for i, v := range vals {
+				vals[i] = sanitize(v)
+			}
+		}
 		if !w.header {
 			w.header = true
 			if err := w.cw.Write(w.fields); err != nil {

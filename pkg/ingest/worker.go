@@ -63,9 +63,14 @@ func (w *worker) loop(ctx context.Context, units <-chan unit, out chan<- flushRe
 	return w.flush(ctx, out)
 }
 
+// memory is what the worker's batches hold, including reset batches kept
+// for reuse: their buffers are memory the budget must cover too.
 func (w *worker) memory() int {
 	n := 0
 	for _, b := range w.batches {
+		n += b.size()
+	}
+	for _, b := range w.free {
 		n += b.size()
 	}
 	return n
@@ -90,6 +95,17 @@ func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
 		b.reset()
 		w.free = append(w.free, b)
 		delete(w.batches, pk)
+	}
+	// Keep reusable buffers up to half the budget; drop the rest so a burst
+	// of partitions does not pin memory for the whole run.
+	kept, keep := 0, w.in.cfg.MemoryPerWorker/2
+	for i, b := range w.free {
+		if kept+b.size() > keep {
+			clear(w.free[i:])
+			w.free = w.free[:i]
+			break
+		}
+		kept += b.size()
 	}
 	fr.sources, fr.days = w.sources, w.days
 	w.sources, w.days = nil, nil
