@@ -101,6 +101,7 @@ type Warning struct {
 	Msg string // lower-case description
 }
 
+// String formats the warning with its offset.
 func (w Warning) String() string {
 	if w.Pos < 0 {
 		return "warning: " + w.Msg
@@ -112,15 +113,13 @@ func (w Warning) String() string {
 // Parse) for a shorthand field path it cannot resolve.
 type FieldError struct {
 	Path        string   // the path as typed
-	Reason      string   // e.g. "unknown field", "is an object"
+	Reason      string   // the whole problem, e.g. `unknown field "evenName"`
 	Suggestions []string // close known paths, best first (CloudTrail spelling)
 }
 
+// Error returns the reason and the suggestions.
 func (e *FieldError) Error() string {
 	msg := e.Reason
-	if !strings.Contains(msg, e.Path) {
-		msg = fmt.Sprintf("%s %q", e.Reason, e.Path)
-	}
 	if len(e.Suggestions) > 0 {
 		msg += " (did you mean " + strings.Join(e.Suggestions, ", ") + "?)"
 	}
@@ -166,6 +165,9 @@ func describeAt(s string, p int) string {
 	}
 	if r == utf8.RuneError && size <= 1 {
 		return fmt.Sprintf("byte 0x%02x", rest[0])
+	}
+	if r < 0x20 || r == 0x7f {
+		return fmt.Sprintf("control character 0x%02x", r)
 	}
 	return "'" + tok + "'"
 }

@@ -369,7 +369,11 @@ func scanBracket(s string, p int) (step Step, end int, wildcard bool, err *Synta
 		}
 		step = Step{Kind: StepField, Name: b.String()}
 	case c == '-':
-		return step, 0, false, &SyntaxError{Pattern: s, Pos: i, Msg: "negative array index " + describeAt(s, i) + " is not supported"}
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		return step, 0, false, &SyntaxError{Pattern: s, Pos: i, Msg: "negative array index '" + s[i:j] + "' is not supported"}
 	default:
 		return step, 0, false, &SyntaxError{Pattern: s, Pos: i, Expected: "an index, * or 'name' after '['", Msg: foundAt(s, i)}
 	}
@@ -520,18 +524,76 @@ func isShorthandName(w string) bool {
 }
 
 // looksLikeShorthand reports whether a (non-JSON) pattern contains a
-// shorthand comparison: a field name immediately followed (spaces allowed)
-// by a comparison operator, outside quotes and regexes.
+// shorthand comparison: a field name followed, with or without spaces, by a
+// comparison operator. It splits the text the way the term parser does
+// (whitespace-separated terms, "phrases" and %regexes% skipped, -/? prefixed
+// terms ignored), so that a term pattern printed in canonical order is never
+// mistaken for shorthand.
 func looksLikeShorthand(s string) bool {
-	lx := shortLexer{s: s}
+	prevName := false // the previous term ends with a field name
+	i := 0
+	for {
+		i = skipPatSpace(s, i)
+		if i >= len(s) {
+			return false
+		}
+		prefixed := s[i] == '-' || s[i] == '?'
+		if prefixed {
+			i++
+			if i >= len(s) {
+				return false
+			}
+		}
+		switch s[i] {
+		case '"':
+			q, err := scanQuoted(s, i)
+			if err != nil {
+				return false
+			}
+			i, prevName = q.end, false
+			continue
+		case '%':
+			_, end, err := scanRegex(s, i)
+			if err != nil {
+				return false
+			}
+			i, prevName = end, false
+			continue
+		}
+		end := i
+		for end < len(s) && !isPatSpace(s[end]) {
+			end++
+		}
+		w := s[i:end]
+		i = end
+		if prefixed {
+			prevName = false
+			continue
+		}
+		if _, n := scanOp(w, 0); n > 0 && prevName {
+			return true
+		}
+		var found bool
+		found, prevName = scanWordForComparison(w)
+		if found {
+			return true
+		}
+	}
+}
+
+// scanWordForComparison lexes one whitespace-free word as shorthand and
+// reports whether it holds a name followed by an operator, and whether it
+// ends with a name.
+func scanWordForComparison(w string) (found, endsWithName bool) {
+	lx := shortLexer{s: w}
 	var prev shToken
 	for {
 		tok, err := lx.next()
 		if err != nil || tok.kind == tkEOF {
-			return false
+			return false, prev.kind == tkWord && isShorthandName(prev.text)
 		}
 		if tok.kind == tkOp && prev.kind == tkWord && isShorthandName(prev.text) {
-			return true
+			return true, false
 		}
 		prev = tok
 	}

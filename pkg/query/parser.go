@@ -16,6 +16,7 @@ const (
 	KindAll                          // empty or " ": matches every record
 )
 
+// String returns "json", "terms", "shorthand" or "all".
 func (k PatternKind) String() string {
 	switch k {
 	case KindJSON:
@@ -122,6 +123,9 @@ func Parse(pattern string, opts ParseOptions) (*Pattern, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := root.(*MatchAll); ok {
+		p.Kind = KindAll
 	}
 	p.Root = root
 	p.Warnings = ps.warnings
@@ -791,6 +795,10 @@ func (ps *parser) parseTerms() (Node, *SyntaxError) {
 			ps.warn(anyPos[k], fmt.Sprintf("?%s is ignored: CloudWatch Logs ignores ?terms in a pattern that also has plain or -terms", term.String()))
 		}
 		t.Any = nil
+	}
+	// What is left of `" " ?x` is the match-all pattern `" "`.
+	if len(t.Must) == 1 && len(t.Exclude) == 0 && len(t.Any) == 0 && t.Must[0].Quoted && strings.Trim(t.Must[0].Text, " ") == "" {
+		return &MatchAll{}, nil
 	}
 	return t, nil
 }

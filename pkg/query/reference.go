@@ -234,10 +234,11 @@ func refEquals(val Value, text string, num float64, isNum bool) bool {
 	case ValRegex:
 		re := val.Re
 		if re == nil {
-			var err error
-			if re, err = compileRegexAt(val.Text, val.Text, 0); err != nil {
+			compiled, err := compileRegexAt(val.Text, val.Text, 0)
+			if err != nil {
 				return false
 			}
+			re = compiled
 		}
 		return re.MatchString(text)
 	case ValString:

@@ -162,7 +162,7 @@ func (rx *rxParser) piece() *SyntaxError {
 			return err
 		}
 	case c == '\\':
-		if err := rx.escape(false); err != nil {
+		if err := rx.escape(); err != nil {
 			return err
 		}
 	case c == '(' || c == ')':
@@ -279,9 +279,8 @@ func (rx *rxParser) repetition(i int) (lo, hi, end int, ok bool) {
 	return lo, hi, j + 1, true
 }
 
-// escape handles a backslash at s[i]. In a class, the shorthand classes
-// \d \s \w (and negations) are allowed too.
-func (rx *rxParser) escape(inClass bool) *SyntaxError {
+// escape handles a backslash at s[i], inside or outside a class.
+func (rx *rxParser) escape() *SyntaxError {
 	s, i := rx.s, rx.i
 	if i+1 >= len(s) {
 		return rx.errAt(i, "trailing backslash in regex")
@@ -388,7 +387,7 @@ func (rx *rxParser) classAtom() (ch byte, pos int, single bool, err *SyntaxError
 	switch {
 	case c == '\\':
 		if rx.i+1 < len(s) && strings.IndexByte("dDsSwW", s[rx.i+1]) >= 0 {
-			return 0, pos, false, rx.escape(true)
+			return 0, pos, false, rx.escape()
 		}
 		if rx.i+1 < len(s) && s[rx.i+1] == 'x' {
 			v, ok := hexByte(s, rx.i+2)
@@ -398,7 +397,7 @@ func (rx *rxParser) classAtom() (ch byte, pos int, single bool, err *SyntaxError
 		} else if rx.i+1 < len(s) {
 			ch = s[rx.i+1]
 		}
-		return ch, pos, true, rx.escape(true)
+		return ch, pos, true, rx.escape()
 	case c == '[' || c == '(' || c == ')':
 		// '[' inside a class would read as a POSIX class in other
 		// dialects; require the escape so the meaning is unambiguous.

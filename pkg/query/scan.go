@@ -39,7 +39,9 @@ func openDataFile(path string, r parquet.ReaderAtSeeker) (*dataFile, error) {
 		c := sch.Column(i)
 		p := strings.Join(c.ColumnPath(), ".")
 		df.cols[p] = i
-		if pf.NumRowGroups() > 0 && c.PhysicalType() == parquet.Types.ByteArray {
+		// Dictionary arrays are requested for non-repeated string columns
+		// only: the evaluators index them; list elements are read plain.
+		if pf.NumRowGroups() > 0 && c.PhysicalType() == parquet.Types.ByteArray && c.MaxRepetitionLevel() == 0 {
 			if cc, err := pf.MetaData().RowGroup(0).ColumnChunk(i); err == nil && cc.HasDictionaryPage() {
 				df.dict[i] = true
 				props.SetReadDict(i, true)

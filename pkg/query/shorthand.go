@@ -135,6 +135,9 @@ func DefaultResolver(path string) (Selector, error) {
 			sel.Steps = append(sel.Steps, raw[i:]...)
 			return sel, nil
 		case ctString, ctBool, ctTime:
+			if st.Kind == StepIndex || st.Kind == StepAnyIndex {
+				return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field, not an array; in %q", typed, ctTypeName(f.typ), path)}
+			}
 			return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field and has no members; in %q", typed, ctTypeName(f.typ), path)}
 		case ctArray:
 			switch st.Kind {
@@ -161,7 +164,7 @@ func DefaultResolver(path string) (Selector, error) {
 		}
 		c := f.child(st.Name, true)
 		if c == nil {
-			return Selector{}, &FieldError{Path: path, Reason: "unknown field", Suggestions: suggestFields(path)}
+			return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("unknown field %q", path), Suggestions: suggestFields(path)}
 		}
 		sel.Steps = append(sel.Steps, Step{Kind: StepField, Name: c.name})
 		if typed != "" {
@@ -303,6 +306,8 @@ func suggestFields(typed string) []string {
 		d := editDistance(lt, lp)
 		if plast == last {
 			d = 0
+		} else if strings.HasPrefix(lp, lt) {
+			d = 1
 		} else if dl := editDistance(last, plast); dl <= 2 && dl+1 < d {
 			d = dl + 1
 		}
