@@ -148,6 +148,10 @@ var errHang = errors.New("ingest.Run did not return (deadlock?)")
 
 // runGuarded runs ingest.Run and returns errHang if it does not return.
 func runGuarded(cfg ingest.Config) (*ingest.Result, error) {
+	return runGuardedWithin(cfg, hangLimit)
+}
+
+func runGuardedWithin(cfg ingest.Config, limit time.Duration) (*ingest.Result, error) {
 	type out struct {
 		res *ingest.Result
 		err error
@@ -160,7 +164,7 @@ func runGuarded(cfg ingest.Config) (*ingest.Result, error) {
 	select {
 	case o := <-ch:
 		return o.res, o.err
-	case <-time.After(hangLimit):
+	case <-time.After(limit):
 		return &ingest.Result{}, errHang
 	}
 }
@@ -254,12 +258,14 @@ func (e *testEnv) checkLake(want srcSet) (*partition.Snapshot, []fileRow) {
 
 	// Each row maps back to its source record, exactly once.
 	seen := map[rowID]int{}
-	bad := 0
+	bad, dupIDs := 0, 0
 	for _, r := range rows {
 		id := rowID{r.Key, r.Index}
 		seen[id]++
 		if seen[id] == 2 {
-			t.Errorf("source record %s[%d] is in the lake more than once", r.Key, r.Index)
+			if dupIDs++; dupIDs <= 3 {
+				t.Errorf("source record %s[%d] is in the lake more than once", r.Key, r.Index)
+			}
 		}
 		o := want[r.Key]
 		if o == nil || int(r.Index) >= len(o.Records) || o.Records[r.Index] == nil {
@@ -274,6 +280,9 @@ func (e *testEnv) checkLake(want srcSet) (*partition.Snapshot, []fileRow) {
 			}
 		}
 		checkPartition(t, r)
+	}
+	if dupIDs > 3 {
+		t.Errorf("%d source records are in the lake more than once", dupIDs)
 	}
 
 	// Manifest: every expected object, with the number of records kept.
@@ -585,4 +594,43 @@ func fmtProblems(ps []ingest.Problem) string {
 		fmt.Fprintf(&b, "\n  key=%s off=%d rec=%d warn=%v retry=%v: %s", p.Key, p.Offset, p.Record, p.Warning, p.Retry, p.Msg)
 	}
 	return b.String()
+}
+
+// stringField returns a top-level string member of a record.
+func stringField(raw []byte, name string) (string, bool) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return "", false
+	}
+	var s string
+	if v, ok := m[name]; !ok || json.Unmarshal(v, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// gateBucket wraps a source bucket: recursive (day) listings under prefix
+// wait until open() is called.
+type gateBucket struct {
+	objstore.Bucket
+	prefix string
+	gate   chan struct{}
+	once   sync.Once
+}
+
+func newGateBucket(b objstore.Bucket, prefix string) *gateBucket {
+	return &gateBucket{Bucket: b, prefix: prefix, gate: make(chan struct{})}
+}
+
+func (g *gateBucket) open() { g.once.Do(func() { close(g.gate) }) }
+
+func (g *gateBucket) List(ctx context.Context, opts objstore.ListOptions, fn func(objstore.Entry) error) error {
+	if opts.Delimiter == "" && strings.HasPrefix(opts.Prefix, g.prefix) {
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return g.Bucket.List(ctx, opts, fn)
 }

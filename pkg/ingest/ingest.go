@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -55,7 +56,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer cancel(nil)
 
 	units := make(chan unit, 64)
-	lst := &lister{cfg: &cfg, src: cfg.Source, snap: snap, out: units, rep: in.rep, sem: make(chan struct{}, cfg.ListConcurrency)}
+	// The lister reads a copy: the committer updates snap while it lists.
+	listSnap := &partition.Snapshot{Sources: maps.Clone(snap.Sources), Days: maps.Clone(snap.Days)}
+	lst := &lister{cfg: &cfg, src: cfg.Source, snap: listSnap, out: units, rep: in.rep, sem: make(chan struct{}, cfg.ListConcurrency)}
 	flushes := make(chan flushResult, cfg.Workers)
 	var wg sync.WaitGroup
 
@@ -116,11 +119,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// The committer runs here: it collects flushed files and the objects they
 	// complete, and commits them at most every CommitInterval.
 	commitErr := in.commitLoop(ctx, flushes)
+	if commitErr != nil {
+		// Stop the pipeline first, then drain what workers still hand over
+		// (nothing more will be committed) so none of them blocks.
+		cancel(commitErr)
+		for f := range flushes {
+			in.discard(context.WithoutCancel(ctx), f.files)
+		}
+	}
 	close(stopProgress)
 	wg.Wait()
-	if commitErr != nil {
-		cancel(commitErr)
-	}
 
 	in.fillResult(res, start)
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {

@@ -253,7 +253,11 @@ func (l *lister) day(p string) error {
 			return nil
 		}
 		if k.Kind == KindDigest || !strings.HasPrefix(k.Layout, layoutPrefix) || strings.Contains(k.Layout[len(layoutPrefix):], "/") {
-			l.rep.problem(Problem{Key: e.Key, Msg: "skipped: not a log file of this day prefix"})
+			l.rep.problem(Problem{Key: e.Key, Warning: true, Msg: "skipped: not a log file of this day prefix"})
+			return nil
+		}
+		if !strings.HasSuffix(k.File, ".json.gz") && !strings.HasSuffix(k.File, ".json") {
+			l.rep.problem(Problem{Key: e.Key, Warning: true, Msg: "skipped: not a CloudTrail log file name (want *.json.gz)"})
 			return nil
 		}
 		if !l.cfg.inWindow(k.Delivery) {

@@ -361,6 +361,9 @@ func (sr *streamReader) record() ([]byte, error) {
 		sr.index = idx
 		return nil, sr.scanFault(err, pos, fmt.Sprintf("in record %d", idx))
 	}
+	if size := sr.start - recStart; size > sr.maxRecord {
+		return nil, &RecordError{Offset: pos, Record: idx, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit; skipped", size, sr.maxRecord)}
+	}
 	rec := sr.buf[recStart:sr.start]
 	for len(rec) > 0 && isSpace(rec[0]) {
 		rec = rec[1:]

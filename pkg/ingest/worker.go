@@ -116,6 +116,7 @@ func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
 	case out <- fr:
 		return nil
 	case <-ctx.Done():
+		w.in.discard(context.WithoutCancel(ctx), fr.files) // never committed
 		return ctx.Err()
 	}
 }
@@ -162,6 +163,19 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		err = &sourceError{err}
 	}
+	return n, err
+}
+
+// byteCounter counts bytes without changing errors: faults of the gzip layer
+// (truncation, bad checksums) are content faults, not source read failures.
+type byteCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
 	return n, err
 }
 
@@ -246,7 +260,7 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 		// anything else fails in the stream reader with its offset.
 		in.rep.problem(Problem{Key: info.Key, Warning: true, Msg: fmt.Sprintf("object is not gzip-compressed (starts with 0x%02x); read as plain JSON", head[0])})
 	}
-	dcr := &countingReader{r: r}
+	dcr := &byteCounter{r: r}
 	sr := &w.sr
 	sr.reset(dcr, w.dec, in.cfg.MaxRecordBytes)
 	var (
