@@ -268,7 +268,7 @@ func dataFileName(runID string, worker, seq int) string {
 }
 
 // writeFile writes a batch as a Parquet file into the run's staging area.
-func (in *ingester) writeFile(ctx context.Context, b *batch, pk partition.Key, name string) (partition.File, error) {
+func (in *ingester) writeFile(ctx context.Context, fw *fileWriter, b *batch, pk partition.Key, name string) (partition.File, error) {
 	staging := in.run.StagingKey(name)
 	f := partition.File{Path: pk.Dir() + "/" + name, Staging: staging}
 	var path string
@@ -284,7 +284,7 @@ func (in *ingester) writeFile(ctx context.Context, b *batch, pk partition.Key, n
 	if err != nil {
 		return f, fmt.Errorf("create data file: %w", err)
 	}
-	st, werr := writeBatch(out, b)
+	st, werr := fw.write(out, b)
 	if werr == nil {
 		werr = out.Sync()
 	}

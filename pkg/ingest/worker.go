@@ -28,6 +28,7 @@ type worker struct {
 	br      *bufio.Reader
 	gz      *gzip.Reader
 	sr      streamReader
+	fw      fileWriter
 }
 
 func (in *ingester) newWorker(id int) *worker {
@@ -85,7 +86,7 @@ func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
 			continue
 		}
 		w.seq++
-		f, err := w.in.writeFile(ctx, b, pk, dataFileName(w.in.run.ID(), w.id, w.seq))
+		f, err := w.in.writeFile(ctx, &w.fw, b, pk, dataFileName(w.in.run.ID(), w.id, w.seq))
 		if err != nil {
 			return err
 		}

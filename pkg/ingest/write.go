@@ -133,17 +133,36 @@ func fileRanges(b *batch, st *FileStats) {
 	}
 }
 
+// fileWriter writes batches as Parquet files. It keeps the Parquet writer
+// and its buffers between files (one per worker), so writing a file does not
+// allocate and clear megabytes of column buffers again.
+type fileWriter struct {
+	pw   *parquet.Writer
+	vals []parquet.Value
+}
+
 // writeBatch writes the batch's rows, sorted by eventTime, as one Parquet
 // file to w.
 func writeBatch(w io.Writer, b *batch) (FileStats, error) {
+	var fw fileWriter
+	return fw.write(w, b)
+}
+
+func (fw *fileWriter) write(w io.Writer, b *batch) (FileStats, error) {
 	order := b.order()
 	st := FileStats{Rows: int64(len(order))}
 	if len(order) > 0 {
 		st.MinTime, st.MaxTime = b.rows[order[0]].time, b.rows[order[len(order)-1]].time
 	}
 	fileRanges(b, &st)
-	pw := parquet.NewWriter(w, WriterOptions(lakeSchema)...)
-	var vals []parquet.Value
+	if fw.pw == nil {
+		fw.pw = parquet.NewWriter(w, WriterOptions(lakeSchema)...)
+	} else {
+		fw.pw.Reset(w)
+	}
+	pw := fw.pw
+	vals := fw.vals
+	defer func() { fw.vals = vals[:0] }()
 	for lo := 0; lo < len(order); lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, len(order))
 		rg := pw.BeginRowGroup()
