@@ -40,15 +40,9 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&by, "by", "", "split the metric by this field (e.g. eventName, userIdentity.arn)")
 	fs.StringVar(&threshold, "threshold", "", "alarm threshold: an operator and a number, e.g. '>=1'")
 	fs.IntVar(&evalPeriods, "evaluation-periods", 1, "periods summed for the alarm")
-	pos, err := parseArgs(fs, args)
+	pattern, err := parseCommand(e, fs, args, countUsage)
 	if err != nil {
-		if err == flag.ErrHelp {
-			printHelp(e.stdout, fs, countUsage)
-		}
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("count: want exactly one PATTERN")
 	}
 	if period < time.Second {
 		return usagef("--period %s: must be at least 1s", period)
@@ -62,33 +56,18 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 			return usagef("--threshold: %v", err)
 		}
 	}
-	p, err := parsePattern(e, pos[0])
+	pr, err := prepare(ctx, e, &q, pattern, false)
 	if err != nil {
 		return err
 	}
-	opts, err := q.options()
-	if err != nil {
-		return err
-	}
-	plan, err := query.NewPlan(p.Root, opts)
-	if err != nil {
-		return err
-	}
-	lake, err := openLake(ctx, e, q.lake, &q.aws)
-	if err != nil {
-		return err
-	}
-	snap, err := lake.Snapshot(ctx)
-	if err != nil {
-		return err
-	}
+	opts := pr.opts
 	type key struct {
 		t     int64
 		group string
 	}
 	sums := map[key]int64{}
 	groups := map[string]bool{}
-	_, err = plan.Run(ctx, lake, snap, func(m query.Match) error {
+	_, err = pr.run(ctx, func(m query.Match) error {
 		k := key{t: m.Time.Truncate(period).Unix()}
 		if by != "" {
 			k.group = extractFields(m.Raw, []string{by})[0]

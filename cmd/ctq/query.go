@@ -98,25 +98,66 @@ func (q *queryFlags) options() (query.Options, error) {
 	return o, nil
 }
 
+// prepared is a parsed, planned query with its lake snapshot.
+type prepared struct {
+	pattern *query.Pattern
+	opts    query.Options
+	plan    *query.Plan
+	lake    *partition.Lake
+	snap    *partition.Snapshot
+}
+
+// prepare parses the pattern, plans it and opens the lake: the shared front
+// half of query, count and explain.
+func prepare(ctx context.Context, e *env, q *queryFlags, pattern string, countOnly bool) (*prepared, error) {
+	p, err := parsePattern(e, pattern)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := q.options()
+	if err != nil {
+		return nil, err
+	}
+	opts.CountOnly = opts.CountOnly || countOnly
+	plan, err := query.NewPlan(p.Root, opts)
+	if err != nil {
+		return nil, err
+	}
+	lake, err := openLake(ctx, e, q.lake, &q.aws)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := lake.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &prepared{pattern: p, opts: opts, plan: plan, lake: lake, snap: snap}, nil
+}
+
+func (pr *prepared) run(ctx context.Context, emit func(query.Match) error) (*query.Stats, error) {
+	return pr.plan.Run(ctx, pr.lake, pr.snap, emit)
+}
+
+// parseCommand parses a pattern command's flags and its one PATTERN.
+func parseCommand(e *env, fs *flag.FlagSet, args []string, usage string) (string, error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			printHelp(e.stdout, fs, usage)
+		}
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usagef("%s: want exactly one PATTERN (quote it), got %d arguments", fs.Name(), len(pos))
+	}
+	return pos[0], nil
+}
+
 func cmdQuery(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("query", flag.ContinueOnError)
 	var q queryFlags
 	q.register(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			printHelp(e.stdout, fs, queryUsage)
-		}
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("query: want exactly one PATTERN (quote it), got %d arguments", len(pos))
-	}
-	p, err := parsePattern(e, pos[0])
-	if err != nil {
-		return err
-	}
-	opts, err := q.options()
+	pattern, err := parseCommand(e, fs, args, queryUsage)
 	if err != nil {
 		return err
 	}
@@ -134,20 +175,12 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 	if q.fields != "" {
 		fields = splitList(q.fields)
 	}
-	plan, err := query.NewPlan(p.Root, opts)
-	if err != nil {
-		return err
-	}
-	lake, err := openLake(ctx, e, q.lake, &q.aws)
-	if err != nil {
-		return err
-	}
-	snap, err := lake.Snapshot(ctx)
+	pr, err := prepare(ctx, e, &q, pattern, false)
 	if err != nil {
 		return err
 	}
 	if q.count {
-		st, err := plan.Run(ctx, lake, snap, func(query.Match) error { return nil })
+		st, err := pr.run(ctx, func(query.Match) error { return nil })
 		if err != nil {
 			return err
 		}
@@ -155,7 +188,7 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	w := newRecordWriter(e.stdout, output, fields)
-	if _, err := plan.Run(ctx, lake, snap, w.write); err != nil {
+	if _, err := pr.run(ctx, w.write); err != nil {
 		return err
 	}
 	return w.flush()
@@ -320,40 +353,17 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	var q queryFlags
 	q.register(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			printHelp(e.stdout, fs, explainUsage)
-		}
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("explain: want exactly one PATTERN")
-	}
-	p, err := parsePattern(e, pos[0])
+	pattern, err := parseCommand(e, fs, args, explainUsage)
 	if err != nil {
 		return err
 	}
-	opts, err := q.options()
+	pr, err := prepare(ctx, e, &q, pattern, true)
 	if err != nil {
 		return err
 	}
-	opts.CountOnly = true
-	plan, err := query.NewPlan(p.Root, opts)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "pattern: %s\n\nplan:\n%s\n", sanitize(p.Root.String()), plan.Explain())
-	lake, err := openLake(ctx, e, q.lake, &q.aws)
-	if err != nil {
-		return err
-	}
-	snap, err := lake.Snapshot(ctx)
-	if err != nil {
-		return err
-	}
+	fmt.Fprintf(e.stdout, "pattern: %s\n\nplan:\n%s\n", sanitize(pr.pattern.Root.String()), pr.plan.Explain())
 	start := time.Now()
-	st, err := plan.Run(ctx, lake, snap, func(query.Match) error { return nil })
+	st, err := pr.run(ctx, func(query.Match) error { return nil })
 	if err != nil {
 		return err
 	}
