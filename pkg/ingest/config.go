@@ -48,9 +48,9 @@ func DefaultConfig() Config {
 		// CloudTrail caps records at 256 KiB; 32 MiB keeps far larger
 		// (malformed or future) records while bounding memory per worker.
 		MaxRecordBytes: 32 << 20,
-		// Two workers at 40 MiB of batch memory plus Parquet buffers keep a
+		// Two workers at 32 MiB of batch memory plus Parquet buffers keep a
 		// whole run under 300 MiB of resident memory (bench/RESULTS.md).
-		MemoryPerWorker: 40 << 20,
+		MemoryPerWorker: 32 << 20,
 		CommitInterval:  15 * time.Second,
 		ProgressEvery:   250 * time.Millisecond,
 	}

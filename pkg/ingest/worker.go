@@ -97,9 +97,9 @@ func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
 		w.free = append(w.free, b)
 		delete(w.batches, pk)
 	}
-	// Keep reusable buffers up to half the budget; drop the rest so a burst
+	// Keep reusable buffers up to a quarter of the budget; drop the rest so a burst
 	// of partitions does not pin memory for the whole run.
-	kept, keep := 0, w.in.cfg.MemoryPerWorker/2
+	kept, keep := 0, w.in.cfg.MemoryPerWorker/4
 	for i, b := range w.free {
 		if kept+b.size() > keep {
 			clear(w.free[i:])
