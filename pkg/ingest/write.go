@@ -192,19 +192,21 @@ func appendColumn(dst []parquet.Value, b *batch, rows []int32, p colPlan) []parq
 	case cLeaf:
 		f := p.leaf
 		maxDef := len(f.groups) + 1
+		stride, slot, isBool := len(schema.leaves), f.slot, f.kind == kBool
+		vals, arena := b.vals, b.arena
 		for _, ri := range rows {
-			r := &b.rows[ri]
-			v := b.vals[int(ri)*len(schema.leaves)+f.slot]
+			v := vals[int(ri)*stride+slot]
 			if v.ok() {
 				var pv parquet.Value
-				if f.kind == kBool {
+				if isBool {
 					pv = parquet.BooleanValue(v.off == 1)
 				} else {
-					pv = parquet.ByteArrayValue(b.bytes(v))
+					pv = parquet.ByteArrayValue(arena[v.off : v.off+v.n])
 				}
 				dst = append(dst, pv.Level(0, maxDef, col))
 				continue
 			}
+			r := &b.rows[ri]
 			def := 0
 			for _, gr := range f.groups {
 				if r.groups&(1<<gr.group) == 0 {
