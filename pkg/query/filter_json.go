@@ -17,6 +17,7 @@ type jsonFilter struct {
 	sub    *Compare // the comparison relative to the column's value
 	wrap   bool     // sub selects the column value itself: evaluate on {"v":text}
 	needle []byte   // bytes every match must contain, if known
+	alt    []byte   // the needle with "/" escaped, also accepted
 }
 
 var _ filter = (*jsonFilter)(nil)
@@ -32,20 +33,25 @@ func newJSONFilter(c *Compare, t target) *jsonFilter {
 	f.sub = &sub
 	if c.Op == OpEq && c.Val.Kind == ValString && safeNeedle(c.Val.Str) {
 		f.needle = []byte(c.Val.Str)
+		if strings.Contains(c.Val.Str, "/") {
+			// JSON may write "/" as "\/": accept either spelling.
+			f.alt = []byte(strings.ReplaceAll(c.Val.Str, "/", `\/`))
+		}
 	}
 	return f
 }
 
-// safeNeedle reports whether s appears verbatim in any JSON encoding of a
-// string containing it: plain printable ASCII without characters a JSON
-// encoder may escape (quote, backslash, slash, <, >, &).
+// safeNeedle reports whether s appears in any JSON encoding of a string
+// containing it either verbatim or, for "/", as "\/": printable ASCII
+// without characters an encoder may escape otherwise (quote, backslash,
+// <, >, &).
 func safeNeedle(s string) bool {
 	if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7f || strings.IndexByte(`"\/<>&`, c) >= 0 {
+		if c < 0x20 || c >= 0x7f || strings.IndexByte(`"\<>&`, c) >= 0 {
 			return false
 		}
 	}
@@ -104,7 +110,7 @@ func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
 			return false
 		}
 		s := text(i)
-		if f.needle != nil && !strings.Contains(s, string(f.needle)) {
+		if f.needle != nil && !strings.Contains(s, string(f.needle)) && (f.alt == nil || !strings.Contains(s, string(f.alt))) {
 			return false
 		}
 		doc := []byte(s)

@@ -18,6 +18,8 @@ type typedFilter struct {
 	match func(string) bool
 	lit   string // exact literal for pruning, if any
 	exact bool
+	set   []string // sorted literals of an IN-set filter (newInFilter)
+	label string   // explain text for an IN-set filter
 }
 
 var _ filter = (*typedFilter)(nil)
@@ -34,6 +36,10 @@ func newTypedFilter(c *Compare, col string) *typedFilter {
 func (f *typedFilter) cost() int { return costTyped }
 
 func (f *typedFilter) explain(sb *strings.Builder, indent string) {
+	if f.set != nil {
+		fmt.Fprintf(sb, "%s%s  [one set lookup per dictionary entry; statistics and bloom filter pruning]\n", indent, f.label)
+		return
+	}
 	fmt.Fprintf(sb, "%s%s  [typed column %s; statistics, bloom filter and dictionary pruning]\n", indent, f.cmp, f.col)
 }
 
@@ -50,6 +56,14 @@ func (f *typedFilter) mayMatch(rg *rowGroupMeta) bool {
 	lo, hi, ok := rg.stringRange(f.col)
 	if !ok {
 		return true
+	}
+	if f.set != nil {
+		for _, s := range f.set {
+			if s >= lo && s <= hi && rg.bloomMayContain(f.col, s) {
+				return true
+			}
+		}
+		return false
 	}
 	switch {
 	case f.exact && !f.neg:

@@ -19,15 +19,7 @@ func compile(n Node) (filter, error) {
 		}
 		return newAnd(kids), nil
 	case *Or:
-		kids := make([]filter, 0, len(n.Terms))
-		for _, t := range n.Terms {
-			k, err := compile(t)
-			if err != nil {
-				return nil, err
-			}
-			kids = append(kids, k)
-		}
-		return &orFilter{kids: kids}, nil
+		return compileOr(n)
 	case *Terms:
 		return &rawFilter{node: n}, nil
 	case *Compare:
