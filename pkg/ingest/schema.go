@@ -245,7 +245,7 @@ func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 	for _, p := range bloomColumns() {
 		filters = append(filters, parquet.SplitBlockFilter(bloomBitsPerValue, p...))
 	}
-	return []parquet.WriterOption{
+	opts := []parquet.WriterOption{
 		sch,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.BloomFilters(filters...),
@@ -254,6 +254,24 @@ func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 		parquet.CreatedBy("ctq", "0.1.0", ""),
 		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending("eventTime"))),
 	}
+	// Min/max of whole records or JSON documents prune nothing and would put
+	// kilobytes into every page header and the footer, which every query
+	// parses: such columns keep null counts only.
+	for _, p := range noBoundsColumns() {
+		opts = append(opts, parquet.SkipPageBounds(p...), parquet.SkipPageStatistics(p...))
+	}
+	return opts
+}
+
+// noBoundsColumns are the columns written without min/max statistics.
+func noBoundsColumns() [][]string {
+	out := [][]string{{ColRaw}, {ColExtra}, {"errorMessage"}}
+	for _, f := range schema.leaves {
+		if f.kind == kJSON {
+			out = append(out, strings.Split(f.path, "."))
+		}
+	}
+	return out
 }
 
 // pageBufferSize bounds a data page before compression: 256 KiB keeps page
