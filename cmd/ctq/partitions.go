@@ -48,7 +48,7 @@ func cmdPartitions(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	snap, err := l.Snapshot(ctx)
+	snap, err := readSnapshot(ctx, l)
 	if err != nil {
 		return err
 	}

@@ -127,7 +127,7 @@ func prepare(ctx context.Context, e *env, q *queryFlags, pattern string, countOn
 	if err != nil {
 		return nil, err
 	}
-	snap, err := lake.Snapshot(ctx)
+	snap, err := readSnapshot(ctx, lake)
 	if err != nil {
 		return nil, err
 	}

@@ -284,3 +284,16 @@ func sanitizeLines(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// readSnapshot reads the lake's state for a reading command; a location with
+// no commits is almost always a wrong --lake, so it is an error.
+func readSnapshot(ctx context.Context, l *partition.Lake) (*partition.Snapshot, error) {
+	snap, err := l.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if snap.Commits == 0 {
+		return nil, fmt.Errorf("no lake at %s: nothing has been ingested there (choose the lake with --lake or $CTQ_LAKE)", l)
+	}
+	return snap, nil
+}
