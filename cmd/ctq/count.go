@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -44,8 +45,11 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if period < time.Second {
-		return usagef("--period %s: must be at least 1s", period)
+	if q.count || q.limit != 0 || q.fields != "" {
+		return usagef("count: --count, --limit and --fields do not apply (count prints sums per period)")
+	}
+	if period < time.Second || period%time.Second != 0 {
+		return usagef("--period %s: must be a whole number of seconds, at least 1s", period)
 	}
 	if evalPeriods < 1 {
 		return usagef("--evaluation-periods %d: must be at least 1", evalPeriods)
@@ -67,7 +71,12 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 	}
 	sums := map[key]int64{}
 	groups := map[string]bool{}
+	untimed := 0
 	_, err = pr.run(ctx, func(m query.Match) error {
+		if m.Time.IsZero() {
+			untimed++ // a record without a parseable eventTime has no period
+			return nil
+		}
 		k := key{t: m.Time.Truncate(period).Unix()}
 		if by != "" {
 			k.group = extractFields(m.Raw, []string{by})[0]
@@ -98,6 +107,14 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 	}
 	if !opts.Until.IsZero() {
 		hi = opts.Until.Add(-time.Nanosecond).Truncate(period).Unix()
+	}
+	if untimed > 0 {
+		fmt.Fprintf(e.stderr, "warning: %d matching record(s) have no eventTime and are in no period\n", untimed)
+	}
+	// maxPoints bounds the zero-filled series (about a year of 1-minute periods).
+	const maxPoints = 600000
+	if !first && (hi-lo)/int64(period/time.Second) > maxPoints {
+		return usagef("the series would have %d periods: use a longer --period or narrow --since/--until", (hi-lo)/int64(period/time.Second))
 	}
 	names := make([]string, 0, len(groups))
 	for g := range groups {
@@ -160,11 +177,6 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 		for _, pt := range pts {
 			maxSum = max(maxSum, pt.Sum)
 		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-		sep := "\t"
-		if output == "csv" {
-			sep = ","
-		}
 		hdr := []string{"period"}
 		if by != "" {
 			hdr = append(hdr, by)
@@ -173,11 +185,18 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 		if alarm != nil {
 			hdr = append(hdr, "state")
 		}
-		fmt.Fprintln(tw, strings.Join(hdr, sep))
+		rows := [][]string{hdr}
+		bars := output == "table" && isTerminal(e.stdout) && maxSum > 0
 		for _, pt := range pts {
 			row := []string{pt.Period.Format(time.RFC3339)}
 			if by != "" {
-				row = append(row, tableCell(pt.Group))
+				g := pt.Group
+				if output == "table" {
+					g = tableCell(g)
+				} else if isTerminal(e.stdout) {
+					g = sanitize(g)
+				}
+				row = append(row, g)
 			}
 			row = append(row, strconv.FormatInt(pt.Sum, 10))
 			if alarm != nil {
@@ -187,12 +206,25 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 				}
 				row = append(row, state)
 			}
-			if output == "table" && isTerminal(e.stdout) && maxSum > 0 {
+			if bars {
 				row = append(row, strings.Repeat("█", int((pt.Sum*30+maxSum-1)/maxSum)))
 			}
-			fmt.Fprintln(tw, strings.Join(row, sep))
+			rows = append(rows, row)
 		}
-		tw.Flush()
+		if output == "csv" {
+			cw := csv.NewWriter(e.stdout)
+			if err := cw.WriteAll(rows); err != nil {
+				return err
+			}
+		} else {
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			for _, r := range rows {
+				fmt.Fprintln(tw, strings.Join(r, "\t"))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
 	default:
 		return usagef("--output %q: want json, table or csv", output)
 	}

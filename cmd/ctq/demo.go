@@ -49,11 +49,15 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stderr, "generated %d events in %d objects under %s\n", st.Events, st.Objects, sanitize(archive))
 	}
-	f := ingestFlags{lake: lakeDir, maxRecord: 32 << 20, commitEvery: 15 * time.Second, memory: 32 << 20}
+	f := ingestFlags{lake: lakeDir, maxRecord: 32 << 20, commitEvery: 15 * time.Second, memory: 40 << 20}
 	if _, err := ingestSource(ctx, e, &f, archive); err != nil {
 		return err
 	}
-	snap, err := openLakeSnapshot(ctx, e, lakeDir)
+	lake, err := openLake(ctx, e, lakeDir, &awsFlags{})
+	if err != nil {
+		return err
+	}
+	snap, err := readSnapshot(ctx, lake)
 	if err != nil {
 		return err
 	}

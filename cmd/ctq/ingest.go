@@ -50,7 +50,7 @@ func (f *ingestFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.workers, "workers", 0, "decode/write workers (default: number of CPUs)")
 	fs.IntVar(&f.maxRecord, "max-record-size", 32<<20, "records larger than this many bytes are reported and skipped")
 	fs.DurationVar(&f.commitEvery, "commit-interval", 15*time.Second, "longest time between commits (work since the last commit is redone after a crash)")
-	fs.IntVar(&f.memory, "memory-per-worker", 32<<20, "bytes of decoded records a worker buffers before writing files")
+	fs.IntVar(&f.memory, "memory-per-worker", 40<<20, "bytes of decoded records a worker buffers before writing files")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as JSON on stdout")
 }

@@ -367,7 +367,7 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "pattern: %s\n\nplan:\n%s\n", sanitize(pr.pattern.Root.String()), pr.plan.Explain())
+	fmt.Fprintf(e.stdout, "pattern: %s\n\nplan:\n%s\n", sanitize(pr.pattern.Root.String()), sanitizeLines(pr.plan.Explain()))
 	start := time.Now()
 	st, err := pr.run(ctx, func(query.Match) error { return nil })
 	if err != nil {

@@ -222,3 +222,24 @@ func TestQuery_CSVKeepsExactValuesOffTerminal(t *testing.T) {
 		t.Fatalf("csv rows %q", rows)
 	}
 }
+
+func TestCount_RejectsQueryOnlyFlagsAndWritesRealCSV(t *testing.T) {
+	lake, _ := queryLake(t)
+	for _, extra := range [][]string{{"--count"}, {"--limit", "5"}, {"--fields", "eventName"}} {
+		args := append([]string{"count", "eventName=ConsoleLogin", "--lake", lake}, extra...)
+		if code, _, _ := inProcess(t, args...); code != exitUsage {
+			t.Fatalf("%v: exit %d, want %d", extra, code, exitUsage)
+		}
+	}
+	code, out, stderr := inProcess(t, "count", "eventName=ConsoleLogin", "--lake", lake, "--period", "24h", "--by", "userAgent", "--output", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatalf("not CSV: %v\n%s", err, out)
+	}
+	if len(rows) < 2 || len(rows[0]) != 3 || rows[0][1] != "userAgent" {
+		t.Fatalf("csv rows %q", rows[:min(3, len(rows))])
+	}
+}

@@ -151,7 +151,12 @@ func (c Config) normalize() (Config, error) {
 		return c, fmt.Errorf("gen: LateRate %v above 1", c.LateRate)
 	}
 	c.Prefix = strings.Trim(c.Prefix, "/")
-	if strings.ContainsAny(c.OrgID, "/ ") {
+	for _, part := range strings.Split(c.Prefix, "/") {
+		if part == "." || part == ".." || strings.ContainsAny(part, "\\\x00") {
+			return c, fmt.Errorf("gen: invalid Prefix %q: it becomes part of object keys and paths", c.Prefix)
+		}
+	}
+	if strings.ContainsAny(c.OrgID, "/ .\\") {
 		return c, fmt.Errorf("gen: invalid OrgID %q", c.OrgID)
 	}
 	if c.Bucket == "" {

@@ -48,9 +48,9 @@ func DefaultConfig() Config {
 		// CloudTrail caps records at 256 KiB; 32 MiB keeps far larger
 		// (malformed or future) records while bounding memory per worker.
 		MaxRecordBytes: 32 << 20,
-		// Two workers at 32 MiB of batch memory plus Parquet buffers keep a
+		// Two workers at 40 MiB of batch memory plus Parquet buffers keep a
 		// whole run under 300 MiB of resident memory (bench/RESULTS.md).
-		MemoryPerWorker: 32 << 20,
+		MemoryPerWorker: 40 << 20,
 		CommitInterval:  15 * time.Second,
 		ProgressEvery:   250 * time.Millisecond,
 	}
@@ -69,6 +69,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("ingest: list concurrency = %d; must be at least 1", c.ListConcurrency)
 	case c.MaxRecordBytes < 1<<10:
 		return fmt.Errorf("ingest: max record size %d is below 1 KiB", c.MaxRecordBytes)
+	case c.CommitInterval <= 0:
+		return fmt.Errorf("ingest: commit interval %s must be positive", c.CommitInterval)
 	case c.MemoryPerWorker < 1<<20:
 		return fmt.Errorf("ingest: memory per worker %d is below 1 MiB", c.MemoryPerWorker)
 	case !c.Since.IsZero() && !c.Until.IsZero() && !c.Since.Before(c.Until):

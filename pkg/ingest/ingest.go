@@ -244,7 +244,13 @@ func (in *ingester) commit(ctx context.Context, p flushResult) error {
 		return nil
 	})
 	if err != nil {
-		in.discard(ctx, p.files)
+		// Only a conflict proves the entry was not written. Any other error
+		// (a lost response, a failed directory sync) may hide a commit that
+		// did land: the staged files stay for the next run's recovery, which
+		// publishes them if they were committed and removes them if not.
+		if errors.Is(err, partition.ErrConflict) {
+			in.discard(ctx, p.files)
+		}
 		return err
 	}
 	in.commits++

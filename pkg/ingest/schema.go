@@ -239,7 +239,7 @@ func bloomColumns() [][]string {
 const bloomBitsPerValue = 10
 
 // WriterOptions are the Parquet writer settings every lake file is written
-// with, by ingest and by compaction alike.
+// with (compaction will reuse them).
 func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 	var filters []parquet.BloomFilterColumn
 	for _, p := range bloomColumns() {

@@ -250,6 +250,15 @@ func (l *Lake) Commit(ctx context.Context, snap *Snapshot, c *Commit, conflicts 
 		if err != nil {
 			return err
 		}
+		if len(newer) == 0 {
+			// The winner's entry is not listable yet (or a conditional
+			// write conflict was transient): wait before trying again.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(min(attempt+1, 20)) * 50 * time.Millisecond):
+			}
+		}
 		for _, n := range newer {
 			if err := conflicts(n); err != nil {
 				return err

@@ -362,7 +362,7 @@ func (p *Plan) evalRowGroup(b *batch, st *Stats) ([]Match, error) {
 		return nil, nil
 	}
 	if p.opts.CountOnly {
-		return make([]Match, n), nil
+		return nil, nil // counted in st.RowsMatched
 	}
 	return p.materialize(b, sel)
 }

@@ -110,7 +110,8 @@ func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
 			return false
 		}
 		s := text(i)
-		if f.needle != nil && !strings.Contains(s, string(f.needle)) && (f.alt == nil || !strings.Contains(s, string(f.alt))) {
+		if f.needle != nil && !strings.Contains(s, string(f.needle)) && (f.alt == nil || !strings.Contains(s, string(f.alt))) &&
+			!strings.Contains(s, `\u`) { // \u escapes may spell the needle: decode those
 			return false
 		}
 		doc := []byte(s)

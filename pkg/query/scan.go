@@ -174,12 +174,13 @@ func foldNulls(parent, child arrow.Array) arrow.Array {
 		return child
 	}
 	data := child.Data()
-	n := child.Len()
-	bits := make([]byte, (n+7)/8)
+	n, off := child.Len(), data.Offset()
+	bits := make([]byte, (off+n+7)/8) // validity is indexed from the data's offset
 	nulls := 0
 	for i := 0; i < n; i++ {
 		if parent.IsValid(i) && child.IsValid(i) {
-			bits[i/8] |= 1 << (i % 8)
+			j := off + i
+			bits[j/8] |= 1 << (j % 8)
 		} else {
 			nulls++
 		}
