@@ -130,6 +130,19 @@ func (l *Lake) Recover(ctx context.Context, snap *Snapshot, self string) (Recove
 	if err != nil {
 		return st, fmt.Errorf("list staging area of %s: %w", l, err)
 	}
+	// A run may have committed after snap was read: its files are not
+	// orphans even if that run has ended since.
+	newer, err := l.readCommits(ctx, snap.Seq)
+	if err != nil {
+		return st, err
+	}
+	for _, c := range newer {
+		for _, f := range c.Add {
+			if f.Staging != "" {
+				committed[f.Staging] = f
+			}
+		}
+	}
 	alive := map[string]bool{}
 	for _, key := range staged {
 		if f, ok := committed[key]; ok {
