@@ -15,8 +15,8 @@ const demoUsage = `ctq demo [flags]
 
 Runs the main job end to end on an embedded default, with no AWS account: it
 generates a sample organization archive (as 'ctq gen' does), ingests it into a
-lake (as 'ctq ingest' does) and prints the lake's partitions. Running it again
-on the same --dir ingests nothing new.`
+lake (as 'ctq ingest' does), prints the lake's partitions and runs a first
+query (root account use). Running it again on the same --dir ingests nothing new.`
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
@@ -65,6 +65,21 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := writePartitions(e.stdout, summarizePartitions(snap), "table"); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nRead it with DuckDB: SELECT eventName, count(*) FROM read_parquet('%s/**/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 2 DESC;\n", sanitize(lakeDir))
+	// A first query: root use, the CIS 3.3 / 4.3 metric filter.
+	const rootUse = `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`
+	fmt.Fprintf(e.stdout, "\nroot account use (ctq query '%s' --lake %s --limit 5 --output table):\n", rootUse, sanitize(lakeDir))
+	qf := queryFlags{lake: lakeDir, limit: 5, output: "table"}
+	pr, err := prepare(ctx, e, &qf, rootUse, false)
+	if err != nil {
+		return err
+	}
+	w := newRecordWriter(e.stdout, "table", defaultFields)
+	if _, err := pr.run(ctx, w.write); err != nil {
+		return err
+	}
+	if err := w.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nRead the same lake with DuckDB:\n  SELECT eventName, count(*) FROM read_parquet('%s/**/*.parquet', hive_partitioning=true,\n    hive_types={'account': VARCHAR, 'region': VARCHAR, 'day': VARCHAR}) GROUP BY 1 ORDER BY 2 DESC;\n", sanitize(lakeDir))
 	return nil
 }
