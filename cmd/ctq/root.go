@@ -281,7 +281,7 @@ func sanitizeLines(s string) string {
 // readSnapshot reads the lake's state for a reading command; a location with
 // no commits is almost always a wrong --lake, so it is an error.
 func readSnapshot(ctx context.Context, l *partition.Lake) (*partition.Snapshot, error) {
-	snap, err := l.Snapshot(ctx)
+	snap, err := l.FilesSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -94,11 +95,61 @@ type FileStats struct {
 	MinTime, MaxTime int64 // microseconds; valid when Rows > 0
 	Ranges           map[string][2]string
 	Inexact          int64
+	Values           map[string][]string
 }
 
 // rangeColumns are the string columns whose per-file [min, max] goes into
 // the manifest for file pruning without opening files.
 var rangeColumns = []string{"awsRegion", "recipientAccountId"}
+
+// valueColumns are low-cardinality columns whose distinct values per file go
+// into the manifest, so selective queries skip files without opening them.
+var valueColumns = []string{"eventName", "eventSource", "errorCode", "eventType", "userIdentity.type"}
+
+// maxFileValues bounds a column's value set in the manifest: a file of one
+// account, region and day rarely has more distinct event names; beyond it
+// the set is omitted (unknown) to keep the manifest small.
+const maxFileValues = 64
+
+func leafByPath(path string) *field {
+	for _, f := range schema.leaves {
+		if f.path == path {
+			return f
+		}
+	}
+	panic("BUG: no leaf " + path)
+}
+
+func fileValues(b *batch, st *FileStats) {
+	for _, name := range valueColumns {
+		slot := leafByPath(name).slot
+		set := map[string]struct{}{}
+		for i := range b.rows {
+			v := b.vals[i*len(schema.leaves)+slot]
+			if !v.ok() {
+				continue
+			}
+			if _, ok := set[string(b.bytes(v))]; !ok {
+				set[string(b.bytes(v))] = struct{}{}
+				if len(set) > maxFileValues {
+					break
+				}
+			}
+		}
+		if len(set) > maxFileValues {
+			continue
+		}
+		vals := make([]string, 0, len(set))
+		for s := range set {
+			vals = append(vals, s)
+		}
+		sort.Strings(vals)
+		if st.Values == nil {
+			st.Values = map[string][]string{}
+		}
+		st.Values[name] = vals
+	}
+}
 
 func fileRanges(b *batch, st *FileStats) {
 	for _, name := range rangeColumns {
@@ -155,6 +206,7 @@ func (fw *fileWriter) write(w io.Writer, b *batch) (FileStats, error) {
 		st.MinTime, st.MaxTime = b.rows[order[0]].time, b.rows[order[len(order)-1]].time
 	}
 	fileRanges(b, &st)
+	fileValues(b, &st)
 	if fw.pw == nil {
 		fw.pw = parquet.NewWriter(w, WriterOptions(lakeSchema)...)
 	} else {

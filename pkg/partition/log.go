@@ -47,6 +47,11 @@ type File struct {
 	// Inexact counts rows whose typed columns do not represent the record
 	// exactly (ctqExact = false); pruning on typed values skips no such file.
 	Inexact int64 `json:"inexact,omitempty"`
+	// Values holds, for a few low-cardinality columns (eventName,
+	// eventSource, errorCode, eventType, userIdentity.type), every distinct
+	// non-null value in the file, when there are few enough. A column that is
+	// missing from the map is unknown; an empty list means all null.
+	Values map[string][]string `json:"values,omitempty"`
 }
 
 // Partition returns the file's partition key.
@@ -120,6 +125,13 @@ func (l *Lake) String() string { return l.b.String() }
 
 // readCommits reads the log entries with seq > after, in order.
 func (l *Lake) readCommits(ctx context.Context, after int64) ([]*Commit, error) {
+	return l.readCommitsAs(ctx, after, false)
+}
+
+// readCommitsAs reads log entries; filesOnly skips decoding the source
+// objects and day marks, which readers of data never need and which make up
+// most of an ingest commit.
+func (l *Lake) readCommitsAs(ctx context.Context, after int64, filesOnly bool) ([]*Commit, error) {
 	var seqs []int64
 	err := l.b.List(ctx, objstore.ListOptions{Prefix: LogDir, StartAfter: logKey(after)}, func(e objstore.Entry) error {
 		if n, ok := parseLogKey(e.Key); ok && n > after {
@@ -133,7 +145,7 @@ func (l *Lake) readCommits(ctx context.Context, after int64) ([]*Commit, error) 
 	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
 	out := make([]*Commit, 0, len(seqs))
 	for _, n := range seqs {
-		c, err := l.readCommit(ctx, n)
+		c, err := l.readCommit(ctx, n, filesOnly)
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +154,15 @@ func (l *Lake) readCommits(ctx context.Context, after int64) ([]*Commit, error) 
 	return out, nil
 }
 
-func (l *Lake) readCommit(ctx context.Context, seq int64) (*Commit, error) {
+// commitFiles is the part of a commit entry that describes data files.
+type commitFiles struct {
+	Version int      `json:"version"`
+	Seq     int64    `json:"seq"`
+	Add     []File   `json:"add"`
+	Remove  []string `json:"remove"`
+}
+
+func (l *Lake) readCommit(ctx context.Context, seq int64, filesOnly bool) (*Commit, error) {
 	rc, _, err := l.b.Open(ctx, logKey(seq))
 	if err != nil {
 		return nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
@@ -153,8 +173,13 @@ func (l *Lake) readCommit(ctx context.Context, seq int64) (*Commit, error) {
 		return nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
 	}
 	var c Commit
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&c); err != nil {
+	if filesOnly {
+		var cf commitFiles
+		if err := json.Unmarshal(data, &cf); err != nil {
+			return nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
+		}
+		c = Commit{Version: cf.Version, Seq: cf.Seq, Add: cf.Add, Remove: cf.Remove}
+	} else if err := json.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
 		return nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
 	}
 	if c.Version > FormatVersion {
@@ -211,6 +236,20 @@ func (l *Lake) Snapshot(ctx context.Context) (*Snapshot, error) {
 	return s, nil
 }
 
+// FilesSnapshot replays the commit log for readers of data: Files and Seq
+// are filled, Sources and Days are left empty.
+func (l *Lake) FilesSnapshot(ctx context.Context) (*Snapshot, error) {
+	cs, err := l.readCommitsAs(ctx, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	s := newSnapshot()
+	for _, c := range cs {
+		s.apply(c)
+	}
+	return s, nil
+}
+
 // SortedFiles returns the live files ordered by path.
 func (s *Snapshot) SortedFiles() []File {
 	out := make([]File, 0, len(s.Files))
@@ -234,7 +273,7 @@ func (l *Lake) Commit(ctx context.Context, snap *Snapshot, c *Commit, conflicts 
 		}
 		c.Seq = snap.Seq + 1
 		c.Time = time.Now().UTC()
-		data, err := json.MarshalIndent(c, "", " ")
+		data, err := json.Marshal(c)
 		if err != nil {
 			return fmt.Errorf("encode commit: %w", err)
 		}

@@ -93,7 +93,8 @@ func (p *Plan) Explain() string {
 	var sb strings.Builder
 	sb.WriteString("scan lake files from the manifest\n")
 	sb.WriteString("  prune partitions and files: --accounts/--regions/--since/--until, and the pattern's\n")
-	sb.WriteString("  awsRegion / recipientAccountId / eventTime constraints against per-file ranges\n")
+	sb.WriteString("  awsRegion / recipientAccountId / eventTime constraints against per-file ranges and\n")
+	sb.WriteString("  eventName / eventSource / errorCode / eventType / userIdentity.type per-file value sets\n")
 	sb.WriteString("  per row group: statistics, bloom filters, then columns read lazily, cheapest first\n")
 	if p.time.active() {
 		p.time.explain(&sb, "  ")
@@ -219,7 +220,22 @@ func fileMayMatch(n Node, f partition.File) bool {
 		}
 		return false
 	case *Compare:
-		if n.Op != OpEq || len(n.Sel.Steps) != 1 || n.Sel.Steps[0].Kind != StepField {
+		if n.Op != OpEq {
+			return true
+		}
+		if t := classify(n.Sel); t.kind == tTyped && f.Values != nil {
+			if vals, ok := f.Values[t.col]; ok {
+				// The file's complete set of values: = matches a non-null value.
+				match := valueMatcher(n.Val)
+				for _, v := range vals {
+					if match(v) {
+						return true
+					}
+				}
+				return false
+			}
+		}
+		if len(n.Sel.Steps) != 1 || n.Sel.Steps[0].Kind != StepField {
 			return true
 		}
 		name := n.Sel.Steps[0].Name
