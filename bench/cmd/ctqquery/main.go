@@ -10,6 +10,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -68,8 +70,8 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.archive, "archive", "", "source archive directory (AWSLogs/... below it); generated with the 1M-event configuration if missing (default "+defaultArchive+"; -smoke: a fresh small archive in the work dir)")
 	fs.StringVar(&o.lake, "lake", "", "lake directory; the archive is ingested into it with ctq when it has no _ctq/log (default <work>/lake-<archive name>)")
 	fs.StringVar(&o.ctq, "ctq", "", "ctq binary (default: go build ./cmd/ctq from the repo root into the work dir)")
-	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results; -smoke: <work>/smoke/results)")
-	fs.StringVar(&o.work, "work", filepath.Join(os.TempDir(), "ctqquery"), "work directory (ctq binary, default lake, smoke archive)")
+	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results; -smoke: <work>/results)")
+	fs.StringVar(&o.work, "work", "", "work directory for the default lake (default "+filepath.Join(os.TempDir(), "ctqquery")+"; -smoke: a fresh temporary directory, whose archive and lake are removed after a passing run)")
 	fs.IntVar(&o.runs, "runs", 3, "measured runs of ctq and DuckDB per query, interleaved; the best is reported (-smoke: 1)")
 	fs.BoolVar(&o.jq, "jq", true, "also count with zcat | jq over the archive (one run per query)")
 	fs.BoolVar(&o.smoke, "smoke", false, "generate a small archive (a few thousand events) and run the whole suite once: for CI")
@@ -111,6 +113,18 @@ func run(ctx context.Context, args []string) error {
 		}
 		o.quiet = 0
 	}
+	// A smoke run (CI) gets its own work directory, so that it never
+	// touches the archive, lake or binary of another run on the machine.
+	var tmpWork string
+	if o.work == "" {
+		o.work = filepath.Join(os.TempDir(), "ctqquery")
+		if o.smoke {
+			if tmpWork, err = os.MkdirTemp("", "ctqquery-smoke-"); err != nil {
+				return err
+			}
+			o.work = tmpWork
+		}
+	}
 	for _, p := range []*string{&o.archive, &o.lake, &o.ctq, &o.out, &o.work} {
 		if *p != "" {
 			if *p, err = filepath.Abs(*p); err != nil {
@@ -124,7 +138,7 @@ func run(ctx context.Context, args []string) error {
 	if o.out == "" {
 		o.out = filepath.Join(root, "bench", "results")
 		if o.smoke {
-			o.out = filepath.Join(o.work, "smoke", "results")
+			o.out = filepath.Join(o.work, "results")
 		}
 	}
 
@@ -152,12 +166,23 @@ func run(ctx context.Context, args []string) error {
 
 	// ctq.
 	if o.ctq == "" {
-		logf("building ctq from %s", root)
-		if o.ctq, err = buildCtq(ctx, root, o.work); err != nil {
+		// A private build directory: another run may be executing the
+		// binary it built in the work dir.
+		dir, err := os.MkdirTemp(o.work, "ctq-build-")
+		if err != nil {
 			return err
 		}
+		defer os.RemoveAll(dir)
+		logf("building ctq from %s", root)
+		if o.ctq, err = buildCtq(ctx, root, dir); err != nil {
+			return err
+		}
+		rep.CtqBuild.SourceNewest, rep.CtqBuild.SourceNewestFile = newestSource(root)
 	}
 	rep.CtqBinary = o.ctq
+	if rep.CtqBuild.SHA256, err = fileSHA256(o.ctq); err != nil {
+		return err
+	}
 
 	// The lake.
 	if err := ensureLake(ctx, o.ctq, o.archive, o.lake, rep); err != nil {
@@ -272,7 +297,49 @@ func run(ctx context.Context, args []string) error {
 		return errors.New("counts differ:\n  " + strings.Join(rep.Failures, "\n  "))
 	}
 	logf("PASS: ctq, DuckDB%s agree on all %d queries", map[bool]string{true: " and jq", false: ""}[o.jq], len(results))
+	if tmpWork != "" {
+		// Keep the results, drop the archive and the lake.
+		return os.RemoveAll(filepath.Join(tmpWork, "smoke"))
+	}
 	return nil
+}
+
+// fileSHA256 identifies the measured ctq binary in the report.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// newestSource returns the modification time and path of the newest .go
+// file of the ctq module (bench/ excluded): the state of the source the
+// measured binary was built from.
+func newestSource(root string) (time.Time, string) {
+	var t time.Time
+	var newest string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && (d.Name() == "bench" || strings.HasPrefix(d.Name(), ".")) && p != root {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".go") {
+			if fi, err := d.Info(); err == nil && fi.ModTime().After(t) {
+				t = fi.ModTime()
+				newest, _ = filepath.Rel(root, p)
+			}
+		}
+		return nil
+	})
+	return t.UTC(), newest
 }
 
 // smokeArchive generates a fresh small archive (with digest and insight
