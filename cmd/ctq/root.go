@@ -57,7 +57,7 @@ func commands() []command {
 		{"count", "the metric a metric filter would produce, per period, with alarm thresholds", cmdCount},
 		{"explain", "show how a pattern is parsed, planned and pruned", cmdExplain},
 		{"partitions", "list the lake's partitions with files, events, bytes and time range", cmdPartitions},
-		{"demo", "generate a sample archive, ingest it and show the lake (no AWS needed)", cmdDemo},
+		{"demo", "generate a sample archive, ingest it, show the lake and run a first query (no AWS needed)", cmdDemo},
 		{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
 			fmt.Fprintln(e.stdout, "ctq", version)
 			return nil
