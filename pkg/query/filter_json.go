@@ -80,8 +80,9 @@ func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
 	if err != nil {
 		return err
 	}
+	// JSON nulls matter only to IS NULL / NOT EXISTS on the column itself.
 	var isNull func(int) bool
-	if f.col != colExtra {
+	if f.col != colExtra && f.wrap && (f.cmp.Op == OpIsNull || f.cmp.Op == OpNotExists) {
 		if isNull, err = b.jsonNull(f.col); err != nil {
 			return err
 		}
