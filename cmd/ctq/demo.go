@@ -24,11 +24,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	var events int
 	fs.StringVar(&dir, "dir", "", "working directory for the archive and the lake (default: a new temporary directory)")
 	fs.IntVar(&events, "events", 20000, "events in the sample archive")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseCommandArgs(e, fs, args, demoUsage)
 	if err != nil {
-		if err == flag.ErrHelp {
-			printHelp(e.stdout, fs, demoUsage)
-		}
 		return err
 	}
 	if len(pos) != 0 {

@@ -54,11 +54,8 @@ func cmdGen(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	var g genFlags
 	g.register(fs)
-	pos, err := parseArgs(fs, args)
+	pos, err := parseCommandArgs(e, fs, args, genUsage)
 	if err != nil {
-		if err == flag.ErrHelp {
-			printHelp(e.stdout, fs, genUsage)
-		}
 		return err
 	}
 	if len(pos) != 1 {

@@ -59,11 +59,8 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	var f ingestFlags
 	f.register(fs)
-	pos, err := parseArgs(fs, args)
+	pos, err := parseCommandArgs(e, fs, args, ingestUsage)
 	if err != nil {
-		if err == flag.ErrHelp {
-			printHelp(e.stdout, fs, ingestUsage)
-		}
 		return err
 	}
 	if len(pos) != 1 {

@@ -25,11 +25,8 @@ func cmdPartitions(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
 	aws.register(fs)
 	fs.StringVar(&output, "output", "", "table or json (default: table on a terminal, else json)")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseCommandArgs(e, fs, args, partitionsUsage)
 	if err != nil {
-		if err == flag.ErrHelp {
-			printHelp(e.stdout, fs, partitionsUsage)
-		}
 		return err
 	}
 	if len(pos) != 0 {

@@ -146,11 +146,8 @@ func (pr *prepared) run(ctx context.Context, emit func(query.Match) error) (*que
 
 // parseCommand parses a pattern command's flags and its one PATTERN.
 func parseCommand(e *env, fs *flag.FlagSet, args []string, usage string) (string, error) {
-	pos, err := parseArgs(fs, args)
+	pos, err := parseCommandArgs(e, fs, args, usage)
 	if err != nil {
-		if err == flag.ErrHelp {
-			printHelp(e.stdout, fs, usage)
-		}
 		return "", err
 	}
 	if len(pos) != 1 {

@@ -233,6 +233,16 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseCommandArgs is parseArgs for a command: on -h/--help it prints the
+// command's usage and flags and returns flag.ErrHelp (exit 0).
+func parseCommandArgs(e *env, fs *flag.FlagSet, args []string, usage string) ([]string, error) {
+	pos, err := parseArgs(fs, args)
+	if err == flag.ErrHelp {
+		printHelp(e.stdout, fs, usage)
+	}
+	return pos, err
+}
+
 // printHelp writes a command's usage and flags.
 func printHelp(w io.Writer, fs *flag.FlagSet, usage string) {
 	fmt.Fprintf(w, "Usage:\n  %s\n\nFlags:\n", usage)
