@@ -319,7 +319,7 @@ func (in *ingester) writeFile(ctx context.Context, fw *fileWriter, b *batch, pk 
 	}
 	f.Rows, f.Bytes = st.Rows, info.Size()
 	f.MinTime, f.MaxTime = time.UnixMicro(st.MinTime).UTC(), time.UnixMicro(st.MaxTime).UTC()
-	f.Ranges, f.Inexact, f.Values = st.Ranges, st.Inexact, st.Values
+	f.Ranges, f.Inexact, f.Values, f.Dups = st.Ranges, st.Inexact, st.Values, st.Dups
 	in.rep.files.Add(1)
 	in.rep.written.Add(info.Size())
 	in.rep.partition(pk.Dir())

@@ -96,6 +96,7 @@ type FileStats struct {
 	Ranges           map[string][2]string
 	Inexact          int64
 	Values           map[string][]string
+	Dups             int64 // rows repeating the previous row's eventTime and eventID
 }
 
 // rangeColumns are the string columns whose per-file [min, max] goes into
@@ -201,38 +202,76 @@ func writeBatch(w io.Writer, b *batch) (FileStats, error) {
 
 func (fw *fileWriter) write(w io.Writer, b *batch) (FileStats, error) {
 	order := b.order()
+	st := batchStats(b, order)
+	fw.begin(w)
+	if err := fw.rowGroups(b, order); err != nil {
+		return st, err
+	}
+	return st, fw.close()
+}
+
+// batchStats summarises the rows of a batch; order is b.order().
+func batchStats(b *batch, order []int32) FileStats {
 	st := FileStats{Rows: int64(len(order))}
 	if len(order) > 0 {
 		st.MinTime, st.MaxTime = b.rows[order[0]].time, b.rows[order[len(order)-1]].time
 	}
 	fileRanges(b, &st)
 	fileValues(b, &st)
+	st.Dups = countDups(b, order)
+	return st
+}
+
+// countDups counts rows that repeat the previous row's eventTime and
+// eventID in order: duplicate deliveries of one event.
+func countDups(b *batch, order []int32) int64 {
+	var n int64
+	for i := 1; i < len(order); i++ {
+		p, r := &b.rows[order[i-1]], &b.rows[order[i]]
+		if r.eventID.ok() && p.eventID.ok() && p.time == r.time && string(b.bytes(p.eventID)) == string(b.bytes(r.eventID)) {
+			n++
+		}
+	}
+	return n
+}
+
+// begin starts a new file on w.
+func (fw *fileWriter) begin(w io.Writer) {
 	if fw.pw == nil {
 		fw.pw = parquet.NewWriter(w, WriterOptions(lakeSchema)...)
 	} else {
 		fw.pw.Reset(w)
 	}
-	pw := fw.pw
+}
+
+// rowGroups writes the batch's rows in the given order as row groups of at
+// most rowGroupRows rows.
+func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 	vals := fw.vals
 	defer func() { fw.vals = vals[:0] }()
 	for lo := 0; lo < len(order); lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, len(order))
-		rg := pw.BeginRowGroup()
+		rg := fw.pw.BeginRowGroup()
 		cws := rg.ColumnWriters()
 		for _, p := range colPlans {
 			vals = appendColumn(vals[:0], b, order[lo:hi], p)
 			if _, err := cws[p.index].WriteRowValues(vals); err != nil {
-				return st, fmt.Errorf("write column %d: %w", p.index, err)
+				return fmt.Errorf("write column %d: %w", p.index, err)
 			}
 		}
 		if _, err := rg.Commit(); err != nil {
-			return st, fmt.Errorf("commit row group: %w", err)
+			return fmt.Errorf("commit row group: %w", err)
 		}
 	}
-	if err := pw.Close(); err != nil {
-		return st, fmt.Errorf("close parquet writer: %w", err)
+	return nil
+}
+
+// close finishes the file (footer, page index, bloom filters).
+func (fw *fileWriter) close() error {
+	if err := fw.pw.Close(); err != nil {
+		return fmt.Errorf("close parquet writer: %w", err)
 	}
-	return st, nil
+	return nil
 }
 
 func null(rep, def, col int) parquet.Value { return parquet.Value{}.Level(rep, def, col) }

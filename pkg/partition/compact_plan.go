@@ -12,6 +12,10 @@ type CompactionPolicy struct {
 	// DoneFraction: a file of at least DoneFraction x TargetBytes is left
 	// alone; merging it would rewrite much data for little gain.
 	DoneFraction float64
+	// Full rewrites every file of every partition with more than one file,
+	// which also removes duplicates that sit in two files both large enough
+	// to be left alone otherwise.
+	Full bool
 }
 
 // DefaultCompactionPolicy returns the defaults.
@@ -41,25 +45,44 @@ type MergeGroup struct {
 }
 
 // PlanCompaction chooses what to merge. It is a pure function of the live
-// files and the policy: per partition, every file smaller than the "done"
-// size is merged with the partition's other small files, and the merged rows
-// are cut into files of about TargetBytes. Partitions with fewer than two
-// small files are left as they are. Groups come out ordered by partition.
+// files and the policy. Per partition, the candidates are the files smaller
+// than the "done" size and the files that hold duplicate rows; they are
+// merged when there are two or more of them, or one with duplicates, and the
+// merged rows are cut into files of about TargetBytes. When leaving the done
+// files alone would keep the partition above ceil(bytes / TargetBytes) files,
+// the whole partition is merged. With Full, every partition of more than one
+// file is merged whole. Groups come out ordered by partition.
 func PlanCompaction(files []File, p CompactionPolicy) []MergeGroup {
 	done := int64(float64(p.TargetBytes) * p.DoneFraction)
-	small := map[Key][]File{}
+	byPart := map[Key][]File{}
 	for _, f := range files {
-		if f.Bytes >= done {
-			continue
-		}
 		k := f.Partition()
-		small[k] = append(small[k], f)
+		byPart[k] = append(byPart[k], f)
 	}
+	ceil := func(n int64) int { return int((n + p.TargetBytes - 1) / p.TargetBytes) }
 	var out []MergeGroup
-	for k, fs := range small {
-		if len(fs) < 2 {
+	for k, all := range byPart {
+		var cand []File
+		var dups bool
+		var total int64
+		for _, f := range all {
+			total += f.Bytes
+			if p.Full || f.Bytes < done || f.Dups > 0 {
+				cand = append(cand, f)
+				dups = dups || f.Dups > 0
+			}
+		}
+		if len(cand) < 2 && !dups {
 			continue
 		}
+		var candBytes int64
+		for _, f := range cand {
+			candBytes += f.Bytes
+		}
+		if len(all)-len(cand)+ceil(candBytes) > max(ceil(total), 1) {
+			cand = all
+		}
+		fs := append([]File(nil), cand...)
 		sort.Slice(fs, func(i, j int) bool {
 			if !fs[i].MinTime.Equal(fs[j].MinTime) {
 				return fs[i].MinTime.Before(fs[j].MinTime)
@@ -71,7 +94,7 @@ func PlanCompaction(files []File, p CompactionPolicy) []MergeGroup {
 			g.Bytes += f.Bytes
 			g.Rows += f.Rows
 		}
-		g.Outputs = int((g.Bytes + p.TargetBytes - 1) / p.TargetBytes)
+		g.Outputs = ceil(g.Bytes)
 		out = append(out, g)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Partition.Dir() < out[j].Partition.Dir() })

@@ -26,8 +26,12 @@ func TestPlanCompaction(t *testing.T) {
 		{"one small file is left alone", []File{file(pa, 1, 5*mib, 0)}, map[string][]string{}, nil},
 		{"two small files merge", []File{file(pa, 2, 5*mib, 10), file(pa, 1, 5*mib, 0)},
 			map[string][]string{pa: {pa + "/f001.parquet", pa + "/f002.parquet"}}, map[string]int{pa: 1}},
-		{"large files stay, small ones merge", []File{file(pa, 1, 90*mib, 0), file(pa, 2, 80*mib, 1), file(pa, 3, 10*mib, 2), file(pa, 4, 20*mib, 3)},
+		{"large files stay, small ones merge", []File{file(pa, 1, 95*mib, 0), file(pa, 2, 98*mib, 1), file(pa, 3, 10*mib, 2), file(pa, 4, 20*mib, 3)},
 			map[string][]string{pa: {pa + "/f003.parquet", pa + "/f004.parquet"}}, map[string]int{pa: 1}},
+		{"whole partition when large files would keep it above ceil(bytes/target)", []File{file(pa, 1, 80*mib, 0), file(pa, 2, 80*mib, 1), file(pa, 3, 10*mib, 2), file(pa, 4, 20*mib, 3)},
+			map[string][]string{pa: {pa + "/f001.parquet", pa + "/f002.parquet", pa + "/f003.parquet", pa + "/f004.parquet"}}, map[string]int{pa: 2}},
+		{"a file with duplicates is rewritten even alone", []File{func() File { f := file(pa, 1, 90*mib, 0); f.Dups = 3; return f }(), file(pb, 1, 90*mib, 0)},
+			map[string][]string{pa: {pa + "/f001.parquet"}}, map[string]int{pa: 1}},
 		{"many small files cut to ceil(bytes/target)", func() []File {
 			var fs []File
 			for i := 0; i < 50; i++ {
@@ -70,6 +74,20 @@ func TestPlanCompaction(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPlanCompaction_Full(t *testing.T) {
+	const mib = 1 << 20
+	pa := "account=111122223333/region=us-east-1/day=2024-03-01"
+	pb := "account=111122223333/region=eu-west-1/day=2024-03-01"
+	files := []File{file(pa, 1, 90*mib, 0), file(pa, 2, 95*mib, 1), file(pb, 1, 99*mib, 0)}
+	if g := PlanCompaction(files, CompactionPolicy{TargetBytes: 100 * mib, DoneFraction: 0.75}); len(g) != 0 {
+		t.Fatalf("default policy merges large files: %+v", g)
+	}
+	g := PlanCompaction(files, CompactionPolicy{TargetBytes: 100 * mib, DoneFraction: 0.75, Full: true})
+	if len(g) != 1 || g[0].Partition.Dir() != pa || len(g[0].Inputs) != 2 || g[0].Outputs != 2 {
+		t.Fatalf("full policy: %+v, want partition %s merged whole into 2 files (the single-file partition left alone)", g, pa)
 	}
 }
 

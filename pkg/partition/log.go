@@ -23,6 +23,11 @@ const (
 	LogDir     = MetaDir + "/log/"
 	StagingDir = MetaDir + "/staging/"
 	RunsDir    = MetaDir + "/runs/"
+	// TrashDir holds data files that a committed compaction removed, under
+	// their old path, until no reader can still need them: readers that
+	// started before the compaction find them there, while engines that
+	// read the partition directories no longer see them.
+	TrashDir = MetaDir + "/trash/"
 )
 
 // FormatVersion is the commit-entry format written by this version of ctq.
@@ -52,6 +57,9 @@ type File struct {
 	// non-null value in the file, when there are few enough. A column that is
 	// missing from the map is unknown; an empty list means all null.
 	Values map[string][]string `json:"values,omitempty"`
+	// Dups counts rows whose eventID repeats an earlier row of the file
+	// (duplicate deliveries ingested together); compaction removes them.
+	Dups int64 `json:"dups,omitempty"`
 }
 
 // Partition returns the file's partition key.
@@ -156,10 +164,11 @@ func (l *Lake) readCommitsAs(ctx context.Context, after int64, filesOnly bool) (
 
 // commitFiles is the part of a commit entry that describes data files.
 type commitFiles struct {
-	Version int      `json:"version"`
-	Seq     int64    `json:"seq"`
-	Add     []File   `json:"add"`
-	Remove  []string `json:"remove"`
+	Version int       `json:"version"`
+	Seq     int64     `json:"seq"`
+	Time    time.Time `json:"time"`
+	Add     []File    `json:"add"`
+	Remove  []string  `json:"remove"`
 }
 
 func (l *Lake) readCommit(ctx context.Context, seq int64, filesOnly bool) (*Commit, error) {
@@ -178,7 +187,7 @@ func (l *Lake) readCommit(ctx context.Context, seq int64, filesOnly bool) (*Comm
 		if err := json.Unmarshal(data, &cf); err != nil {
 			return nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
 		}
-		c = Commit{Version: cf.Version, Seq: cf.Seq, Add: cf.Add, Remove: cf.Remove}
+		c = Commit{Version: cf.Version, Seq: cf.Seq, Time: cf.Time, Add: cf.Add, Remove: cf.Remove}
 	} else if err := json.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
 		return nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
 	}
@@ -197,16 +206,20 @@ type Snapshot struct {
 	Files   map[string]File   // live files by final path
 	Sources map[string]Source // ingested objects by layout key
 	Days    map[string]string // DayMark.UpTo by prefix
+	// Removed holds the paths of files that commits removed, with the
+	// time of the removing commit.
+	Removed map[string]time.Time
 	Commits int
 }
 
 func newSnapshot() *Snapshot {
-	return &Snapshot{Files: map[string]File{}, Sources: map[string]Source{}, Days: map[string]string{}}
+	return &Snapshot{Files: map[string]File{}, Sources: map[string]Source{}, Days: map[string]string{}, Removed: map[string]time.Time{}}
 }
 
 func (s *Snapshot) apply(c *Commit) {
 	for _, p := range c.Remove {
 		delete(s.Files, p)
+		s.Removed[p] = c.Time
 	}
 	for _, f := range c.Add {
 		s.Files[f.Path] = f
@@ -326,8 +339,12 @@ func (l *Lake) Publish(ctx context.Context, files []File) error {
 	return nil
 }
 
-// DataKey returns where a live file can be read now: its final path, or its
-// staging key if a crash interrupted publishing.
+// TrashKey is where a removed file waits until it is purged.
+func TrashKey(path string) string { return TrashDir + path }
+
+// DataKey returns where a file of a snapshot can be read now: its final
+// path, its staging key if a crash interrupted publishing, or its trash key
+// if a compaction committed after the snapshot was read.
 func (l *Lake) DataKey(ctx context.Context, f File) (string, error) {
 	if _, err := l.b.Stat(ctx, f.Path); err == nil {
 		return f.Path, nil
@@ -336,6 +353,9 @@ func (l *Lake) DataKey(ctx context.Context, f File) (string, error) {
 		if _, err := l.b.Stat(ctx, f.Staging); err == nil {
 			return f.Staging, nil
 		}
+	}
+	if _, err := l.b.Stat(ctx, TrashKey(f.Path)); err == nil {
+		return TrashKey(f.Path), nil
 	}
 	return "", fmt.Errorf("data file %s of %s is missing: %w", f.Path, l, objstore.ErrNotExist)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -287,6 +288,17 @@ func timeLiteralMayMatch(v Value, f partition.File) bool {
 // openFile opens a lake file for reading: a local file directly, an S3
 // object fetched into memory.
 func openFile(ctx context.Context, lake *partition.Lake, f partition.File) (*dataFile, io.Closer, error) {
+	// A compaction that commits while the query runs moves the files it
+	// replaced to the trash: a file found under one key can be gone from it
+	// a moment later, so its key is looked up again once.
+	df, c, err := openFileOnce(ctx, lake, f)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, objstore.ErrNotExist) {
+		df, c, err = openFileOnce(ctx, lake, f)
+	}
+	return df, c, err
+}
+
+func openFileOnce(ctx context.Context, lake *partition.Lake, f partition.File) (*dataFile, io.Closer, error) {
 	key, err := lake.DataKey(ctx, f)
 	if err != nil {
 		return nil, nil, err
