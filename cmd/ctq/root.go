@@ -55,6 +55,8 @@ func commands() []command {
 		{"gen", "write a deterministic sample org CloudTrail archive to a directory", cmdGen},
 		{"query", "print the events that match a filter pattern (also: ctq PATTERN)", cmdQuery},
 		{"count", "the metric a metric filter would produce, per period, with alarm thresholds", cmdCount},
+		{"detect", "run detection rules (built-in CIS pack, rule files, Sigma) over the lake; alarms exit 4", cmdDetect},
+		{"watch", "ingest new objects every interval, run the rules on the new events, emit alarms", cmdWatch},
 		{"explain", "show how a pattern is parsed, planned and pruned", cmdExplain},
 		{"partitions", "list the lake's partitions with files, events, bytes and time range", cmdPartitions},
 		{"demo", "generate a sample archive, ingest it, show the lake and run a first query (no AWS needed)", cmdDemo},

@@ -1,0 +1,312 @@
+package detect
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/query"
+)
+
+// Options shape an evaluation.
+type Options struct {
+	Query   query.Options // Since, Until, Accounts, Regions, Workers
+	Samples int           // matching events kept per rule, earliest first (with their raw record)
+	// MaxEventIDs bounds the eventIDs listed per alarm; the alarm still
+	// counts every event.
+	MaxEventIDs int
+}
+
+// DefaultMaxEventIDs is the default bound on eventIDs per alarm: enough to
+// act on any real alarm, small enough that a rule matching millions of
+// events does not hold them all.
+const DefaultMaxEventIDs = 1000
+
+// Result is what one rule found.
+type Result struct {
+	Rule        *Rule
+	Hits        int64
+	First, Last time.Time // eventTime of the first and last match (zero if none)
+	Untimed     int64     // matches without an eventTime (in no period)
+	Alarms      []Alarm
+	Samples     []query.Match // the earliest matches, with Raw
+}
+
+// Alarm is one period in ALARM: the sum over the evaluation window ending
+// with Period met the rule's threshold.
+type Alarm struct {
+	Rule              string    `json:"rule"`
+	Severity          string    `json:"severity"`
+	Description       string    `json:"description,omitempty"`
+	Source            string    `json:"source"`
+	Period            time.Time `json:"period"`    // start of the period
+	PeriodEnd         time.Time `json:"periodEnd"` // end of the period (exclusive)
+	PeriodSeconds     int64     `json:"periodSeconds"`
+	Sum               int64     `json:"sum"` // matches in the evaluation window
+	Threshold         Threshold `json:"threshold"`
+	EvaluationPeriods int       `json:"evaluationPeriods"`
+	EventIDs          []string  `json:"eventIDs"` // matching events of the window, in (eventTime, eventID) order
+	EventIDsTruncated bool      `json:"eventIDsTruncated,omitempty"`
+}
+
+// event is the part of a match an accumulator keeps.
+type event struct {
+	t  int64 // Unix microseconds
+	id string
+}
+
+// accumulator gathers one rule's matches.
+type accumulator struct {
+	rule    *Rule
+	hits    int64
+	untimed int64
+	first   time.Time
+	last    time.Time
+	counts  map[int64]int64   // period start (Unix s) -> matches
+	ids     map[int64][]event // period start -> its earliest MaxEventIDs events (a heap)
+	samples []query.Match
+	// prior holds counts from earlier evaluations (watch mode): they add to
+	// the window sums, but only periods whose window received new matches
+	// are evaluated.
+	prior map[int64]int64
+}
+
+func newAccumulator(r *Rule) *accumulator {
+	return &accumulator{rule: r, counts: map[int64]int64{}, ids: map[int64][]event{}}
+}
+
+func (a *accumulator) add(m query.Match, opts *Options) {
+	a.hits++
+	if m.Time.IsZero() {
+		a.untimed++
+	} else {
+		if a.first.IsZero() || m.Time.Before(a.first) {
+			a.first = m.Time
+		}
+		if m.Time.After(a.last) {
+			a.last = m.Time
+		}
+		p := m.Time.Truncate(a.rule.Period).Unix()
+		a.counts[p]++
+		a.ids[p] = keepEarliest(a.ids[p], event{t: m.Time.UnixMicro(), id: m.EventID}, opts.MaxEventIDs)
+	}
+	if opts.Samples > 0 && m.Raw != nil {
+		a.samples = insertSample(a.samples, m, opts.Samples)
+	}
+}
+
+// keepEarliest adds e to h, a max-heap (by later) of at most n events, so
+// that h holds the n earliest events seen whatever order they come in.
+func keepEarliest(h []event, e event, n int) []event {
+	if len(h) < n {
+		h = append(h, e)
+		for i := len(h) - 1; i > 0; {
+			parent := (i - 1) / 2
+			if !later(h[i], h[parent]) {
+				break
+			}
+			h[i], h[parent] = h[parent], h[i]
+			i = parent
+		}
+		return h
+	}
+	if !later(h[0], e) {
+		return h // e is not earlier than the latest kept
+	}
+	h[0] = e
+	for i := 0; ; {
+		l, r, big := 2*i+1, 2*i+2, i
+		if l < len(h) && later(h[l], h[big]) {
+			big = l
+		}
+		if r < len(h) && later(h[r], h[big]) {
+			big = r
+		}
+		if big == i {
+			return h
+		}
+		h[i], h[big] = h[big], h[i]
+		i = big
+	}
+}
+
+func later(a, b event) bool {
+	if a.t != b.t {
+		return a.t > b.t
+	}
+	return a.id > b.id
+}
+
+func matchBefore(a, b query.Match) bool {
+	if !a.Time.Equal(b.Time) {
+		return a.Time.Before(b.Time)
+	}
+	return a.EventID < b.EventID
+}
+
+// insertSample keeps the n earliest matches, sorted.
+func insertSample(s []query.Match, m query.Match, n int) []query.Match {
+	i := sort.Search(len(s), func(i int) bool { return matchBefore(m, s[i]) })
+	if i >= n {
+		return s
+	}
+	s = append(s, query.Match{})
+	copy(s[i+1:], s[i:])
+	s[i] = m
+	if len(s) > n {
+		s = s[:n]
+	}
+	return s
+}
+
+// Evaluate runs every rule over the snapshot in one pass (one scan of each
+// file for all rules) and returns one result per rule, in rule order.
+func Evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, rules []*Rule, opts Options) ([]*Result, *query.MultiStats, error) {
+	res, _, st, err := evaluate(ctx, lake, snap, rules, opts, nil)
+	return res, st, err
+}
+
+// evaluate is Evaluate with prior per-period counts by rule name (watch
+// mode); it also returns the accumulators.
+func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, rules []*Rule, opts Options, prior map[string]map[int64]int64) ([]*Result, []*accumulator, *query.MultiStats, error) {
+	if opts.MaxEventIDs <= 0 {
+		opts.MaxEventIDs = DefaultMaxEventIDs
+	}
+	nodes := make([]query.Node, len(rules))
+	accs := make([]*accumulator, len(rules))
+	for i, r := range rules {
+		if r.Node == nil {
+			if err := r.Compile(); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		nodes[i] = r.Node
+		accs[i] = newAccumulator(r)
+		if prior != nil {
+			accs[i].prior = prior[r.Name]
+			if accs[i].prior == nil {
+				accs[i].prior = map[int64]int64{}
+			}
+		}
+	}
+	mp, err := query.NewMultiPlan(nodes, query.MultiOptions{Options: opts.Query, RawPerFile: opts.Samples})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := mp.Run(ctx, lake, snap, func(i int, m query.Match) error {
+		accs[i].add(m, &opts)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, st, err
+	}
+	out := make([]*Result, len(rules))
+	for i, a := range accs {
+		res, err := a.result(opts.Query.Since, opts.Query.Until)
+		if err != nil {
+			return nil, nil, st, err
+		}
+		out[i] = res
+	}
+	return out, accs, st, nil
+}
+
+// maxSeriesPeriods bounds a zero-filled series when a threshold is met by a
+// sum of zero (about a year of 1-minute periods, as `ctq count`).
+const maxSeriesPeriods = 600000
+
+func (a *accumulator) result(since, until time.Time) (*Result, error) {
+	r := a.rule
+	res := &Result{Rule: r, Hits: a.hits, First: a.first, Last: a.last, Untimed: a.untimed, Samples: a.samples}
+	step := int64(r.Period / time.Second)
+	E := int64(r.EvaluationPeriods)
+	// The periods whose window may meet the threshold.
+	var candidates []int64
+	if r.Threshold.Met(0) && a.prior == nil {
+		// Even empty windows alarm: walk the whole series, as `ctq count`.
+		var lo, hi int64
+		switch {
+		case !since.IsZero():
+			lo = since.Truncate(r.Period).Unix()
+		case len(a.counts) > 0:
+			lo = minKey(a.counts)
+		default:
+			return res, nil
+		}
+		switch {
+		case !until.IsZero():
+			hi = until.Add(-time.Nanosecond).Truncate(r.Period).Unix()
+		case len(a.counts) > 0:
+			hi = maxKey(a.counts)
+		default:
+			hi = lo
+		}
+		if (hi-lo)/step > maxSeriesPeriods {
+			return nil, fmt.Errorf("rule %q: the series would have %d periods; narrow --since/--until", r.Name, (hi-lo)/step)
+		}
+		// The first E-1 periods have no full window (as `ctq count`).
+		for t := lo + (E-1)*step; t <= hi; t += step {
+			candidates = append(candidates, t)
+		}
+	} else {
+		set := map[int64]bool{}
+		for p := range a.counts {
+			for k := int64(0); k < E; k++ {
+				set[p+k*step] = true
+			}
+		}
+		for t := range set {
+			candidates = append(candidates, t)
+		}
+		sort.Slice(candidates, func(i, j int) bool { return candidates[i] < candidates[j] })
+	}
+	for _, t := range candidates {
+		var sum int64
+		for k := int64(0); k < E; k++ {
+			sum += a.counts[t-k*step] + a.prior[t-k*step]
+		}
+		if !r.Threshold.Met(float64(sum)) {
+			continue
+		}
+		al := Alarm{
+			Rule: r.Name, Severity: r.Severity, Description: r.Description, Source: r.Source,
+			Period: time.Unix(t, 0).UTC(), PeriodEnd: time.Unix(t+step, 0).UTC(), PeriodSeconds: step,
+			Sum: sum, Threshold: r.Threshold, EvaluationPeriods: r.EvaluationPeriods, EventIDs: []string{},
+		}
+		var evs []event
+		for k := E - 1; k >= 0; k-- {
+			evs = append(evs, a.ids[t-k*step]...)
+			if int64(len(a.ids[t-k*step])) < a.counts[t-k*step] {
+				al.EventIDsTruncated = true
+			}
+		}
+		sort.Slice(evs, func(i, j int) bool { return later(evs[j], evs[i]) })
+		for _, e := range evs {
+			al.EventIDs = append(al.EventIDs, e.id)
+		}
+		res.Alarms = append(res.Alarms, al)
+	}
+	return res, nil
+}
+
+func minKey(m map[int64]int64) int64 {
+	first, v := true, int64(0)
+	for k := range m {
+		if first || k < v {
+			v, first = k, false
+		}
+	}
+	return v
+}
+
+func maxKey(m map[int64]int64) int64 {
+	first, v := true, int64(0)
+	for k := range m {
+		if first || k > v {
+			v, first = k, false
+		}
+	}
+	return v
+}
