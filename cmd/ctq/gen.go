@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/gen"
+	"github.com/ctq-dev/ctq/pkg/integrity"
 )
 
 const genUsage = `ctq gen DIR [flags]
@@ -15,13 +20,15 @@ Writes a deterministic, realistic organization CloudTrail archive under DIR with
 the S3 key layout (AWSLogs/o-.../ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/*.json.gz):
 many services and event names, every userIdentity type, errors, console logins
 with and without MFA, root use, duplicates and late deliveries. The same flags
-always produce the same bytes.`
+always produce the same bytes (except digest signatures: --digest-keys signs
+with a new key each time).`
 
 type genFlags struct {
 	events, accounts, days int
 	seed                   uint64
 	org, prefix, start     string
 	regions                string
+	digestKeys             string
 }
 
 func (g *genFlags) register(fs *flag.FlagSet) {
@@ -34,6 +41,7 @@ func (g *genFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.prefix, "prefix", "", "key prefix before AWSLogs/")
 	fs.StringVar(&g.start, "start", d.Start.Format("2006-01-02"), "first day (yyyy-mm-dd)")
 	fs.StringVar(&g.regions, "regions", "", "comma-separated regions (default: a fixed set of three)")
+	fs.StringVar(&g.digestKeys, "digest-keys", "", "also write hourly CloudTrail-Digest files signed with a new RSA key, and that key to this file in list-public-keys JSON (for ctq validate --public-keys)")
 }
 
 func (g *genFlags) config() (gen.Config, error) {
@@ -47,6 +55,14 @@ func (g *genFlags) config() (gen.Config, error) {
 		return c, usagef("--start %q: want yyyy-mm-dd", g.start)
 	}
 	c.Start = t
+	if g.digestKeys != "" {
+		c.Digest = true
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return c, fmt.Errorf("generate digest signing key: %w", err)
+		}
+		c.DigestKey, c.DigestKeyFingerprint = key, "ctqsample"+hex.EncodeToString(key.PublicKey.N.Bytes()[:12])
+	}
 	return c, nil
 }
 
@@ -68,6 +84,15 @@ func cmdGen(ctx context.Context, e *env, args []string) error {
 	st, err := gen.WriteDir(ctx, cfg, pos[0])
 	if err != nil {
 		return err
+	}
+	if cfg.DigestKey != nil {
+		keys, err := integrity.MarshalPublicKeys([]integrity.PublicKey{{Fingerprint: cfg.DigestKeyFingerprint, Start: cfg.Start.AddDate(0, 0, -1), Key: &cfg.DigestKey.PublicKey}})
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(g.digestKeys, append(keys, '\n'), 0o644); err != nil {
+			return fmt.Errorf("write --digest-keys: %w", err)
+		}
 	}
 	fmt.Fprintf(e.stderr, "wrote %d objects, %d events (%d duplicates, %d late), %s JSON, %s gzip to %s\n",
 		st.Objects, st.Events, st.Duplicates, st.Late, humanBytes(st.RawBytes), humanBytes(st.GzipBytes), sanitize(pos[0]))

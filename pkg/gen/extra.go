@@ -3,8 +3,11 @@ package gen
 import (
 	"bytes"
 	"cmp"
+	"crypto"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -222,6 +225,10 @@ func (d *digester) writeHour(h int64, out func(Object, int) error) error {
 		kb = append(kb, ".json.gz"...)
 		key := string(kb)
 
+		prevSig := "null" // the literal CloudTrail signs for a starting digest
+		if c.prevKey != "" {
+			prevSig = c.prevSig
+		}
 		b := d.raw[:0]
 		b = append(b, `{"awsAccountId":"`...)
 		b = append(b, acct...)
@@ -234,7 +241,11 @@ func (d *digester) writeHour(h int64, out func(Object, int) error) error {
 		b = append(b, `,"digestS3Object":`...)
 		b = appendStr(b, key)
 		b = append(b, `,"digestPublicKeyFingerprint":"`...)
-		b = append(b, d.fp[region]...)
+		if m.cfg.DigestKey != nil {
+			b = append(b, m.cfg.DigestKeyFingerprint...)
+		} else {
+			b = append(b, d.fp[region]...)
+		}
 		b = append(b, `","digestSignatureAlgorithm":"SHA256withRSA","newestEventTime":`...)
 		oldest, newest := int64(0), int64(0)
 		for k, r := range refs {
@@ -287,17 +298,41 @@ func (d *digester) writeHour(h int64, out func(Object, int) error) error {
 
 		c.prevKey = key
 		c.prevHash = sha256.Sum256(b)
-		sig := sha256.Sum256([]byte("ctq-placeholder-signature/" + key))
-		c.prevSig = string(bytes.Repeat([]byte(hex.EncodeToString(sig[:])), 8))
+		var meta map[string]string
+		if k := m.cfg.DigestKey; k != nil {
+			sig, err := signDigest(k, end, m.bucket, key, c.prevHash, prevSig)
+			if err != nil {
+				return err
+			}
+			c.prevSig = sig
+			meta = map[string]string{"signature": sig, "signature-algorithm": "SHA256withRSA"}
+		} else {
+			sig := sha256.Sum256([]byte("ctq-placeholder-signature/" + key))
+			c.prevSig = string(bytes.Repeat([]byte(hex.EncodeToString(sig[:])), 8))
+		}
 
 		d.buf.Reset()
 		d.zw.Reset(&d.buf)
 		d.zw.Write(b)
 		d.zw.Close()
-		o := Object{Key: key, Data: bytes.Clone(d.buf.Bytes()), Kind: KindDigest, Delivered: time.Unix(end, 0).UTC()}
+		o := Object{Key: key, Data: bytes.Clone(d.buf.Bytes()), Kind: KindDigest, Delivered: time.Unix(end, 0).UTC(), Metadata: meta}
 		if err := out(o, len(b)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// signDigest signs a digest as CloudTrail does: SHA256withRSA (PKCS #1 v1.5)
+// over "digestEndTime\ndigestS3Bucket/digestS3Object\nhex(SHA-256 of the
+// uncompressed digest)\npreviousDigestSignature", with "null" as the previous
+// signature of a starting digest. It returns the hex signature.
+func signDigest(k *rsa.PrivateKey, end int64, bucket, key string, sum [32]byte, prevSig string) (string, error) {
+	msg := time.Unix(end, 0).UTC().Format(time.RFC3339) + "\n" + bucket + "/" + key + "\n" + hex.EncodeToString(sum[:]) + "\n" + prevSig
+	h := sha256.Sum256([]byte(msg))
+	sig, err := rsa.SignPKCS1v15(nil, k, crypto.SHA256, h[:])
+	if err != nil {
+		return "", fmt.Errorf("sign digest %s: %w", key, err)
+	}
+	return hex.EncodeToString(sig), nil
 }

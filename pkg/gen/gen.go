@@ -14,6 +14,7 @@ package gen
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"math"
@@ -72,6 +73,12 @@ type Config struct {
 	// region. They list the log files with their SHA-256 like real digests
 	// but carry a placeholder signature.
 	Digest bool
+	// DigestKey, when set with Digest, signs each digest as CloudTrail does
+	// (SHA256withRSA over the documented string to sign) instead of writing
+	// a placeholder signature; DigestKeyFingerprint is the fingerprint the
+	// digests name. The signature goes into Object.Metadata["signature"].
+	DigestKey            *rsa.PrivateKey
+	DigestKeyFingerprint string
 	// Bucket is the bucket name written into digests and trail events
 	// (default "aws-cloudtrail-logs-ctq").
 	Bucket string
@@ -199,6 +206,9 @@ type Object struct {
 	Events    int
 	Kind      Kind
 	Delivered time.Time // delivery time (the time in the file name)
+	// Metadata is the object's S3 user metadata (x-amz-meta-*, without the
+	// prefix): a signed digest's "signature" and "signature-algorithm".
+	Metadata map[string]string
 }
 
 // Stats summarizes a generated archive.
@@ -395,6 +405,12 @@ func WriteDir(ctx context.Context, cfg Config, dir string) (Stats, error) {
 		}
 		if err := os.WriteFile(p, o.Data, 0o644); err != nil {
 			return err
+		}
+		if sig := o.Metadata["signature"]; sig != "" {
+			// A local copy keeps a digest's signature in a sidecar file.
+			if err := os.WriteFile(p+".signature", []byte(sig+"\n"), 0o644); err != nil {
+				return err
+			}
 		}
 		return os.Chtimes(p, o.Delivered, o.Delivered)
 	})

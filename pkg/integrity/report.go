@@ -70,10 +70,13 @@ type Item struct {
 
 // Summary counts verdicts.
 type Summary struct {
-	Digests, ValidDigests int
-	Logs, ValidLogs       int
-	Gaps, Pending         int
-	Failures              int
+	Digests      int `json:"digests"`
+	ValidDigests int `json:"validDigests"`
+	Logs         int `json:"logs"`
+	ValidLogs    int `json:"validLogs"`
+	Gaps         int `json:"gaps"`
+	Pending      int `json:"pending"`
+	Failures     int `json:"failures"`
 }
 
 // Report is the result of a validation.
