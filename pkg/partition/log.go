@@ -84,6 +84,14 @@ type Source struct {
 	Events int64  `json:"events"`
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
+	// SHA256 is the hex SHA-256 of the object's uncompressed bytes, recorded
+	// by ingest --verify (the hash CloudTrail digests list).
+	SHA256 string `json:"sha256,omitempty"`
+	// Verified is the integrity verdict against the trail's digests
+	// ("valid", "pending", or a failure such as "hash-mismatch"), with
+	// VerifyDetail saying why; empty when never verified.
+	Verified     string `json:"verified,omitempty"`
+	VerifyDetail string `json:"verifyDetail,omitempty"`
 }
 
 // Commit is one entry of the lake's commit log.
