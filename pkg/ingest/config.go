@@ -21,6 +21,11 @@ type Config struct {
 	Accounts     []string // only these accounts (empty: all)
 	Regions      []string // only these regions (empty: all)
 
+	// HashSources records each object's SHA-256 over its uncompressed bytes
+	// (Source.SHA256) as they stream through decoding, for validation
+	// against CloudTrail digests without a second download.
+	HashSources bool
+
 	IncludeInsight         bool // also ingest CloudTrail-Insight objects
 	IncludeNetworkActivity bool // also ingest CloudTrail-NetworkActivity objects
 

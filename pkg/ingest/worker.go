@@ -3,8 +3,11 @@ package ingest
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"unicode/utf8"
 
@@ -29,6 +32,8 @@ type worker struct {
 	gz      *gzip.Reader
 	sr      streamReader
 	fw      fileWriter
+	sha     hash.Hash // HashSources: the current object's uncompressed bytes
+	shaOK   bool      // sha covers the whole uncompressed stream
 }
 
 func (in *ingester) newWorker(id int) *worker {
@@ -203,7 +208,17 @@ func (w *worker) object(ctx context.Context, info objstore.ObjectInfo, k ObjectK
 		src.ETag = oinfo.ETag
 	}
 	cr := &countingReader{r: rc}
+	if in.cfg.HashSources {
+		if w.sha == nil {
+			w.sha = sha256.New()
+		}
+		w.sha.Reset()
+		w.shaOK = false
+	}
 	events, faults, retry := w.decodeObject(ctx, cr, info, k)
+	if in.cfg.HashSources && w.shaOK {
+		src.SHA256 = hex.EncodeToString(w.sha.Sum(nil))
+	}
 	in.rep.bytes.Add(cr.n)
 	in.rep.objects.Add(1)
 	if retry {
@@ -238,6 +253,7 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 	case len(head) == 0 && err != nil && !errors.Is(err, io.EOF):
 		return 0, "", w.retry(info, 0, 0, err)
 	case len(head) == 0:
+		w.shaOK = in.cfg.HashSources // the hash of nothing
 		in.rep.problem(Problem{Key: info.Key, Msg: "empty object (0 bytes)"})
 		return 0, "empty object", false
 	case len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b:
@@ -262,6 +278,9 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 		in.rep.problem(Problem{Key: info.Key, Warning: true, Msg: fmt.Sprintf("object is not gzip-compressed (starts with 0x%02x); read as plain JSON", head[0])})
 	}
 	dcr := &byteCounter{r: r}
+	if in.cfg.HashSources {
+		dcr.r = io.TeeReader(r, w.sha)
+	}
 	sr := &w.sr
 	sr.reset(dcr, w.dec, in.cfg.MaxRecordBytes)
 	var (
@@ -270,6 +289,14 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 		marks  = map[*batch]mark{}
 	)
 	defer func() { in.rep.decompressed.Add(dcr.n) }()
+	if in.cfg.HashSources {
+		// The hash must cover every uncompressed byte, also those after
+		// the last record or after a fault that stopped decoding.
+		defer func() {
+			_, err := io.Copy(io.Discard, dcr)
+			w.shaOK = err == nil && ctx.Err() == nil
+		}()
+	}
 	for {
 		rec, err := sr.Next()
 		if errors.Is(err, io.EOF) {
