@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/ingest"
+	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 )
 
@@ -35,6 +36,8 @@ type ingestFlags struct {
 	quiet, jsonOut    bool
 	commitEvery       time.Duration
 	memory            int
+	verify            bool
+	publicKeys        string
 }
 
 func (f *ingestFlags) register(fs *flag.FlagSet) {
@@ -51,6 +54,8 @@ func (f *ingestFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxRecord, "max-record-size", 32<<20, "records larger than this many bytes are reported and skipped")
 	fs.DurationVar(&f.commitEvery, "commit-interval", 15*time.Second, "longest time between commits (work since the last commit is redone after a crash)")
 	fs.IntVar(&f.memory, "memory-per-worker", 40<<20, "bytes of decoded records a worker buffers before writing files")
+	fs.BoolVar(&f.verify, "verify", false, "hash each object while ingesting and validate it against the trail's digests (verdict per object in the manifest)")
+	fs.StringVar(&f.publicKeys, "public-keys", "", "with --verify: file with the output of 'aws cloudtrail list-public-keys' (needed for a local copy or an S3-compatible endpoint)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as JSON on stdout")
 }
@@ -115,6 +120,13 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	if err := cfg.Validate(); err != nil {
 		return nil, usagef("%v", err)
 	}
+	var keys integrity.KeySource
+	if f.verify {
+		if keys, err = keySource(loc, &f.aws, f.publicKeys, cfg.Since, cfg.Until); err != nil {
+			return nil, err
+		}
+		cfg.HashSources = true
+	}
 	var bar *progressBar
 	if !f.quiet && !f.jsonOut && isTerminal(e.stderr) {
 		bar = &progressBar{w: e.stderr}
@@ -138,6 +150,18 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	}
 	if runErr != nil {
 		return res, runErr
+	}
+	if f.verify {
+		vr, failures, err := verifyIngested(ctx, cfg.Lake, cfg.Source, loc, keys, cfg.Accounts, cfg.Regions)
+		if err != nil {
+			return res, fmt.Errorf("verify: %w", err)
+		}
+		if !f.quiet && !f.jsonOut {
+			printVerify(e.stderr, vr, failures)
+		}
+		if len(failures) > 0 {
+			return res, &faultsError{fmt.Sprintf("integrity verification failed: %d problem(s) (run 'ctq validate' for the full report)", len(failures))}
+		}
 	}
 	if res.HasFaults() {
 		return res, &faultsError{fmt.Sprintf("%d object(s) had faults: %d partial, %d invalid, %d unreadable (retried next run)",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -69,5 +70,46 @@ func TestValidate_CLI(t *testing.T) {
 	r = runCtq(t, env, "validate", src, "--public-keys", keys, "--output", "json")
 	if r.code != exitFaults || !strings.Contains(r.stdout, `"status": "hash-mismatch"`) {
 		t.Fatalf("json output: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestIngestVerify_CLI(t *testing.T) {
+	env := baseEnv(t)
+	src, keys := genSigned(t, env)
+	victim := logFiles(t, src)[2]
+	data, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Re-compressing the same JSON keeps it valid: digests hash the
+	// uncompressed bytes.
+	zr, err := gzip.NewReader(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw strings.Builder
+	if _, err := io.Copy(&raw, zr); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Create(victim)
+	zw, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
+	zw.Write([]byte(strings.Replace(raw.String(), `"eventName":"`, `"eventName":"X`, 1)))
+	zw.Close()
+	f.Close()
+
+	lake := filepath.Join(t.TempDir(), "lake")
+	r := runCtq(t, env, "ingest", src, "--lake", lake, "--verify", "--public-keys", keys)
+	if r.code != exitFaults || !strings.Contains(r.stderr, "hash-mismatch") {
+		t.Fatalf("ingest --verify of a tampered archive: exit %d\n%s", r.code, r.stderr)
+	}
+	logs, _ := filepath.Glob(filepath.Join(lake, "_ctq", "log", "*.json"))
+	var manifest strings.Builder
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		manifest.Write(b)
+	}
+	m := manifest.String()
+	if strings.Count(m, `"verified":"hash-mismatch"`) != 1 || !strings.Contains(m, `"verified":"valid"`) || !strings.Contains(m, `"sha256":"`) {
+		t.Fatalf("manifest verdicts: hash-mismatch %d, valid %d", strings.Count(m, `"verified":"hash-mismatch"`), strings.Count(m, `"verified":"valid"`))
 	}
 }
