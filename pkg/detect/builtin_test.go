@@ -1,0 +1,209 @@
+package detect_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctq-dev/ctq/pkg/detect"
+	"github.com/ctq-dev/ctq/pkg/query"
+)
+
+// ev is a shorthand for record fields.
+type ev = map[string]any
+
+// builtinCase is an event a rule must match and a near miss it must not.
+type builtinCase struct {
+	match, miss ev
+}
+
+func api(source, name string) ev { return ev{"eventSource": source, "eventName": name, "readOnly": false} }
+
+func with(base ev, more ev) ev {
+	out := ev{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
+}
+
+// casesByPattern gives the fire/near-miss events per rule family; every
+// built-in rule maps to one.
+var (
+	caseUnauthV12 = builtinCase{
+		match: ev{"errorCode": "Client.UnauthorizedOperation", "errorMessage": "You are not authorized"},
+		miss:  ev{"errorCode": "ThrottlingException"},
+	}
+	caseUnauthV30 = builtinCase{
+		match: ev{"errorCode": "AccessDenied", "eventName": "GetObject", "eventSource": "s3.amazonaws.com"},
+		// v2/v3 form: AccessDenied on HeadBucket is excluded.
+		miss: ev{"errorCode": "AccessDenied", "eventName": "HeadBucket", "eventSource": "s3.amazonaws.com"},
+	}
+	caseUnauthV15 = builtinCase{
+		match: ev{"eventName": "HeadBucket", "sourceIPAddress": "203.0.113.9"},
+		miss:  ev{"eventName": "HeadBucket", "sourceIPAddress": "delivery.logs.amazonaws.com"},
+	}
+	caseNoMFA = builtinCase{
+		match: ev{"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "additionalEventData": ev{"MFAUsed": "No"}},
+		miss:  ev{"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "additionalEventData": ev{"MFAUsed": "Yes"}},
+	}
+	caseClassicNoMFA = builtinCase{
+		match: ev{"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "additionalEventData": ev{"MFAUsed": "No"},
+			"responseElements": ev{"ConsoleLogin": "Success"}},
+		// A federated (SSO) sign-in: not an IAM user.
+		miss: ev{"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "additionalEventData": ev{"MFAUsed": "No"},
+			"responseElements": ev{"ConsoleLogin": "Success"}, "userIdentity.type": "AssumedRole"},
+	}
+	caseRoot = builtinCase{
+		match: ev{"userIdentity.type": "Root", "userIdentity.arn": "arn:aws:iam::111122223333:root", "userIdentity.userName": nil},
+		miss:  ev{"userIdentity.type": "Root", "userIdentity.invokedBy": "s3.amazonaws.com"},
+	}
+	caseIAM        = builtinCase{api("iam.amazonaws.com", "PutUserPolicy"), api("iam.amazonaws.com", "GetUserPolicy")}
+	caseTrail      = builtinCase{api("cloudtrail.amazonaws.com", "StopLogging"), api("cloudtrail.amazonaws.com", "DescribeTrails")}
+	caseTrailC     = builtinCase{api("cloudtrail.amazonaws.com", "PutEventSelectors"), api("cloudtrail.amazonaws.com", "GetEventSelectors")}
+	caseAuthFailed = builtinCase{
+		match: ev{"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "errorMessage": "Failed authentication"},
+		miss:  ev{"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "responseElements": ev{"ConsoleLogin": "Success"}},
+	}
+	caseCMK     = builtinCase{api("kms.amazonaws.com", "ScheduleKeyDeletion"), api("kms.amazonaws.com", "EnableKey")}
+	caseS3      = builtinCase{api("s3.amazonaws.com", "PutBucketPolicy"), api("s3.amazonaws.com", "GetBucketPolicy")}
+	caseS3C     = builtinCase{api("s3.amazonaws.com", "PutBucketPublicAccessBlock"), api("s3.amazonaws.com", "GetBucketPublicAccessBlock")}
+	caseConfig  = builtinCase{api("config.amazonaws.com", "StopConfigurationRecorder"), api("config.amazonaws.com", "DescribeConfigurationRecorders")}
+	caseConfigC = builtinCase{api("config.amazonaws.com", "DeleteConfigurationRecorder"), api("config.amazonaws.com", "DescribeConfigurationRecorders")}
+	caseSG      = builtinCase{api("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress"), api("ec2.amazonaws.com", "DescribeSecurityGroups")}
+	caseSGC     = builtinCase{api("ec2.amazonaws.com", "ModifySecurityGroupRules"), api("ec2.amazonaws.com", "DescribeSecurityGroupRules")}
+	caseNACL    = builtinCase{api("ec2.amazonaws.com", "CreateNetworkAclEntry"), api("ec2.amazonaws.com", "DescribeNetworkAcls")}
+	caseGW      = builtinCase{api("ec2.amazonaws.com", "AttachInternetGateway"), api("ec2.amazonaws.com", "DescribeInternetGateways")}
+	caseGWC     = builtinCase{api("ec2.amazonaws.com", "CreateNatGateway"), api("ec2.amazonaws.com", "DescribeNatGateways")}
+	caseRoute   = builtinCase{api("ec2.amazonaws.com", "ReplaceRouteTableAssociation"), api("ec2.amazonaws.com", "DescribeRouteTables")}
+	caseVPC     = builtinCase{api("ec2.amazonaws.com", "CreateVpcPeeringConnection"), api("ec2.amazonaws.com", "DescribeVpcs")}
+	// Same event name from another service: the eventSource clause matters.
+	caseOrgs = builtinCase{api("organizations.amazonaws.com", "CreatePolicy"), api("iam.amazonaws.com", "CreatePolicy")}
+)
+
+var builtinCases = map[string]builtinCase{
+	"cis-1.2-3.1": caseUnauthV12, "cis-1.2-3.2": caseNoMFA, "cis-1.2-3.3": caseRoot, "cis-1.2-3.4": caseIAM,
+	"cis-1.2-3.5": caseTrail, "cis-1.2-3.6": caseAuthFailed, "cis-1.2-3.7": caseCMK, "cis-1.2-3.8": caseS3,
+	"cis-1.2-3.9": caseConfig, "cis-1.2-3.10": caseSG, "cis-1.2-3.11": caseNACL, "cis-1.2-3.12": caseGW,
+	"cis-1.2-3.13": caseRoute, "cis-1.2-3.14": caseVPC,
+	"cis-3.0-4.1": caseUnauthV30, "cis-1.5-4.1": caseUnauthV15, "cis-3.0-4.2": caseNoMFA, "cis-3.0-4.3": caseRoot,
+	"cis-3.0-4.4": caseIAM, "cis-3.0-4.5": caseTrail, "cis-3.0-4.6": caseAuthFailed, "cis-3.0-4.7": caseCMK,
+	"cis-3.0-4.8": caseS3, "cis-3.0-4.9": caseConfig, "cis-3.0-4.10": caseSG, "cis-3.0-4.11": caseNACL,
+	"cis-3.0-4.12": caseGW, "cis-3.0-4.13": caseRoute, "cis-3.0-4.14": caseVPC, "cis-3.0-4.15": caseOrgs,
+	"root-account-use": caseRoot, "console-login-without-mfa": caseClassicNoMFA, "console-auth-failures": caseAuthFailed,
+	"security-group-changes": caseSGC, "nacl-changes": caseNACL, "route-table-changes": caseRoute, "vpc-changes": caseVPC,
+	"network-gateway-changes": caseGWC, "iam-policy-changes": caseIAM, "cloudtrail-changes": caseTrailC,
+	"config-changes": caseConfigC, "cmk-disable-or-delete": caseCMK, "s3-bucket-policy-changes": caseS3C,
+	"organizations-changes": caseOrgs,
+}
+
+// TestBuiltin_FiresAndNearMiss evaluates every built-in rule through the
+// real engine on a lake holding each rule's matching event and near miss:
+// the rule must match the first and not the second.
+func TestBuiltin_FiresAndNearMiss(t *testing.T) {
+	rules := detect.Builtin()
+	base := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	var recs []map[string]any
+	for i, r := range rules {
+		c, ok := builtinCases[r.Name]
+		if !ok {
+			t.Fatalf("built-in rule %s has no test case", r.Name)
+		}
+		at := base.Add(time.Duration(i) * time.Minute)
+		recs = append(recs, record(r.Name+"-match", at, c.match), record(r.Name+"-miss", at, c.miss))
+	}
+	if len(builtinCases) != len(rules) {
+		t.Fatalf("%d test cases for %d rules", len(builtinCases), len(rules))
+	}
+	lake, snap := lakeOf(t, recs)
+	results, st, err := detect.Evaluate(context.Background(), lake, snap, rules, detect.Options{Samples: len(recs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 1 {
+		t.Fatalf("files = %d, want 1", st.Files)
+	}
+	for i, res := range results {
+		r := rules[i]
+		got := map[string]bool{}
+		for _, m := range res.Samples {
+			got[m.EventID] = true
+		}
+		if int64(len(res.Samples)) != res.Hits {
+			t.Errorf("%s: %d samples for %d hits", r.Name, len(res.Samples), res.Hits)
+		}
+		if !got[r.Name+"-match"] {
+			t.Errorf("%s: does not fire on its matching event\npattern %s", r.Name, r.Pattern)
+		}
+		if got[r.Name+"-miss"] {
+			t.Errorf("%s: fires on its near miss\npattern %s", r.Name, r.Pattern)
+		}
+		// The reference evaluator agrees with the engine on both events.
+		for _, rec := range recs[2*i : 2*i+2] {
+			raw := mustJSON(t, rec)
+			if want := query.MatchJSON(r.Node, raw); want != got[rec["eventID"].(string)] {
+				t.Errorf("%s: engine %v, reference %v on %s", r.Name, got[rec["eventID"].(string)], want, rec["eventID"])
+			}
+		}
+	}
+}
+
+// TestBuiltin_PatternsVerbatim pins the CIS rules to the published text.
+func TestBuiltin_PatternsVerbatim(t *testing.T) {
+	want := map[string]string{
+		"cis-1.2-3.1":  `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }`,
+		"cis-3.0-4.1":  `{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }`,
+		"cis-1.5-4.1":  `{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") || ($.sourceIPAddress!="delivery.logs.amazonaws.com") || ($.eventName!="HeadBucket") }`,
+		"cis-1.2-3.11": `{ ($.eventName = CreateNetworkAcl) || ($.eventName =  CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }`,
+		"cis-3.0-4.3":  `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`,
+	}
+	n12, n30 := 0, 0
+	for _, r := range detect.CIS() {
+		if w, ok := want[r.Name]; ok && r.Pattern != w {
+			t.Errorf("%s pattern\n got %s\nwant %s", r.Name, r.Pattern, w)
+		}
+		switch {
+		case strings.HasPrefix(r.Name, "cis-1.2-"):
+			n12++
+		case strings.HasPrefix(r.Name, "cis-3.0-"):
+			n30++
+		}
+	}
+	if n12 != 14 || n30 != 15 {
+		t.Errorf("CIS v1.2 rules %d (want 14), v3.0 rules %d (want 15)", n12, n30)
+	}
+}
+
+// TestBuiltin_ThresholdAlarm: console-auth-failures alarms at 3 failures
+// in one 5-minute period, not at 2.
+func TestBuiltin_ThresholdAlarm(t *testing.T) {
+	var rule *detect.Rule
+	for _, r := range detect.Builtin() {
+		if r.Name == "console-auth-failures" {
+			rule = r
+		}
+	}
+	base := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	fail := ev{"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "errorMessage": "Failed authentication"}
+	recs := []map[string]any{
+		record("a1", base.Add(1*time.Minute), fail), record("a2", base.Add(2*time.Minute), fail), record("a3", base.Add(3*time.Minute), fail),
+		record("b1", base.Add(11*time.Minute), fail), record("b2", base.Add(12*time.Minute), fail),
+	}
+	lake, snap := lakeOf(t, recs)
+	res, _, err := detect.Evaluate(context.Background(), lake, snap, []*detect.Rule{rule}, detect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	if r.Hits != 5 || len(r.Alarms) != 1 {
+		t.Fatalf("hits %d alarms %+v; want 5 hits, 1 alarm", r.Hits, r.Alarms)
+	}
+	a := r.Alarms[0]
+	if !a.Period.Equal(base) || a.Sum != 3 || strings.Join(a.EventIDs, ",") != "a1,a2,a3" {
+		t.Errorf("alarm %+v; want period %s, sum 3, events a1,a2,a3", a, base)
+	}
+}
