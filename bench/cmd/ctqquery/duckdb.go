@@ -15,6 +15,8 @@ import (
 	"time"
 
 	_ "github.com/marcboeker/go-duckdb" // registers the "duckdb" database/sql driver
+
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
 // childFlag, as the first argument, runs this binary as a DuckDB child
@@ -26,7 +28,7 @@ const childFlag = "-duckdb-child"
 // under _ctq/, which the glob would otherwise include), with the Hive
 // partition keys as text.
 func lakeScan(lake string) string {
-	glob := filepath.ToSlash(filepath.Join(lake, "**", "*.parquet"))
+	glob := filepath.ToSlash(filepath.Join(lake, lakeGlob))
 	return fmt.Sprintf("read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR, 'region': VARCHAR, 'day': VARCHAR})", sqlString(glob))
 }
 
@@ -120,7 +122,7 @@ func duckdbChild(args []string) error {
 
 // duckRun is one measured DuckDB child.
 type duckRun struct {
-	usage
+	measure.Usage
 	child childResult
 }
 
@@ -131,11 +133,11 @@ func runDuckDB(ctx context.Context, query string, threads int) (*duckRun, error)
 		return nil, fmt.Errorf("find own executable: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, self, childFlag, "-threads", strconv.Itoa(threads), "-sql", query)
-	u, stdout, err := runMeasured(cmd)
+	u, stdout, err := measure.Run(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("DuckDB: %w", err)
 	}
-	r := &duckRun{usage: u}
+	r := &duckRun{Usage: u}
 	if err := json.Unmarshal(stdout, &r.child); err != nil {
 		return nil, fmt.Errorf("parse DuckDB child output: %w; output: %.500q", err, stdout)
 	}
@@ -149,7 +151,7 @@ func duckRows(ctx context.Context, query string) (*childResult, error) {
 		return nil, fmt.Errorf("find own executable: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, self, childFlag, "-rows", "-sql", query)
-	_, stdout, err := runMeasured(cmd)
+	_, stdout, err := measure.Run(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("DuckDB: %w", err)
 	}
@@ -159,3 +161,8 @@ func duckRows(ctx context.Context, query string) (*childResult, error) {
 	}
 	return &r, nil
 }
+
+// lakeGlob selects the lake's partition files, and nothing under _ctq/
+// (files being written, or replaced by a compaction and kept for running
+// ctq queries), as `ctq ddl --engine duckdb` does.
+const lakeGlob = "account=*/region=*/day=*/*.parquet"

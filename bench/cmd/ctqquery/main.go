@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/gen"
+
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
 const smokeEvents = 5000
@@ -103,7 +105,7 @@ func run(ctx context.Context, args []string) error {
 			o.only[strings.TrimSpace(id)] = true
 		}
 	}
-	root, err := repoRoot()
+	root, err := measure.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 
-	rep := &report{Command: shellJoin(append([]string{"ctqquery"}, args...)), Started: time.Now().UTC(), Smoke: o.smoke,
+	rep := &report{Command: measure.ShellJoin(append([]string{"ctqquery"}, args...)), Started: time.Now().UTC(), Smoke: o.smoke,
 		Runs: o.runs, DuckDBThreads: o.threads}
 
 	// The archive.
@@ -174,7 +176,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		defer os.RemoveAll(dir)
 		logf("building ctq from %s", root)
-		if o.ctq, err = buildCtq(ctx, root, dir); err != nil {
+		if o.ctq, err = measure.BuildCtq(ctx, root, dir); err != nil {
 			return err
 		}
 		rep.CtqBuild.SourceNewest, rep.CtqBuild.SourceNewestFile = newestSource(root)
@@ -211,7 +213,7 @@ func run(ctx context.Context, args []string) error {
 	results := make([]*queryResult, len(qs))
 	for i, q := range qs {
 		results[i] = &queryResult{query: q, SQL: countSQL(o.lake, q.Where)}
-		results[i].CtqCommand = shellJoin(ctqArgs("ctq", "query", q, o.lake, true))
+		results[i].CtqCommand = measure.ShellJoin(ctqArgs("ctq", "query", q, o.lake, true))
 		if o.jq {
 			results[i].JQCommand = jqDisplay(o.archive, q)
 		}
@@ -240,7 +242,7 @@ func run(ctx context.Context, args []string) error {
 				slices.Reverse(tools)
 			}
 			for _, tool := range tools {
-				if _, err := waitQuiet(ctx, o.quiet); err != nil {
+				if _, err := measure.WaitQuiet(ctx, o.quiet, logf); err != nil {
 					return err
 				}
 				var m measurement
@@ -257,19 +259,19 @@ func run(ctx context.Context, args []string) error {
 					if err != nil {
 						return err
 					}
-					m = measurement{usage: dr.usage, count: dr.child.Count, innerSeconds: dr.child.SQLSeconds}
+					m = measurement{Usage: dr.Usage, count: dr.child.Count, innerSeconds: dr.child.SQLSeconds}
 					r.DuckDB.add(m)
 					rep.DuckDBVersion = dr.child.Version
 					rep.DuckDBThreadsSetting = dr.child.Threads
 				}
-				logf("round %d/%d %-4s %-6s %8.3fs  count %d", round, o.runs, r.ID, tool, m.wall.Seconds(), m.count)
+				logf("round %d/%d %-4s %-6s %8.3fs  count %d", round, o.runs, r.ID, tool, m.Wall.Seconds(), m.count)
 			}
 		}
 	}
 
 	// jq: one run per query (it is two orders of magnitude slower).
 	if o.jq {
-		if rep.JQVersion, err = toolVersion(ctx, "jq", "--version"); err != nil {
+		if rep.JQVersion, err = measure.ToolVersion(ctx, "jq", "--version"); err != nil {
 			return err
 		}
 		for _, r := range results {
@@ -279,7 +281,7 @@ func run(ctx context.Context, args []string) error {
 			}
 			r.JQ = &runSet{}
 			r.JQ.add(m)
-			logf("jq   %-4s %8.3fs  count %d", r.ID, m.wall.Seconds(), m.count)
+			logf("jq   %-4s %8.3fs  count %d", r.ID, m.Wall.Seconds(), m.count)
 		}
 	}
 
@@ -434,7 +436,7 @@ func ensureLake(ctx context.Context, ctq, archive, lake string, rep *report) err
 	}
 	logf("ingesting %s into %s", archive, lake)
 	cmd := exec.CommandContext(ctx, ctq, "ingest", archive, "--lake", lake, "--json")
-	u, out, err := runMeasured(cmd)
+	u, out, err := measure.Run(cmd)
 	if err != nil {
 		return fmt.Errorf("ctq ingest: %w", err)
 	}
@@ -445,9 +447,9 @@ func ensureLake(ctx context.Context, ctq, archive, lake string, rep *report) err
 	if err := json.Unmarshal(out, &sum); err != nil {
 		return fmt.Errorf("parse ctq ingest --json: %w; output %.300q", err, out)
 	}
-	rep.Lake.IngestSeconds = u.wall.Seconds()
+	rep.Lake.IngestSeconds = u.Wall.Seconds()
 	rep.Lake.IngestedEvents = sum.Events
-	logf("ingested %d objects, %d events in %.1fs", sum.Objects, sum.Events, u.wall.Seconds())
+	logf("ingested %d objects, %d events in %.1fs", sum.Objects, sum.Events, u.Wall.Seconds())
 	return nil
 }
 
@@ -464,7 +466,7 @@ func describeLake(ctx context.Context, lake string, rep *report) error {
 			return nil
 		}
 		if strings.HasPrefix(filepath.ToSlash(rel), "_ctq/") {
-			return fmt.Errorf("lake %s holds a Parquet file under _ctq/ (%s): DuckDB's glob would read it, ctq would not; re-run ctq ingest to recover the lake first", lake, rel)
+			return nil // staging and trash: outside the partition glob
 		}
 		fi, err := d.Info()
 		if err != nil {
@@ -482,7 +484,7 @@ func describeLake(ctx context.Context, lake string, rep *report) error {
 		return fmt.Errorf("lake %s holds no Parquet file", lake)
 	}
 	rep.Lake.Partitions = len(parts)
-	glob := sqlString(filepath.ToSlash(filepath.Join(lake, "**", "*.parquet")))
+	glob := sqlString(filepath.ToSlash(filepath.Join(lake, lakeGlob)))
 	r, err := duckRows(ctx, fmt.Sprintf(
 		"SELECT (SELECT count(*) FROM %s), (SELECT count(*) FROM %s WHERE NOT ctqExact), (SELECT count(*) FROM (SELECT DISTINCT file_name, row_group_id FROM parquet_metadata(%s)))",
 		lakeScan(lake), lakeScan(lake), glob))
@@ -563,55 +565,13 @@ func warm(lake string) error {
 	})
 }
 
-// buildCtq builds the ctq binary from the repo root into dir (pure Go,
-// CGO_ENABLED=0, as it ships).
-func buildCtq(ctx context.Context, root, dir string) (string, error) {
-	bin := filepath.Join(dir, "ctq")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ctq")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build ctq: %w\n%s", err, out)
-	}
-	return bin, nil
-}
-
-// repoRoot finds the ctq repository root: the nearest directory at or above
-// the working directory whose go.mod declares the main ctq module.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find repo root: %w", err)
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && modulePath(string(b)) == "github.com/ctq-dev/ctq" {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find repo root: no go.mod of github.com/ctq-dev/ctq at or above the working directory")
-		}
-		dir = parent
-	}
-}
-
-func modulePath(gomod string) string {
-	for _, line := range strings.Split(gomod, "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
-			return f[1]
-		}
-	}
-	return ""
-}
-
 // reproduceLine is the command that reproduces this run from the repo root.
 func reproduceLine(o options) string {
 	cmd := "cd bench && go run ./cmd/ctqquery"
 	if o.smoke {
 		cmd += " -smoke"
 	} else {
-		cmd += " -archive " + shellQuote(o.archive) + " -lake " + shellQuote(o.lake)
+		cmd += " -archive " + measure.ShellQuote(o.archive) + " -lake " + measure.ShellQuote(o.lake)
 	}
 	if (o.smoke && o.runsSet) || (!o.smoke && o.runs != 3) {
 		cmd += fmt.Sprintf(" -runs %d", o.runs)

@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
 // Targets for ctq.
@@ -73,12 +72,10 @@ type lakeInfo struct {
 	InexactRows    int64   `json:"inexactRows"` // ctqExact = false: the SQL forms assume 0
 }
 
+// machine is the machine and the ctq version (the other tools' versions
+// are beside it in the report).
 type machine struct {
-	Cores      int    `json:"cores"`
-	MemoryMiB  int64  `json:"memoryMiB"`
-	CPUModel   string `json:"cpuModel"`
-	OS         string `json:"os"`
-	GoVersion  string `json:"goVersion"`
+	measure.Machine
 	CtqVersion string `json:"ctqVersion"`
 }
 
@@ -96,22 +93,33 @@ type runSet struct {
 	// InnerSeconds (DuckDB) is, per run, the statement's time inside the
 	// child, without process start and DuckDB's initialization.
 	InnerSeconds []float64 `json:"innerSeconds,omitempty"`
+	// Throughput of the fastest run over the whole data set, whatever the
+	// query reads of it: the lake's events per wall second, and the
+	// archive's uncompressed JSON bytes (10^6) per wall second. ctq and
+	// DuckDB read the lake, jq the archive; both hold the same records.
+	EventsPerSecond float64 `json:"eventsPerSecond"`
+	JSONMBPerSecond float64 `json:"jsonMBPerSecond,omitempty"`
+}
+
+// throughput fills the throughput fields from the data set's size.
+func (s *runSet) throughput(events, jsonBytes int64) {
+	if s.BestWallSeconds <= 0 {
+		return
+	}
+	s.EventsPerSecond = math.Round(float64(events) / s.BestWallSeconds)
+	s.JSONMBPerSecond = round3(mb(jsonBytes) / s.BestWallSeconds)
 }
 
 func (s *runSet) add(m measurement) {
-	w := m.wall.Seconds()
+	w := m.Wall.Seconds()
 	if len(s.AllWallSeconds) == 0 || w < s.BestWallSeconds {
 		s.BestWallSeconds = w
-		s.BestCPUSeconds = m.cpu.Seconds()
-		s.BestPeakRSSMiB = m.maxRSSMiB
+		s.BestCPUSeconds = m.CPU().Seconds()
+		s.BestPeakRSSMiB = m.PeakRSSMiB
 	}
 	s.AllWallSeconds = append(s.AllWallSeconds, round3(w))
 	s.Counts = append(s.Counts, m.count)
-	other := 0.0
-	if w > 0 {
-		other = m.otherCPU.Seconds() / w
-	}
-	s.OtherCoresBusy = append(s.OtherCoresBusy, round3(other))
+	s.OtherCoresBusy = append(s.OtherCoresBusy, round3(m.OtherCores()))
 	if m.innerSeconds > 0 {
 		s.InnerSeconds = append(s.InnerSeconds, round3(m.innerSeconds))
 	}
@@ -130,8 +138,12 @@ type queryResult struct {
 	Identical     bool            `json:"identical"`
 	CtqOverDuckDB float64         `json:"ctqOverDuckdb"`
 	JQOverCtq     float64         `json:"jqOverCtq,omitempty"`
-	CtqTargetMet  bool            `json:"ctqTargetMet"` // ctqOverDuckdb <= 1.0
-	JQTargetMet   bool            `json:"jqTargetMet"`  // jqOverCtq >= 50
+	// The fastest runs' CPU time (user + sys) and peak RSS, as ratios.
+	CPUCtqOverDuckDB float64 `json:"cpuCtqOverDuckdb"`
+	RSSCtqOverDuckDB float64 `json:"peakRssCtqOverDuckdb"`
+	CPUJQOverCtq     float64 `json:"cpuJqOverCtq,omitempty"`
+	CtqTargetMet     bool    `json:"ctqTargetMet"` // ctqOverDuckdb <= 1.0
+	JQTargetMet      bool    `json:"jqTargetMet"`  // jqOverCtq >= 50
 }
 
 type summary struct {
@@ -177,6 +189,10 @@ func (r *report) finish() {
 			r.Summary.Identical++
 		}
 		q.CtqOverDuckDB = round3(q.Ctq.BestWallSeconds / q.DuckDB.BestWallSeconds)
+		q.CPUCtqOverDuckDB = round3(measure.Ratio(q.Ctq.BestCPUSeconds, q.DuckDB.BestCPUSeconds))
+		q.RSSCtqOverDuckDB = round3(measure.Ratio(q.Ctq.BestPeakRSSMiB, q.DuckDB.BestPeakRSSMiB))
+		q.Ctq.throughput(r.Lake.Rows, r.Archive.RawJSONBytes)
+		q.DuckDB.throughput(r.Lake.Rows, r.Archive.RawJSONBytes)
 		q.CtqTargetMet = q.CtqOverDuckDB <= targetCtqOverDuckDB
 		if q.CtqTargetMet {
 			r.Summary.CtqNotSlower++
@@ -184,6 +200,8 @@ func (r *report) finish() {
 		logCtq += math.Log(q.Ctq.BestWallSeconds / q.DuckDB.BestWallSeconds)
 		if q.JQ != nil {
 			q.JQOverCtq = round3(q.JQ.BestWallSeconds / q.Ctq.BestWallSeconds)
+			q.CPUJQOverCtq = round3(measure.Ratio(q.JQ.BestCPUSeconds, q.Ctq.BestCPUSeconds))
+			q.JQ.throughput(r.Lake.Rows, r.Archive.RawJSONBytes)
 			q.JQTargetMet = q.JQOverCtq >= targetJQOverCtq
 			if q.JQTargetMet {
 				r.Summary.JQTargetMet++
@@ -271,6 +289,28 @@ func (r *report) table() string {
 	return b.String()
 }
 
+// costTable is, per query, each tool's CPU time and peak RSS (fastest
+// run) with the ratios, and its throughput over the whole data set.
+func (r *report) costTable() string {
+	var b strings.Builder
+	b.WriteString("CPU = user + sys of the measured process (jq: of the whole pipeline); peak RSS = its largest process. ")
+	b.WriteString("Throughput = the data set's events (or uncompressed JSON MB) per wall second, whatever the query reads of it.\n\n")
+	b.WriteString("| # | ctq CPU s | DuckDB CPU s | ctq/DuckDB CPU | jq CPU s | jq/ctq CPU | ctq RSS MiB | DuckDB RSS MiB | ctq/DuckDB RSS | jq RSS MiB | ctq events/s | ctq JSON MB/s | DuckDB events/s | jq events/s |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, q := range r.Queries {
+		jqCPU, jqR, jqRSS, jqEv := "-", "-", "-", "-"
+		if q.JQ != nil {
+			jqCPU, jqR = secs(q.JQ.BestCPUSeconds), ratio(q.CPUJQOverCtq)
+			jqRSS, jqEv = fmt.Sprintf("%.0f", q.JQ.BestPeakRSSMiB), fmt.Sprintf("%.0f", q.JQ.EventsPerSecond)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %.0f | %.0f | %s | %s | %.0f | %.0f | %.0f | %s |\n", q.ID,
+			secs(q.Ctq.BestCPUSeconds), secs(q.DuckDB.BestCPUSeconds), ratio(q.CPUCtqOverDuckDB), jqCPU, jqR,
+			q.Ctq.BestPeakRSSMiB, q.DuckDB.BestPeakRSSMiB, ratio(q.RSSCtqOverDuckDB), jqRSS,
+			q.Ctq.EventsPerSecond, q.Ctq.JSONMBPerSecond, q.DuckDB.EventsPerSecond, jqEv)
+	}
+	return b.String()
+}
+
 func (r *report) markdown() string {
 	var b strings.Builder
 	m := r.Machine
@@ -280,8 +320,8 @@ func (r *report) markdown() string {
 	}
 	fmt.Fprintf(&b, "# %s\n\n", title)
 	fmt.Fprintf(&b, "Generated by `bench/cmd/ctqquery` on %s (%.0f s in all).\n\n", r.Started.Format(time.RFC3339), r.ElapsedSeconds)
-	fmt.Fprintf(&b, "**Machine:** %d cores, %.1f GiB memory, %s, %s; Go %s; DuckDB %s (go-duckdb v1.8.5, threads = %s); %s; %s.\n\n",
-		m.Cores, float64(m.MemoryMiB)/1024, m.CPUModel, m.OS, m.GoVersion, r.DuckDBVersion, r.DuckDBThreadsSetting, orDash(r.JQVersion), m.CtqVersion)
+	fmt.Fprintf(&b, "**Machine:** %d cores, %.1f GiB memory, %s, %s, kernel %s; Go %s; DuckDB %s (go-duckdb v1.8.5, threads = %s); %s; %s.\n\n",
+		m.Cores, float64(m.MemoryMiB)/1024, m.CPUModel, m.OS, m.Kernel, m.GoVersion, r.DuckDBVersion, r.DuckDBThreadsSetting, orDash(r.JQVersion), m.CtqVersion)
 	fmt.Fprintf(&b, "**ctq build:** sha256 %s", r.CtqBuild.SHA256[:16])
 	if !r.CtqBuild.SourceNewest.IsZero() {
 		fmt.Fprintf(&b, ", built by this run from the source as of %s (newest file %s)", r.CtqBuild.SourceNewest.Format(time.RFC3339), r.CtqBuild.SourceNewestFile)
@@ -304,7 +344,7 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "; ingested by this run in %.1f s.\n\n", l.IngestSeconds)
 	}
 	fmt.Fprintf(&b, "**Method:** every ctq run is a fresh `ctq query PATTERN --lake LAKE --count` process; every DuckDB run a fresh child process "+
-		"(this binary re-executed) running one `SELECT count(*) FROM read_parquet(LAKE/**/*.parquet, hive_partitioning) WHERE ...` over the same files. "+
+		"(this binary re-executed) running one `SELECT count(*) FROM read_parquet(LAKE/account=*/region=*/day=*/*.parquet, hive_partitioning) WHERE ...` over the same files. "+
 		"Times are process wall times (start to exit). %d measured run(s) per tool and query, ctq and DuckDB interleaved (alternating which goes first), "+
 		"the page cache warmed first; the best run is shown, all runs below. jq: one run of `zcat | jq -c '.Records[] | select(...)' | wc -l` over the archive's log objects. "+
 		"The counts of all runs and tools must be identical.\n\n", r.Runs)
@@ -324,6 +364,9 @@ func (r *report) markdown() string {
 			fmt.Fprintf(&b, "- %s\n", mdEscape(f))
 		}
 	}
+
+	b.WriteString("\n## Cost and throughput\n\n")
+	b.WriteString(r.costTable())
 
 	b.WriteString("\n## All runs\n\n")
 	b.WriteString("Wall seconds of every run in order; other load = CPU time the rest of the machine used during the run, in cores.\n\n")
@@ -386,29 +429,8 @@ func floats(v []float64) string {
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 func machineInfo(ctx context.Context, ctq string) (machine, error) {
-	m := machine{Cores: runtime.NumCPU(), GoVersion: runtime.Version()}
-	if f, err := os.Open("/proc/meminfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == "MemTotal:" {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				m.MemoryMiB = kb / 1024
-			}
-		}
-		f.Close()
-	}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if out, err := exec.CommandContext(ctx, "uname", "-sr").Output(); err == nil {
-		m.OS = strings.TrimSpace(string(out))
-	}
-	v, err := toolVersion(ctx, ctq, "version")
+	m := machine{Machine: measure.DescribeMachine()}
+	v, err := measure.ToolVersion(ctx, ctq, "version")
 	if err != nil {
 		return m, err
 	}
