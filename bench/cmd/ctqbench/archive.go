@@ -57,7 +57,9 @@ type archive struct {
 
 // archiveConfig is the org archive the harness generates for n events:
 // 20 accounts, 4 regions and 7 days for large runs, fewer for small ones.
-func archiveConfig(n int) gen.Config {
+// days > 0 overrides the number of days (the scale runs grow the archive
+// in time, at a constant density per day, as a real trail grows).
+func archiveConfig(n, days int) gen.Config {
 	c := gen.DefaultConfig()
 	c.Seed = 20250314
 	c.Events = n
@@ -66,6 +68,9 @@ func archiveConfig(n int) gen.Config {
 	if n < 100_000 {
 		c.Accounts, c.Days = 4, 2
 		c.Regions = c.Regions[:2]
+	}
+	if days > 0 {
+		c.Days = days
 	}
 	return c
 }

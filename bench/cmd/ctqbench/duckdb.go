@@ -14,6 +14,8 @@ import (
 	"time"
 
 	_ "github.com/marcboeker/go-duckdb" // registers the "duckdb" database/sql driver
+
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
 // childFlag, as the first argument, runs the harness binary as the DuckDB
@@ -98,7 +100,7 @@ func duckdbChild(args []string) error {
 }
 
 type duckRun struct {
-	usage
+	measure.Usage
 	mode     string
 	child    childResult
 	out      string
@@ -119,11 +121,11 @@ func runDuckDB(ctx context.Context, archiveDir, work, mode string) (*duckRun, er
 		}
 	}
 	cmd := exec.CommandContext(ctx, self, childFlag, "-archive", archiveDir, "-out", out, "-tmp", tmp, "-mode", mode)
-	u, stdout, err := runMeasured(cmd)
+	u, stdout, err := measure.Run(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("DuckDB conversion failed: %w", err)
 	}
-	r := &duckRun{usage: u, mode: mode, out: out}
+	r := &duckRun{Usage: u, mode: mode, out: out}
 	if err := json.Unmarshal(stdout, &r.child); err != nil {
 		return nil, fmt.Errorf("parse DuckDB child output: %w; output: %.500q", err, stdout)
 	}
@@ -136,7 +138,7 @@ func runDuckDB(ctx context.Context, archiveDir, work, mode string) (*duckRun, er
 }
 
 func (r *duckRun) result(a archiveInfo) toolResult {
-	t := newToolResult("duckdb-"+r.mode, r.usage, r.child.Rows, a, r.outBytes)
+	t := newToolResult("duckdb-"+r.mode, r.Usage, r.child.Rows, a, r.outBytes)
 	t.OutputFiles = 1
 	t.Threads = r.child.Threads
 	t.SQL = r.child.SQL

@@ -18,10 +18,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
 type options struct {
 	events int
+	days   int
 	work   string
 	out    string
 	ctq    string
@@ -53,6 +56,7 @@ func run(ctx context.Context, args []string) error {
 	var o options
 	fs := flag.NewFlagSet("ctqbench", flag.ContinueOnError)
 	fs.IntVar(&o.events, "events", 1_000_000, "number of CloudTrail records to generate (duplicates included)")
+	fs.IntVar(&o.days, "days", 0, "days the archive spans (0: 7, or 2 below 100k events)")
 	fs.StringVar(&o.work, "work", filepath.Join(os.TempDir(), "ctqbench"), "work directory; a generated archive there is reused when its parameters match")
 	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results)")
 	fs.StringVar(&o.ctq, "ctq", "", "ctq binary (default: go build ./cmd/ctq from the repo root into the work dir)")
@@ -75,13 +79,16 @@ func run(ctx context.Context, args []string) error {
 	if o.events <= 0 {
 		return fmt.Errorf("-events must be positive, got %d", o.events)
 	}
+	if o.days < 0 {
+		return fmt.Errorf("-days must not be negative, got %d", o.days)
+	}
 	for _, m := range strings.Split(*modes, ",") {
 		if m != "typed" && m != "json" {
 			return fmt.Errorf("-duckdb-sql: unknown form %q (want typed, json)", m)
 		}
 		o.modes = append(o.modes, m)
 	}
-	root, err := repoRoot()
+	root, err := measure.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -102,12 +109,12 @@ func run(ctx context.Context, args []string) error {
 
 	if o.ctq == "" {
 		logf("building ctq from %s", root)
-		if o.ctq, err = buildCtq(ctx, root, o.work); err != nil {
+		if o.ctq, err = measure.BuildCtq(ctx, root, o.work); err != nil {
 			return err
 		}
 	}
 
-	arch, err := prepareArchive(ctx, o.work, archiveConfig(o.events))
+	arch, err := prepareArchive(ctx, o.work, archiveConfig(o.events, o.days))
 	if err != nil {
 		return err
 	}
@@ -142,9 +149,9 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		logf("ctq: %.2fs wall, %.2fs cpu, %.0f MiB peak RSS, other load %.2f cores",
-			cr.wall.Seconds(), cr.cpu.Seconds(), cr.maxRSSMiB, cr.otherCPU.Seconds()/cr.wall.Seconds())
-		walls[0] = append(walls[0], cr.wall.Seconds())
-		if bestCr == nil || cr.wall < bestCr.wall {
+			cr.Wall.Seconds(), cr.CPU().Seconds(), cr.PeakRSSMiB, cr.OtherCores())
+		walls[0] = append(walls[0], cr.Wall.Seconds())
+		if bestCr == nil || cr.Wall < bestCr.Wall {
 			bestCr = cr
 		}
 		for i, mode := range o.modes {
@@ -157,10 +164,10 @@ func run(ctx context.Context, args []string) error {
 				return err
 			}
 			logf("duckdb-%s: %.2fs wall, %.2fs cpu, %.0f MiB peak RSS, other load %.2f cores",
-				mode, dr.wall.Seconds(), dr.cpu.Seconds(), dr.maxRSSMiB, dr.otherCPU.Seconds()/dr.wall.Seconds())
+				mode, dr.Wall.Seconds(), dr.CPU().Seconds(), dr.PeakRSSMiB, dr.OtherCores())
 			drs[i] = dr
-			walls[i+1] = append(walls[i+1], dr.wall.Seconds())
-			if bestDrs[i] == nil || dr.wall < bestDrs[i].wall {
+			walls[i+1] = append(walls[i+1], dr.Wall.Seconds())
+			if bestDrs[i] == nil || dr.Wall < bestDrs[i].Wall {
 				bestDrs[i] = dr
 			}
 		}
@@ -198,46 +205,11 @@ func run(ctx context.Context, args []string) error {
 }
 
 func (o *options) waitQuiet(ctx context.Context) error {
-	if o.quiet <= 0 || o.smoke {
+	if o.smoke {
 		return nil
 	}
-	load, err := waitQuiet(ctx, o.quiet)
-	if err != nil {
-		return err
-	}
-	if load >= 0.15 {
-		logf("machine still busy (%.2f cores used by others); measuring anyway", load)
-	}
-	return nil
-}
-
-// repoRoot finds the ctq repository root: the nearest directory at or above
-// the working directory whose go.mod declares the main ctq module.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find repo root: %w", err)
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && modulePath(string(b)) == "github.com/ctq-dev/ctq" {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find repo root: no go.mod of github.com/ctq-dev/ctq at or above the working directory")
-		}
-		dir = parent
-	}
-}
-
-func modulePath(gomod string) string {
-	for _, line := range strings.Split(gomod, "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
-			return f[1]
-		}
-	}
-	return ""
+	_, err := measure.WaitQuiet(ctx, o.quiet, logf)
+	return err
 }
 
 func commandLine() string {
@@ -259,6 +231,9 @@ func reproduceLine(o options) string {
 		cmd += " -smoke"
 	} else {
 		cmd += fmt.Sprintf(" -events %d", o.events)
+	}
+	if o.days != 0 {
+		cmd += fmt.Sprintf(" -days %d", o.days)
 	}
 	if o.runs != 1 {
 		cmd += fmt.Sprintf(" -runs %d", o.runs)

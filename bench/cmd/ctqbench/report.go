@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
 // Targets for ctq, checked against every DuckDB form.
@@ -50,18 +48,18 @@ type toolResult struct {
 	SQLSeconds float64 `json:"sqlSeconds,omitempty"`
 }
 
-func newToolResult(name string, u usage, events int64, a archiveInfo, outBytes int64) toolResult {
-	w := u.wall.Seconds()
+func newToolResult(name string, u measure.Usage, events int64, a archiveInfo, outBytes int64) toolResult {
+	w := u.Wall.Seconds()
 	t := toolResult{
-		Name: name, WallSeconds: w, CPUSeconds: u.cpu.Seconds(),
-		UserSeconds: u.user.Seconds(), SysSeconds: u.sys.Seconds(),
-		PeakRSSMiB: u.maxRSSMiB, Events: events, OutputBytes: outBytes,
+		Name: name, WallSeconds: w, CPUSeconds: u.CPU().Seconds(),
+		UserSeconds: u.User.Seconds(), SysSeconds: u.Sys.Seconds(),
+		PeakRSSMiB: u.PeakRSSMiB, Events: events, OutputBytes: outBytes,
 	}
 	if w > 0 {
 		t.CoresUsed = t.CPUSeconds / w
 		t.EventsPerSecond = float64(events) / w
 		t.MBPerSecond = mb(a.RawJSONBytes) / w
-		t.OtherCoresBusy = u.otherCPU.Seconds() / w
+		t.OtherCoresBusy = u.OtherCores()
 	}
 	if events > 0 {
 		t.BytesPerEvent = float64(outBytes) / float64(events)
@@ -80,13 +78,9 @@ type comparison struct {
 	SpeedTargetPercent float64 `json:"speedTargetPercent"`   // how far along, in percent
 }
 
+// machine is the machine and the versions of the tools measured.
 type machine struct {
-	Cores         int    `json:"cores"`
-	MemoryMiB     int64  `json:"memoryMiB"`
-	CPUModel      string `json:"cpuModel"`
-	OS            string `json:"os"`
-	Kernel        string `json:"kernel"`
-	GoVersion     string `json:"goVersion"`
+	measure.Machine
 	DuckDBVersion string `json:"duckdbVersion"`
 	CtqVersion    string `json:"ctqVersion"`
 }
@@ -117,22 +111,15 @@ func (r *report) finish() {
 	for _, d := range r.DuckDB {
 		c := comparison{
 			Against:          d.Name,
-			EventsPerSecondX: ratio(r.Ctq.EventsPerSecond, d.EventsPerSecond),
-			CPUSecondsX:      ratio(r.Ctq.CPUSeconds, d.CPUSeconds),
-			PeakRSSX:         ratio(r.Ctq.PeakRSSMiB, d.PeakRSSMiB),
-			OutputBytesX:     ratio(float64(r.Ctq.OutputBytes), float64(d.OutputBytes)),
+			EventsPerSecondX: measure.Ratio(r.Ctq.EventsPerSecond, d.EventsPerSecond),
+			CPUSecondsX:      measure.Ratio(r.Ctq.CPUSeconds, d.CPUSeconds),
+			PeakRSSX:         measure.Ratio(r.Ctq.PeakRSSMiB, d.PeakRSSMiB),
+			OutputBytesX:     measure.Ratio(float64(r.Ctq.OutputBytes), float64(d.OutputBytes)),
 		}
 		c.SpeedTargetMet = c.EventsPerSecondX >= targetSpeedup
 		c.SpeedTargetPercent = 100 * c.EventsPerSecondX / targetSpeedup
 		r.Comparisons = append(r.Comparisons, c)
 	}
-}
-
-func ratio(a, b float64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return a / b
 }
 
 func (r *report) write(dir string) error {
@@ -243,44 +230,14 @@ func passWord(ok bool) string {
 
 // machineInfo describes the machine and the tool versions.
 func machineInfo(ctx context.Context, db *sql.DB, ctqBin string) (machine, error) {
-	m := machine{
-		Cores:     runtime.NumCPU(),
-		OS:        runtime.GOOS + "/" + runtime.GOARCH,
-		GoVersion: runtime.Version(),
-		CPUModel:  procField("/proc/cpuinfo", "model name"),
-	}
-	if k, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = strings.TrimSpace(string(k))
-	}
-	if f := strings.Fields(procField("/proc/meminfo", "MemTotal")); len(f) > 0 {
-		kib, _ := strconv.ParseInt(f[0], 10, 64)
-		m.MemoryMiB = kib / 1024
-	}
+	m := machine{Machine: measure.DescribeMachine()}
 	if err := db.QueryRowContext(ctx, "SELECT version()").Scan(&m.DuckDBVersion); err != nil {
 		return m, fmt.Errorf("DuckDB version: %w", err)
 	}
-	out, err := exec.CommandContext(ctx, ctqBin, "version").Output()
+	v, err := measure.ToolVersion(ctx, ctqBin, "version")
 	if err != nil {
-		return m, fmt.Errorf("ctq version: %w", err)
+		return m, err
 	}
-	m.CtqVersion = strings.TrimSpace(string(out))
+	m.CtqVersion = v
 	return m, nil
-}
-
-// procField returns the value of the first "name : value" line of a /proc
-// file, or "" when there is none.
-func procField(file, name string) string {
-	f, err := os.Open(file)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == name {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
 // ctqArgs is the command line of `ctq query|explain PATTERN` for q.
@@ -21,7 +23,7 @@ func ctqArgs(bin, sub string, q query, lake string, count bool) []string {
 
 // measurement is one measured run of a tool.
 type measurement struct {
-	usage
+	measure.Usage
 	count        int64
 	innerSeconds float64 // DuckDB: the statement alone, inside the child
 }
@@ -31,7 +33,7 @@ type measurement struct {
 func runCtqCount(ctx context.Context, bin, lake string, q query) (measurement, error) {
 	args := ctqArgs(bin, "query", q, lake, true)
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	u, out, err := runMeasured(cmd)
+	u, out, err := measure.Run(cmd)
 	if err != nil {
 		return measurement{}, fmt.Errorf("ctq (%s): %w", q.ID, err)
 	}
@@ -39,7 +41,7 @@ func runCtqCount(ctx context.Context, bin, lake string, q query) (measurement, e
 	if err != nil {
 		return measurement{}, fmt.Errorf("ctq (%s): output %q is not a count", q.ID, out)
 	}
-	return measurement{usage: u, count: n}, nil
+	return measurement{Usage: u, count: n}, nil
 }
 
 // explainFigures are the pruning figures `ctq explain` prints for a run.
@@ -74,12 +76,12 @@ var (
 func runExplain(ctx context.Context, bin, lake string, q query) (*explainFigures, error) {
 	args := ctqArgs(bin, "explain", q, lake, false)
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	u, out, err := runMeasured(cmd)
+	u, out, err := measure.Run(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("ctq explain (%s): %w", q.ID, err)
 	}
 	s := string(out)
-	ex := &explainFigures{WallSeconds: u.wall.Seconds()}
+	ex := &explainFigures{WallSeconds: u.Wall.Seconds()}
 	m := reExplainRun.FindStringSubmatch(s)
 	if m == nil {
 		return nil, fmt.Errorf("ctq explain (%s): %w (no run line):\n%s", q.ID, errExplainForm, s)

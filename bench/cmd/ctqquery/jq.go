@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
 // jqDisplay is the shell pipeline that counts q's matches with zcat and jq
@@ -30,15 +32,15 @@ func jqDisplay(archive string, q query) string {
 		}
 		path = "*/" + acct + "/CloudTrail/" + region + "/*"
 	}
-	return "cd " + shellQuote(archive) +
-		" && find AWSLogs -path " + shellQuote(path) + " -name '*.json.gz' -print0 | LC_ALL=C sort -z | xargs -0 -r zcat | jq -c " +
-		shellQuote(jqProgram(q.JQ)) + " | wc -l"
+	return "cd " + measure.ShellQuote(archive) +
+		" && find AWSLogs -path " + measure.ShellQuote(path) + " -name '*.json.gz' -print0 | LC_ALL=C sort -z | xargs -0 -r zcat | jq -c " +
+		measure.ShellQuote(jqProgram(q.JQ)) + " | wc -l"
 }
 
 // runJQ runs the jq pipeline of q once and parses its count.
 func runJQ(ctx context.Context, archive string, q query) (measurement, error) {
 	cmd := exec.CommandContext(ctx, "bash", "-o", "pipefail", "-c", jqDisplay(archive, q))
-	u, out, err := runMeasured(cmd)
+	u, out, err := measure.Run(cmd)
 	if err != nil {
 		return measurement{}, fmt.Errorf("jq (%s): %w", q.ID, err)
 	}
@@ -46,15 +48,5 @@ func runJQ(ctx context.Context, archive string, q query) (measurement, error) {
 	if err != nil {
 		return measurement{}, fmt.Errorf("jq (%s): output %q is not a count", q.ID, out)
 	}
-	return measurement{usage: u, count: n}, nil
-}
-
-// toolVersion returns the first line a tool prints for its version flag.
-func toolVersion(ctx context.Context, name string, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, out)
-	}
-	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	return line, nil
+	return measurement{Usage: u, count: n}, nil
 }

@@ -295,6 +295,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	logf("wrote %s and %s", filepath.Join(o.out, "query.json"), filepath.Join(o.out, "query.md"))
 	fmt.Println(rep.table())
+	fmt.Println(rep.costTable())
 	if len(rep.Failures) > 0 {
 		return errors.New("counts differ:\n  " + strings.Join(rep.Failures, "\n  "))
 	}
