@@ -65,6 +65,20 @@ func cleanup(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot
 	if err != nil {
 		return st, fmt.Errorf("list %s: %w", lake, err)
 	}
+	if len(st.Stray) > 0 {
+		// A file published after snap was read is live in a newer snapshot.
+		fresh, err := lake.FilesSnapshot(ctx)
+		if err != nil {
+			return st, err
+		}
+		stray := st.Stray[:0]
+		for _, key := range st.Stray {
+			if _, live := fresh.Files[key]; !live {
+				stray = append(stray, key)
+			}
+		}
+		st.Stray = stray
+	}
 	if err := trash(ctx, lake, leftover); err != nil {
 		return st, err
 	}

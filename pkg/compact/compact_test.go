@@ -535,3 +535,30 @@ func TestMaxOverlap(t *testing.T) {
 		}
 	}
 }
+
+// TestCompact_StrayFilesLeftAlone: a Parquet file in a partition directory
+// that no commit mentions is reported and never touched.
+func TestCompact_StrayFilesLeftAlone(t *testing.T) {
+	b, dir := localLake(t)
+	lake := smallFileLake(t, b, genConfig(3000), 6*time.Hour)
+	_, snap := multiset(t, lake)
+	var some partition.File
+	for _, f := range snap.SortedFiles() {
+		some = f
+		break
+	}
+	stray := filepath.Join(dir, filepath.FromSlash(some.Partition().Dir()), "foreign.parquet")
+	if err := os.WriteFile(stray, []byte("not ctq's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), lake, Config{Policy: smallPolicy, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Cleanup.Stray) != 1 || !strings.HasSuffix(res.Cleanup.Stray[0], "/foreign.parquet") {
+		t.Errorf("stray files reported: %v", res.Cleanup.Stray)
+	}
+	if data, err := os.ReadFile(stray); err != nil || string(data) != "not ctq's" {
+		t.Errorf("the stray file was touched: %v", err)
+	}
+}
