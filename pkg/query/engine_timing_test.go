@@ -3,7 +3,9 @@ package query_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/ctq-dev/ctq/pkg/gen"
 	"github.com/ctq-dev/ctq/pkg/query"
 )
 
@@ -21,16 +23,33 @@ func BenchmarkFilterKinds(b *testing.B) {
 		{"regex", `{ $.userAgent = %^aws-cli% }`},
 		{"raw_term", `"AccessDenied"`},
 		{"bloom_needle", `{ $.eventID = "00000000-0000-0000-0000-000000000000" }`},
+		{"typed_suffix", `{ $.errorCode = "*UnauthorizedOperation" }`},
+		{"typed_contains", `{ $.userAgent = "*Boto3*" }`},
+		{"typed_ne", `{ $.eventType != "AwsApiCall" }`},
+		{"present_any", `{ $.errorCode = * }`},
+		{"json_numeric", `{ $.requestParameters.maxResults > 50 }`},
+		{"wildcard_selector", `{ $.resources[*].type = "AWS::S3::Bucket" }`},
+		{"and", `{ $.eventSource = "s3.amazonaws.com" && $.errorCode = "AccessDenied" }`},
+		{"or_columns", `{ $.eventName = "ConsoleLogin" || $.errorCode = "AccessDenied" }`},
 	}
+	// time_range is the eventTime filter of --since/--until, alone: a
+	// 6-hour window inside the generated day.
+	since := gen.DefaultStart.Add(6 * time.Hour)
+	timeRange := query.Options{CountOnly: true, Since: since, Until: since.Add(6 * time.Hour)}
+	kinds = append(kinds, struct{ name, pattern string }{"time_range", `{ $.eventVersion = * }`})
 	for _, k := range kinds {
 		p, err := query.Parse(k.pattern, query.ParseOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		opts := query.Options{CountOnly: true}
+		if k.name == "time_range" {
+			opts = timeRange
+		}
 		b.Run(k.name, func(b *testing.B) {
 			var rows int64
 			for i := 0; i < b.N; i++ {
-				plan, err := query.NewPlan(p.Root, query.Options{CountOnly: true})
+				plan, err := query.NewPlan(p.Root, opts)
 				if err != nil {
 					b.Fatal(err)
 				}
