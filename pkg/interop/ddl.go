@@ -186,7 +186,7 @@ func duckLocation(s string) (string, error) {
 	return strings.TrimRight(s, "/") + "/", nil
 }
 
-// sqlString is a SQL string literal ('' escapes a quote).
+// sqlString is a SQL string literal (” escapes a quote).
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // --- the schema walk ---

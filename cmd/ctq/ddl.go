@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"github.com/ctq-dev/ctq/pkg/ingest"
+	"github.com/ctq-dev/ctq/pkg/interop"
+	"github.com/ctq-dev/ctq/pkg/objstore"
+	"github.com/ctq-dev/ctq/pkg/partition"
+)
+
+const ddlUsage = `ctq ddl --engine athena|trino|duckdb [--location URL] [--table NAME] [flags]
+
+Prints a ready CREATE statement that makes the lake a table of another engine,
+with column types derived from the lake's Parquet schema:
+  athena  CREATE EXTERNAL TABLE with partition projection over account, region
+          and day (no ALTER TABLE ADD PARTITION needed)
+  trino   CREATE TABLE for the Hive connector, then sync_partition_metadata
+  duckdb  CREATE OR REPLACE VIEW over read_parquet (local directory or s3://)
+
+--location defaults to the lake's location (Athena and Trino need s3://).
+For Athena the projection's accounts, regions and first day come from the
+lake's manifest when it can be read; --accounts, --regions and --first-day
+override them. Without a readable lake the account projection is "injected"
+(queries must then name the account) and the regions are all commercial ones.`
+
+func cmdDDL(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("ddl", flag.ContinueOnError)
+	var lake, engine, location, table, accounts, regions, firstDay string
+	var aws awsFlags
+	fs.StringVar(&engine, "engine", "", "athena, trino or duckdb (required)")
+	fs.StringVar(&location, "location", "", "the lake's location as the engine reads it: s3://bucket/prefix, or a directory for duckdb (default: the lake)")
+	fs.StringVar(&table, "table", interop.DefaultTable, "table (view) name: NAME, SCHEMA.NAME, or CATALOG.SCHEMA.NAME for trino and duckdb")
+	fs.StringVar(&lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
+	fs.StringVar(&accounts, "accounts", "", "athena: comma-separated account ids of the projection (default: the lake's)")
+	fs.StringVar(&regions, "regions", "", "athena: comma-separated regions of the projection (default: the lake's)")
+	fs.StringVar(&firstDay, "first-day", "", "athena: first day of the projection, yyyy-mm-dd (default: the lake's first day)")
+	aws.register(fs)
+	pos, err := parseCommandArgs(e, fs, args, ddlUsage)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("ddl: unexpected argument %q", sanitize(pos[0]))
+	}
+	if engine == "" {
+		return usagef("ddl: --engine is required (athena, trino or duckdb)")
+	}
+	eng, err := interop.ParseEngine(engine)
+	if err != nil {
+		return usagef("--engine: %s", sanitize(err.Error()))
+	}
+	cfg := interop.DDLConfig{Engine: eng, Location: location, Table: table, FirstDay: firstDay}
+	if accounts != "" {
+		cfg.Accounts = splitList(accounts)
+	}
+	if regions != "" {
+		cfg.Regions = splitList(regions)
+	}
+	if cfg.Location == "" {
+		loc, err := lakeLocation(e, lake)
+		if err != nil {
+			return err
+		}
+		if cfg.Location, err = engineLocation(eng, loc); err != nil {
+			return err
+		}
+	}
+	if eng == interop.Athena && (accounts == "" || regions == "" || firstDay == "") {
+		projectFromLake(ctx, e, lake, &aws, &cfg, accounts == "", regions == "", firstDay == "")
+	}
+	out, err := interop.DDL(ingest.ParquetSchema(), cfg)
+	if err != nil {
+		return usagef("ddl: %s", sanitize(err.Error()))
+	}
+	_, err = fmt.Fprint(e.stdout, out)
+	return err
+}
+
+// engineLocation turns the lake's location into what the engine reads:
+// the s3:// URL, or for DuckDB an absolute directory.
+func engineLocation(eng interop.Engine, loc string) (string, error) {
+	l, err := objstore.ParseLocation(loc)
+	if err != nil {
+		return "", usagef("--lake: %s", sanitize(err.Error()))
+	}
+	if l.Scheme == "s3" {
+		return l.String(), nil
+	}
+	if eng != interop.DuckDB {
+		return "", usagef("ddl: the lake %s is a local directory; %s reads S3: give --location s3://bucket/prefix (where the lake is copied or synced)", sanitize(loc), eng)
+	}
+	abs, err := filepath.Abs(l.Path)
+	if err != nil {
+		return "", fmt.Errorf("resolve lake directory %s: %w", sanitize(l.Path), err)
+	}
+	return filepath.ToSlash(abs), nil
+}
+
+// projectFromLake fills the Athena projection from the lake's manifest: the
+// accounts and regions it holds and its first day. A lake that cannot be
+// read leaves the defaults, with a warning.
+func projectFromLake(ctx context.Context, e *env, lake string, aws *awsFlags, cfg *interop.DDLConfig, accounts, regions, first bool) {
+	snap, err := func() (*partition.Snapshot, error) {
+		l, err := openLake(ctx, e, lake, aws)
+		if err != nil {
+			return nil, err
+		}
+		return readSnapshot(ctx, l)
+	}()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "warning: no lake to read the partition projection from (%s); using an injected account projection and every commercial region\n", sanitize(err.Error()))
+		return
+	}
+	var accs, regs []string
+	day := ""
+	for _, f := range snap.Files {
+		k := f.Partition()
+		accs = append(accs, k.Account)
+		regs = append(regs, k.Region)
+		if day == "" || k.Day < day {
+			day = k.Day
+		}
+	}
+	slices.Sort(accs)
+	slices.Sort(regs)
+	if accounts {
+		cfg.Accounts = slices.Compact(accs)
+	}
+	if regions && len(regs) > 0 {
+		cfg.Regions = slices.Compact(regs)
+	}
+	if first && day != "" {
+		cfg.FirstDay = day
+	}
+}
