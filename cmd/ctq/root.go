@@ -61,6 +61,8 @@ func commands() []command {
 		{"partitions", "list the lake's partitions with files, events, bytes and time range", cmdPartitions},
 		{"validate", "check CloudTrail digests and log file hashes (integrity validation); failures exit 3", cmdValidate},
 		{"compact", "merge each partition's small files into large ones and remove duplicate events", cmdCompact},
+		{"ddl", "print a CREATE statement for the lake as an Athena, Trino or DuckDB table", cmdDDL},
+		{"translate", "turn a filter pattern into the equivalent SQL WHERE clause for Athena, Trino or DuckDB", cmdTranslate},
 		{"demo", "generate a sample archive, ingest it, show the lake and run a first query (no AWS needed)", cmdDemo},
 		{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
 			fmt.Fprintln(e.stdout, "ctq", version)
