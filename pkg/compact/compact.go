@@ -304,15 +304,14 @@ func (j *job) merge(ctx context.Context, fb *ingest.FileBuilder, g partition.Mer
 		}
 		inputs = next
 	}
-	var bytesIn, rowsIn int64
-	for _, f := range g.Inputs {
-		bytesIn, rowsIn = bytesIn+f.Bytes, rowsIn+f.Rows
+	// The planned number of outputs, ceil(input bytes / target), share the
+	// rows evenly: files come out balanced, and at most target-sized since
+	// merged files compress at least as well as their inputs.
+	perFile := int64(1)
+	if g.Outputs > 0 {
+		perFile = max(1, (g.Rows+int64(g.Outputs)-1)/int64(g.Outputs))
 	}
-	bpr := 1.0
-	if rowsIn > 0 {
-		bpr = float64(bytesIn) / float64(rowsIn)
-	}
-	w := &writer{j: j, pk: g.Partition, fb: fb, bytesPerRow: bpr, target: j.cfg.Policy.TargetBytes, final: true, srcs: map[string]string{}}
+	w := &writer{j: j, pk: g.Partition, fb: fb, rowsPerFile: perFile, final: true, srcs: map[string]string{}}
 	rows, d, err := j.mergeInputs(ctx, inputs, seen, w)
 	if err == nil {
 		err = w.finish()

@@ -244,11 +244,17 @@ func TestCompact_MergesAndDeduplicates(t *testing.T) {
 	if res.Merged != len(plan) || res.Merged == 0 {
 		t.Errorf("merged %d groups, planned %d", res.Merged, len(plan))
 	}
-	// Every partition holds at most ceil(bytes/target) files now.
+	// Every partition holds at most ceil(bytes/target) files now, bytes
+	// being what it held before, and no output is above the target.
 	bytes, files := map[partition.Key]int64{}, map[partition.Key]int{}
-	for _, f := range snap.Files {
+	for _, f := range snap0.Files {
 		bytes[f.Partition()] += f.Bytes
+	}
+	for _, f := range snap.Files {
 		files[f.Partition()]++
+		if _, old := snap0.Files[f.Path]; !old && f.Bytes > smallPolicy.TargetBytes {
+			t.Errorf("%s: %d bytes, above the %d target", f.Path, f.Bytes, smallPolicy.TargetBytes)
+		}
 	}
 	for k, n := range files {
 		limit := int((bytes[k] + smallPolicy.TargetBytes - 1) / smallPolicy.TargetBytes)

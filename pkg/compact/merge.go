@@ -175,9 +175,8 @@ type writer struct {
 	j           *job
 	pk          partition.Key
 	fb          *ingest.FileBuilder
-	bytesPerRow float64
-	target      int64
-	final       bool // false: intermediate files of a merge round
+	rowsPerFile int64 // cut here: the planned number of outputs share the rows evenly
+	final       bool  // false: intermediate files of a merge round
 
 	cur   *stagedFile
 	files []partition.File
@@ -204,7 +203,7 @@ func (w *writer) add(r *record) error {
 	if err := w.fb.Add(r.raw, src, int(r.srcIdx)); err != nil {
 		return fmt.Errorf("rebuild %s: %w", w.cur.f.Path, err)
 	}
-	if w.final && float64(w.fb.Rows())*w.bytesPerRow >= float64(w.target) {
+	if w.final && w.fb.Rows() >= w.rowsPerFile {
 		return w.finish()
 	}
 	return nil

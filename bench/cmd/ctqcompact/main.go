@@ -178,9 +178,9 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	for k, p := range after.parts {
-		limit := int((p.Bytes + target - 1) / target)
+		limit := int((before.parts[k].Bytes + target - 1) / target)
 		if p.Files > limit {
-			failures = append(failures, fmt.Sprintf("%s: %d files after compaction, more than ceil(bytes/target) = %d", k, p.Files, limit))
+			failures = append(failures, fmt.Sprintf("%s: %d files after compaction, more than ceil(bytes before/target) = %d", k, p.Files, limit))
 		}
 	}
 	if after.events != before.events {

@@ -98,7 +98,7 @@ func (r *result) markdown() string {
 	}
 	fmt.Fprintf(&b, "| **total** | | **%.3f** | **%.3f** | **%.3f** | **%.3f** |\n\n", cb, ca, db, da)
 	if r.Passed {
-		b.WriteString("All answers identical before and after compaction, ctq and DuckDB agree on every query, every partition within ceil(bytes/target) files.\n")
+		b.WriteString("All answers identical before and after compaction, ctq and DuckDB agree on every query, every partition within ceil(bytes before/target) files.\n")
 	} else {
 		fmt.Fprintf(&b, "FAILED:\n- %s\n", strings.Join(r.Failures, "\n- "))
 	}
