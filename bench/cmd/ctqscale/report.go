@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,6 +107,7 @@ type point struct {
 	Days   int          `json:"days"`
 	Dir    string       `json:"dir"` // full results, relative to scale.json
 	JQ     bool         `json:"jq"`  // jq ran at this size
+	Note   string       `json:"note,omitempty"`
 	Ingest ingestReport `json:"ingest"`
 	Query  queryReport  `json:"query"`
 }
@@ -120,7 +122,11 @@ type report struct {
 	IngestRuns   int       `json:"ingestRuns"`
 	QueryRuns    int       `json:"queryRuns"`
 	JQMaxEvents  int       `json:"jqMaxEvents"`
-	Points       []*point  `json:"points"`
+	// The longest waits for a quiet machine before each measured ingest
+	// and query run.
+	QuietWaitSeconds      float64  `json:"quietWaitSeconds"`
+	QueryQuietWaitSeconds float64  `json:"queryQuietWaitSeconds"`
+	Points                []*point `json:"points"`
 	// Growth compares the largest size with the smallest: how much each
 	// figure grew while the archive grew EventsX times.
 	Growth   growth   `json:"growth"`
@@ -189,6 +195,21 @@ func maxQueryRSS(p *point, tool string) float64 {
 		}
 	}
 	return m
+}
+
+// medianOtherLoad is the median CPU load of other processes over every
+// measured ctq and DuckDB query run at one size.
+func medianOtherLoad(p *point) float64 {
+	var all []float64
+	for _, q := range p.Query.Queries {
+		all = append(all, q.Ctq.OtherCoresBusy...)
+		all = append(all, q.DuckDB.OtherCoresBusy...)
+	}
+	if len(all) == 0 {
+		return 0
+	}
+	slices.Sort(all)
+	return all[len(all)/2]
 }
 
 // duck returns the ingest result of one DuckDB form, or nil.
@@ -311,6 +332,13 @@ func (r *report) queryTable() string {
 	if len(r.Points) > 1 {
 		b.WriteString(" |")
 	}
+	b.WriteString("\n| | median other load during the ctq and DuckDB runs (cores) |")
+	for _, p := range r.Points {
+		fmt.Fprintf(&b, " %.2f |", medianOtherLoad(p))
+	}
+	if len(r.Points) > 1 {
+		b.WriteString(" |")
+	}
 	b.WriteString("\n| | largest peak RSS MiB, ctq (DuckDB) |")
 	for _, p := range r.Points {
 		fmt.Fprintf(&b, " %.0f (%.0f) |", maxQueryRSS(p, "ctq"), maxQueryRSS(p, "duckdb"))
@@ -339,8 +367,10 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "**Archives:** pkg/gen (seed 20250314), 20 accounts x 4 regions (fewer below 100k events), about %d events per day: "+
 		"a larger archive spans more days, as a real trail grows. Ingest: %d run(s) per tool and size, fastest shown. "+
 		"Queries: %d run(s) of ctq and DuckDB per query and size, fastest shown; jq one run, at sizes up to %d events. "+
+		"Before each measured run the harness waited for other processes to leave the CPUs idle, at most %.0f s (ingest) and %.0f s (queries); "+
+		"the load of other processes during each run is recorded. "+
 		"The time-bounded query (q8) uses the same account, region and 6-hour window at every size.\n\n",
-		r.EventsPerDay, r.IngestRuns, r.QueryRuns, r.JQMaxEvents)
+		r.EventsPerDay, r.IngestRuns, r.QueryRuns, r.JQMaxEvents, r.QuietWaitSeconds, r.QueryQuietWaitSeconds)
 	b.WriteString("## Ingest\n\n")
 	b.WriteString(r.ingestTable())
 	if len(r.Points) > 1 {
@@ -354,8 +384,12 @@ func (r *report) markdown() string {
 	b.WriteString("## Per size\n\n")
 	for _, p := range r.Points {
 		l := p.Query.Lake
-		fmt.Fprintf(&b, "- %d events, %d days: lake of %d files, %d partitions, %.1f MB; full results in `%s/` (ingest.md, query.md and their JSON).\n",
+		fmt.Fprintf(&b, "- %d events, %d days: lake of %d files, %d partitions, %.1f MB; full results in `%s/` (ingest.md, query.md and their JSON).",
 			p.Events, p.Days, l.Files, l.Partitions, float64(l.Bytes)/1e6, p.Dir)
+		if p.Note != "" {
+			b.WriteString(" Note: " + strings.ReplaceAll(p.Note, "\n", " "))
+		}
+		b.WriteString("\n")
 	}
 	if len(r.Failures) > 0 {
 		b.WriteString("\n**Failures:**\n\n")

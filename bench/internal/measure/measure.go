@@ -113,15 +113,23 @@ func MachineBusy() (time.Duration, error) {
 // few daemons stays below it; a compiler or a test run does not.
 const QuietLoad = 0.15
 
-// quietWindow is how long WaitQuiet samples the load: long enough to
-// smooth out a daemon's wake-up, short enough to start soon after a
-// build ends.
-const quietWindow = 3 * time.Second
+// quietWindow is how long WaitQuiet samples the load at most: long enough
+// to smooth out a daemon's wake-up, short enough to start soon after a
+// build ends. Short limits sample for a fifth of the limit (at least
+// minQuietWindow), so that a suite of many short runs does not spend most
+// of its time sampling.
+const (
+	quietWindow    = 3 * time.Second
+	minQuietWindow = time.Second
+)
 
 // WaitQuiet waits, up to limit, until the whole machine keeps fewer than
 // QuietLoad cores busy over a quietWindow, so that a measurement is not
-// disturbed by other work (builds, tests) on a shared machine. It never
-// blocks longer than limit (plus one window): a timeout is not an error,
+// disturbed by other work (builds, tests) on a shared machine. The load
+// is sampled over a short window from /proc/stat rather than read from the
+// 1-minute load average, which would still count the previous measured
+// run for a minute after it ended. It never blocks longer than limit (plus
+// one window): a timeout is not an error,
 // since every run records the load it saw. It returns the load of the
 // last window. logf, if not nil, is told once when it starts waiting and
 // once when it gives up.
@@ -132,6 +140,7 @@ func WaitQuiet(ctx context.Context, limit time.Duration, logf func(string, ...an
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
+	window := min(quietWindow, max(minQuietWindow, limit/5))
 	deadline := time.Now().Add(limit)
 	for warned := false; ; {
 		b0, err := MachineBusy()
@@ -141,13 +150,13 @@ func WaitQuiet(ctx context.Context, limit time.Duration, logf func(string, ...an
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()
-		case <-time.After(quietWindow):
+		case <-time.After(window):
 		}
 		b1, err := MachineBusy()
 		if err != nil {
 			return 0, nil
 		}
-		load := (b1 - b0).Seconds() / quietWindow.Seconds()
+		load := (b1 - b0).Seconds() / window.Seconds()
 		if load < QuietLoad {
 			return load, nil
 		}
