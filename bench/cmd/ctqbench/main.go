@@ -32,6 +32,7 @@ type options struct {
 	modes  []string // DuckDB SQL forms: "typed", "json"
 	quiet  time.Duration
 	runs   int
+	jq     bool
 }
 
 func main() {
@@ -64,6 +65,7 @@ func run(ctx context.Context, args []string) error {
 	modes := fs.String("duckdb-sql", "typed,json", "comma-separated DuckDB SQL forms to run: typed (read_json infers a struct schema), json (Records as JSON[])")
 	fs.DurationVar(&o.quiet, "quiet-wait", 5*time.Minute, "before each measured run, wait up to this long for other processes to leave the CPUs idle (0: don't wait)")
 	fs.IntVar(&o.runs, "runs", 1, "measure each tool this many times and report its fastest run")
+	fs.BoolVar(&o.jq, "jq", false, "also run the zcat | jq -c '.Records[]' peer once (about a minute per 1M events)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -172,6 +174,24 @@ func run(ctx context.Context, args []string) error {
 			}
 		}
 	}
+	var jr *jqRun
+	if o.jq {
+		if err := o.waitQuiet(ctx); err != nil {
+			return err
+		}
+		logf("running zcat | jq -c '.Records[]' (one run)")
+		if jr, err = runJQ(ctx, arch.dir, o.work); err != nil {
+			return err
+		}
+		logf("jq: %.2fs wall, %.2fs cpu, %.0f MiB peak RSS, other load %.2f cores",
+			jr.Wall.Seconds(), jr.CPU().Seconds(), jr.PeakRSSMiB, jr.OtherCores())
+		if rep.JQVersion, err = measure.ToolVersion(ctx, "jq", "--version"); err != nil {
+			return err
+		}
+		t := jr.result(arch.info)
+		t.AllWallSeconds = []float64{t.WallSeconds}
+		rep.JQ = &t
+	}
 	rep.Ctq = bestCr.result(arch.info)
 	rep.Ctq.AllWallSeconds = walls[0]
 	for i, dr := range bestDrs {
@@ -187,6 +207,10 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	rep.Verification = verify(ctx, db, cr, drs, ref, arch)
+	if jr != nil {
+		rep.Verification.add("zcat | jq: NDJSON records", ref.events, jr.lines)
+		rep.Verification.Passed = len(rep.Verification.Failures) == 0
+	}
 
 	if rep.Machine, err = machineInfo(ctx, db, o.ctq); err != nil {
 		return err
@@ -237,6 +261,9 @@ func reproduceLine(o options) string {
 	}
 	if o.runs != 1 {
 		cmd += fmt.Sprintf(" -runs %d", o.runs)
+	}
+	if o.jq {
+		cmd += " -jq"
 	}
 	if m := strings.Join(o.modes, ","); m != "typed,json" {
 		cmd += " -duckdb-sql " + m

@@ -13,7 +13,7 @@ import (
 	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
-// Targets for ctq, checked against every DuckDB form.
+// Targets for ctq, checked against every peer (each DuckDB form, jq).
 const (
 	targetSpeedup = 5.0 // ctq events/s over DuckDB's
 	targetRSSMiB  = 300.0
@@ -93,9 +93,20 @@ type report struct {
 	Archive      archiveInfo  `json:"archive"`
 	Ctq          toolResult   `json:"ctq"`
 	DuckDB       []toolResult `json:"duckdb"`
-	Comparisons  []comparison `json:"comparisons"`
+	JQ           *toolResult  `json:"jq,omitempty"` // zcat | jq -c '.Records[]', one run
+	JQVersion    string       `json:"jqVersion,omitempty"`
+	Comparisons  []comparison `json:"comparisons"` // ctq against each DuckDB form, then jq
 	Targets      targets      `json:"targets"`
 	Verification verification `json:"verification"`
+}
+
+// peers are the tools ctq is compared with, in table order.
+func (r *report) peers() []toolResult {
+	p := r.DuckDB
+	if r.JQ != nil {
+		p = append(p[:len(p):len(p)], *r.JQ)
+	}
+	return p
 }
 
 type targets struct {
@@ -108,7 +119,7 @@ type targets struct {
 func (r *report) finish() {
 	r.Targets = targets{SpeedupAtLeast: targetSpeedup, RSSBelowMiB: targetRSSMiB, RSSMet: r.Ctq.PeakRSSMiB < targetRSSMiB}
 	r.Comparisons = nil
-	for _, d := range r.DuckDB {
+	for _, d := range r.peers() {
 		c := comparison{
 			Against:          d.Name,
 			EventsPerSecondX: measure.Ratio(r.Ctq.EventsPerSecond, d.EventsPerSecond),
@@ -150,7 +161,7 @@ func (r *report) table() string {
 			t.MBPerSecond, mb(t.OutputBytes), t.BytesPerEvent, ratio, t.OtherCoresBusy)
 	}
 	row(r.Ctq, "1.00")
-	for i, d := range r.DuckDB {
+	for i, d := range r.peers() {
 		row(d, fmt.Sprintf("%.2f", r.Comparisons[i].EventsPerSecondX))
 	}
 	return b.String()
@@ -173,7 +184,7 @@ func (r *report) markdown() string {
 	b.WriteString(r.table())
 	if len(r.Ctq.AllWallSeconds) > 1 {
 		fmt.Fprintf(&b, "\nEach tool ran %d times, interleaved; the table shows each tool's fastest run. All wall times:\n\n", len(r.Ctq.AllWallSeconds))
-		for _, t := range append([]toolResult{r.Ctq}, r.DuckDB...) {
+		for _, t := range append([]toolResult{r.Ctq}, r.peers()...) {
 			fmt.Fprintf(&b, "- %s: %s s\n", t.Name, joinFloats(t.AllWallSeconds))
 		}
 	}
@@ -181,13 +192,16 @@ func (r *report) markdown() string {
 	b.WriteString("MB/s is uncompressed JSON MB (10^6 bytes) per wall second. Output MB are Parquet bytes on disk (ctq: zstd, one file per partition and commit; DuckDB: its default, Snappy, one file). ")
 	b.WriteString("ctq and DuckDB both run with their default parallelism (threads = cores). ")
 	b.WriteString("Other load is the CPU time the rest of the machine used during the run (from /proc/stat), in cores; above about 0.1 the run was disturbed.\n\n")
-	for _, t := range append([]toolResult{r.Ctq}, r.DuckDB...) {
+	for _, t := range append([]toolResult{r.Ctq}, r.peers()...) {
 		if t.OtherCoresBusy > 0.1 {
 			fmt.Fprintf(&b, "**Warning:** other processes kept %.2f of %d cores busy during the %s run; its numbers are disturbed.\n\n", t.OtherCoresBusy, r.Machine.Cores, t.Name)
 		}
 	}
 	for _, d := range r.DuckDB {
 		fmt.Fprintf(&b, "- %s (threads %s; %.2f s inside the statement):\n  `%s`\n", d.Name, d.Threads, d.SQLSeconds, d.SQL)
+	}
+	if r.JQ != nil {
+		fmt.Fprintf(&b, "- %s (%s, one run; output is one JSON record per line):\n  `%s`\n", r.JQ.Name, r.JQVersion, r.JQ.SQL)
 	}
 	fmt.Fprintf(&b, "- ctq: `ctq ingest ARCHIVE --lake LAKE --json` (its summary: %.2f s elapsed, %d bytes written)\n\n",
 		r.Ctq.ReportedElapsedSeconds, r.Ctq.ReportedBytesWritten)

@@ -165,7 +165,8 @@ func run(ctx context.Context, args []string) error {
 
 		logf("size %d events (%d days): ingest", n, days)
 		ingestArgs := []string{"-events", strconv.Itoa(n), "-days", strconv.Itoa(days), "-work", o.work, "-ctq", ctq,
-			"-out", dir, "-runs", strconv.Itoa(o.ingestRuns), "-quiet-wait", o.quiet.String(), "-duckdb-sql", o.duckdbSQL}
+			"-out", dir, "-runs", strconv.Itoa(o.ingestRuns), "-quiet-wait", o.quiet.String(), "-jq=" + strconv.FormatBool(pt.JQ),
+			"-duckdb-sql", o.duckdbSQL}
 		if err := runChild(ctx, filepath.Join(bin, "ctqbench"), ingestArgs); err != nil {
 			// DuckDB's typed conversion needs memory in proportion to the
 			// archive; if it cannot finish, keep the size with the

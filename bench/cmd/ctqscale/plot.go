@@ -160,7 +160,7 @@ func plotIngest(r *report, path string) error {
 	mp := newLogPlot("Ingest: peak RSS", "MiB")
 	tp.X.Tick.Marker, mp.X.Tick.Marker = ticks, ticks
 	linearMemory(mp)
-	var tCtq, mCtq, tTyped, mTyped, tJSON, mJSON, linear plotter.XYs
+	var tCtq, mCtq, tTyped, mTyped, tJSON, mJSON, tJQ, mJQ, linear plotter.XYs
 	for _, p := range r.Points {
 		x := float64(p.Events)
 		tCtq = append(tCtq, plotter.XY{X: x, Y: p.Ingest.Ctq.WallSeconds})
@@ -173,6 +173,10 @@ func plotIngest(r *report, path string) error {
 			tJSON = append(tJSON, plotter.XY{X: x, Y: d.WallSeconds})
 			mJSON = append(mJSON, plotter.XY{X: x, Y: d.PeakRSSMiB})
 		}
+		if j := p.Ingest.JQ; j != nil {
+			tJQ = append(tJQ, plotter.XY{X: x, Y: j.WallSeconds})
+			mJQ = append(mJQ, plotter.XY{X: x, Y: j.PeakRSSMiB})
+		}
 		if len(r.Points) > 0 {
 			p0 := r.Points[0]
 			linear = append(linear, plotter.XY{X: x, Y: p0.Ingest.Ctq.WallSeconds * x / float64(p0.Events)})
@@ -182,6 +186,7 @@ func plotIngest(r *report, path string) error {
 		{"ctq ingest", tCtq, colCtq, nil},
 		{"DuckDB typed (read_json + unnest + COPY)", tTyped, colDuckTyped, nil},
 		{"DuckDB raw JSON rows", tJSON, colDuckJSON, nil},
+		{"zcat | jq -c '.Records[]'", tJQ, colJQ, dotted},
 		{"linear in the archive (from ctq's smallest)", linear, colReference, dotted},
 	}); err != nil {
 		return err
@@ -190,6 +195,7 @@ func plotIngest(r *report, path string) error {
 		{"ctq ingest", mCtq, colCtq, nil},
 		{"DuckDB typed", mTyped, colDuckTyped, nil},
 		{"DuckDB raw JSON rows", mJSON, colDuckJSON, nil},
+		{"zcat | jq", mJQ, colJQ, dotted},
 	}); err != nil {
 		return err
 	}

@@ -43,6 +43,7 @@ type ingestReport struct {
 	} `json:"archive"`
 	Ctq         ingestTool   `json:"ctq"`
 	DuckDB      []ingestTool `json:"duckdb"`
+	JQ          *ingestTool  `json:"jq"`
 	Comparisons []struct {
 		Against          string  `json:"against"`
 		EventsPerSecondX float64 `json:"eventsPerSecondRatio"`
@@ -249,8 +250,8 @@ func (r *report) write(dir string) error {
 // ingestTable is ingest time, CPU and memory per size, ctq against DuckDB.
 func (r *report) ingestTable() string {
 	var b strings.Builder
-	b.WriteString("| events | days | JSON MB | ctq wall s | ctq CPU s | ctq peak RSS MiB | ctq events/s | ctq JSON MB/s | DuckDB typed wall s | DuckDB typed peak RSS MiB | ctq/DuckDB typed events/s | ctq/DuckDB typed RSS | DuckDB json wall s | ctq/DuckDB json events/s | other load (ctq run, cores) |\n")
-	b.WriteString("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| events | days | JSON MB | ctq wall s | ctq CPU s | ctq peak RSS MiB | ctq events/s | ctq JSON MB/s | DuckDB typed wall s | DuckDB typed peak RSS MiB | ctq/DuckDB typed events/s | ctq/DuckDB typed RSS | DuckDB json wall s | ctq/DuckDB json events/s | zcat \\| jq wall s | ctq/jq events/s | other load (ctq run, cores) |\n")
+	b.WriteString("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, p := range r.Points {
 		c := p.Ingest.Ctq
 		fmt.Fprintf(&b, "| %d | %d | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f | ", p.Events, p.Days,
@@ -265,6 +266,11 @@ func (r *report) ingestTable() string {
 			fmt.Fprintf(&b, "%.2f | %.2f | ", d.WallSeconds, measure.Ratio(c.EventsPerSecond, d.EventsPerSecond))
 		} else {
 			b.WriteString("- | - | ")
+		}
+		if j := p.Ingest.JQ; j != nil {
+			fmt.Fprintf(&b, "%.1f | %.2f | ", j.WallSeconds, measure.Ratio(c.EventsPerSecond, j.EventsPerSecond))
+		} else {
+			b.WriteString("not run | - | ")
 		}
 		fmt.Fprintf(&b, "%.2f |\n", c.OtherCoresBusy)
 	}
