@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.quiet, "quiet-wait", 2*time.Minute, "before each measured ingest run, wait up to this long for other processes to leave the CPUs idle (0: don't)")
 	fs.DurationVar(&o.queryQuiet, "query-quiet-wait", 5*time.Second, "the same before each measured query run (there are 13 x 2 x runs of them per size)")
 	fs.StringVar(&o.duckdbSQL, "duckdb-sql", "typed,json", "DuckDB conversion forms for the ingest comparison (see ctqbench)")
-	fs.StringVar(&o.replot, "replot", "", "only redraw the plots (into -plots) from this scale.json, measuring nothing")
+	fs.StringVar(&o.replot, "replot", "", "only rewrite scale.md (beside it) and redraw the plots (into -plots) from this scale.json, measuring nothing")
 	fs.BoolVar(&o.smoke, "smoke", false, "tiny sizes, one run each, no waiting: checks the whole pipeline (for CI)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -130,6 +130,9 @@ func run(ctx context.Context, args []string) error {
 	if o.replot != "" {
 		var rep report
 		if err := readJSON(o.replot, &rep); err != nil {
+			return err
+		}
+		if err := rep.write(filepath.Dir(o.replot)); err != nil {
 			return err
 		}
 		return drawPlots(&rep, o.plots)

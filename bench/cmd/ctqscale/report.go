@@ -356,6 +356,112 @@ func (r *report) queryTable() string {
 	return b.String()
 }
 
+// headlinePoint is the size the headline table shows: the largest at
+// which jq ran too (all peers in the same run), else the largest.
+func (r *report) headlinePoint() *point {
+	var h *point
+	for _, p := range r.Points {
+		if p.JQ || h == nil || !h.JQ {
+			h = p
+		}
+	}
+	return h
+}
+
+// ratioText prints a ratio with two significant decimals below 0.1.
+func ratioText(v float64) string {
+	if v < 0.1 {
+		return fmt.Sprintf("%.3f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// headlineTable is one size's figures for every tool side by side: ingest
+// cost and throughput, and the query suite's total and per-query ratios.
+func headlineTable(p *point) string {
+	var b strings.Builder
+	in := p.Ingest
+	tools := []*ingestTool{&in.Ctq, p.duck("duckdb-typed"), p.duck("duckdb-json"), in.JQ}
+	cell := func(t *ingestTool, f func(*ingestTool) string) string {
+		if t == nil {
+			return "-"
+		}
+		return f(t)
+	}
+	ratios := func(f func(*ingestTool) float64) string {
+		var parts []string
+		for _, t := range tools[1:] {
+			if t == nil {
+				parts = append(parts, "-")
+				continue
+			}
+			parts = append(parts, ratioText(measure.Ratio(f(&in.Ctq), f(t))))
+		}
+		return strings.Join(parts, " / ")
+	}
+	b.WriteString("| | ctq | DuckDB typed | DuckDB raw JSON | zcat \\| jq | ctq ÷ DuckDB typed / DuckDB raw JSON / jq |\n|---|--:|--:|--:|--:|--:|\n")
+	rows := []struct {
+		name string
+		f    func(*ingestTool) float64
+		fmt  string
+	}{
+		{"ingest wall s", func(t *ingestTool) float64 { return t.WallSeconds }, "%.1f"},
+		{"ingest CPU s (user+sys)", func(t *ingestTool) float64 { return t.CPUSeconds }, "%.1f"},
+		{"ingest peak RSS MiB", func(t *ingestTool) float64 { return t.PeakRSSMiB }, "%.0f"},
+		{"ingest events/s", func(t *ingestTool) float64 { return t.EventsPerSecond }, "%.0f"},
+		{"ingest JSON MB/s", func(t *ingestTool) float64 { return t.MBPerSecond }, "%.1f"},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(&b, "| %s |", row.name)
+		for _, t := range tools {
+			fmt.Fprintf(&b, " %s |", cell(t, func(t *ingestTool) string { return fmt.Sprintf(row.fmt, row.f(t)) }))
+		}
+		fmt.Fprintf(&b, " %s |\n", ratios(row.f))
+	}
+	var ctqSum, duckSum, jqSum, ctqCPU, duckCPU, jqCPU float64
+	var ctqRSS, duckRSS, jqRSS float64
+	same := 0
+	for _, q := range p.Query.Queries {
+		ctqSum += q.Ctq.BestWallSeconds
+		duckSum += q.DuckDB.BestWallSeconds
+		ctqCPU += q.Ctq.BestCPUSeconds
+		duckCPU += q.DuckDB.BestCPUSeconds
+		ctqRSS, duckRSS = max(ctqRSS, q.Ctq.BestPeakRSSMiB), max(duckRSS, q.DuckDB.BestPeakRSSMiB)
+		if q.JQ != nil {
+			jqSum += q.JQ.BestWallSeconds
+			jqCPU += q.JQ.BestCPUSeconds
+			jqRSS = max(jqRSS, q.JQ.BestPeakRSSMiB)
+		}
+		if q.Identical {
+			same++
+		}
+	}
+	jq := func(v float64, f string) string {
+		if !p.JQ {
+			return "not run"
+		}
+		return fmt.Sprintf(f, v)
+	}
+	qr := func(c, d, j float64) string {
+		s := ratioText(measure.Ratio(c, d)) + " / - / "
+		if p.JQ {
+			return s + ratioText(measure.Ratio(c, j))
+		}
+		return s + "-"
+	}
+	n := len(p.Query.Queries)
+	fmt.Fprintf(&b, "| %d queries: sum of best wall s | %.2f | %.2f | - | %s | %s |\n", n, ctqSum, duckSum, jq(jqSum, "%.0f"), qr(ctqSum, duckSum, jqSum))
+	fmt.Fprintf(&b, "| %d queries: sum of CPU s | %.2f | %.2f | - | %s | %s |\n", n, ctqCPU, duckCPU, jq(jqCPU, "%.0f"), qr(ctqCPU, duckCPU, jqCPU))
+	fmt.Fprintf(&b, "| %d queries: largest peak RSS MiB | %.0f | %.0f | - | %s | %s |\n", n, ctqRSS, duckRSS, jq(jqRSS, "%.0f"), qr(ctqRSS, duckRSS, jqRSS))
+	gm := ratioText(p.Query.Summary.GeomeanCtqOverDuckDB) + " / - / -"
+	if p.JQ && p.Query.Summary.GeomeanJQOverCtq > 0 {
+		gm = ratioText(p.Query.Summary.GeomeanCtqOverDuckDB) + " / - / " + ratioText(1/p.Query.Summary.GeomeanJQOverCtq)
+	}
+	fmt.Fprintf(&b, "| queries: geometric mean of per-query wall ratios | | | | | %s |\n", gm)
+	fmt.Fprintf(&b, "| queries: identical answers (ctq, DuckDB%s) | %d of %d | | | | |\n", map[bool]string{true: ", jq", false: ""}[p.JQ], same, n)
+	return b.String()
+}
+
 func (r *report) markdown() string {
 	var b strings.Builder
 	title := "ctq scale benchmark"
@@ -377,6 +483,13 @@ func (r *report) markdown() string {
 		"the load of other processes during each run is recorded. "+
 		"The time-bounded query (q8) uses the same account, region and 6-hour window at every size.\n\n",
 		r.EventsPerDay, r.IngestRuns, r.QueryRuns, r.JQMaxEvents, r.QuietWaitSeconds, r.QueryQuietWaitSeconds)
+	if h := r.headlinePoint(); h != nil {
+		fmt.Fprintf(&b, "## Headline: %s events, every tool in the same run\n\n", humanEvents(h.Events))
+		fmt.Fprintf(&b, "Archive: %d events over %d days, %.0f MB of JSON, %.0f MB gzipped. Lake: %d files, %.0f MB. Ratios are ctq's figure divided by the peer's: for times and memory below 1 means ctq is faster or smaller, for events/s and MB/s above 1 means ctq is faster.\n\n",
+			h.Events, h.Days, float64(h.Ingest.Archive.RawJSONBytes)/1e6, float64(h.Ingest.Archive.GzipBytes)/1e6, h.Query.Lake.Files, float64(h.Query.Lake.Bytes)/1e6)
+		b.WriteString(headlineTable(h))
+		b.WriteString("\n")
+	}
 	b.WriteString("## Ingest\n\n")
 	b.WriteString(r.ingestTable())
 	if len(r.Points) > 1 {
