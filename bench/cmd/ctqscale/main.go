@@ -138,7 +138,7 @@ func run(ctx context.Context, args []string) error {
 		return drawPlots(&rep, o.plots)
 	}
 
-	rep := &report{Command: measure.ShellJoin(append([]string{"ctqscale"}, args...)), Reproduce: reproduceLine(o),
+	rep := &report{Command: redact(measure.ShellJoin(append([]string{"ctqscale"}, args...)), map[string]string{o.work: "<work>", root: "<repo>"}), Reproduce: reproduceLine(o),
 		Started: time.Now().UTC(), Smoke: o.smoke, EventsPerDay: eventsPerDay,
 		IngestRuns: o.ingestRuns, QueryRuns: o.queryRuns, JQMaxEvents: o.jqMaxEvents,
 		QuietWaitSeconds: o.quiet.Seconds(), QueryQuietWaitSeconds: o.queryQuiet.Seconds()}
@@ -196,6 +196,9 @@ func run(ctx context.Context, args []string) error {
 		if err := runChild(ctx, filepath.Join(bin, "ctqquery"), queryArgs); err != nil {
 			return fmt.Errorf("query suite at %d events: %w", n, err)
 		}
+		if err := redactPaths(dir, map[string]string{o.work: "<work>", root: "<repo>"}); err != nil {
+			return err
+		}
 		if err := readJSON(filepath.Join(dir, "query.json"), &pt.Query); err != nil {
 			return err
 		}
@@ -223,6 +226,39 @@ func run(ctx context.Context, args []string) error {
 		return os.RemoveAll(filepath.Join(o.work, "lake"))
 	}
 	return nil
+}
+
+// redactPaths replaces this machine's directories in the result files of
+// one size with placeholders: results are published, the paths mean
+// nothing elsewhere.
+func redactPaths(dir string, repl map[string]string) error {
+	for _, name := range []string{"ingest.json", "ingest.md", "query.json", "query.md"} {
+		p := filepath.Join(dir, name)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(redact(string(b), repl)), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// redact replaces each key of repl in s, longest first (so a work
+// directory inside the repo is matched before the repo).
+func redact(s string, repl map[string]string) string {
+	keys := make([]string, 0, len(repl))
+	for k := range repl {
+		if k != "" && k != "/" {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b string) int { return len(b) - len(a) })
+	for _, k := range keys {
+		s = strings.ReplaceAll(s, k, repl[k])
+	}
+	return s
 }
 
 func parseSizes(s string) ([]int, error) {
