@@ -174,7 +174,11 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 	if opts.MaxEventIDs <= 0 {
 		opts.MaxEventIDs = DefaultMaxEventIDs
 	}
-	nodes := make([]query.Node, len(rules))
+	// Rules with the same pattern (the CIS versions and the classics share
+	// many) are evaluated once; their matches go to every such rule.
+	var nodes []query.Node
+	var fanout [][]int // distinct pattern -> rules
+	byText := map[string]int{}
 	accs := make([]*accumulator, len(rules))
 	for i, r := range rules {
 		if r.Node == nil {
@@ -182,7 +186,15 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 				return nil, nil, nil, err
 			}
 		}
-		nodes[i] = r.Node
+		key := r.Node.String()
+		j, ok := byText[key]
+		if !ok {
+			j = len(nodes)
+			byText[key] = j
+			nodes = append(nodes, r.Node)
+			fanout = append(fanout, nil)
+		}
+		fanout[j] = append(fanout[j], i)
 		accs[i] = newAccumulator(r)
 		if prior != nil {
 			accs[i].prior = prior[r.Name]
@@ -196,7 +208,9 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 		return nil, nil, nil, err
 	}
 	st, err := mp.Run(ctx, lake, snap, func(i int, m query.Match) error {
-		accs[i].add(m, &opts)
+		for _, r := range fanout[i] {
+			accs[r].add(m, &opts)
+		}
 		return nil
 	})
 	if err != nil {

@@ -238,7 +238,7 @@ func (m *MultiPlan) evalRowGroup(b *batch, live []int, sels []*bitmap, rawLeft [
 	var timeSel *bitmap // rows inside --since/--until, computed once
 	tf := m.plans[0].time
 	union := newBitmap(b.n)
-	any := false
+	hit := false
 	for _, i := range live {
 		p := m.plans[i]
 		sel := newBitmap(b.n)
@@ -267,9 +267,9 @@ func (m *MultiPlan) evalRowGroup(b *batch, live []int, sels []*bitmap, rawLeft [
 		}
 		sels[i] = sel
 		union.or(sel)
-		any = true
+		hit = true
 	}
-	if !any {
+	if !hit {
 		return nil, nil
 	}
 	st.RowsMatched += int64(union.count())
@@ -305,27 +305,32 @@ func (m *MultiPlan) materialize(b *batch, live []int, sels []*bitmap, union *bit
 			return nil, err
 		}
 	}
-	// One Match per matching row, shared by the patterns it matched.
-	rows := map[int]*Match{}
-	row := func(r int) *Match {
-		if mt, ok := rows[r]; ok {
-			return mt
-		}
-		mt := &Match{File: b.df.path, EventID: idAt(r)}
+	// One Match per matching row (by position among the union's rows),
+	// shared by the patterns it matched.
+	pos := make([]int32, b.n)
+	rows := make([]Match, 0, union.count())
+	union.forEach(func(r int) {
+		pos[r] = int32(len(rows))
+		mt := Match{File: b.df.path, EventID: idAt(r)}
 		if ts != nil && ts.IsValid(r) {
 			mt.Time = ts.Value(r).ToTime(unit).UTC()
 		}
-		rows[r] = mt
-		return mt
+		rows = append(rows, mt)
+	})
+	total := 0
+	for _, i := range live {
+		if sels[i] != nil {
+			total += sels[i].count()
+		}
 	}
-	var out []multiMatch
+	out := make([]multiMatch, 0, total)
 	for _, i := range live {
 		sel := sels[i]
 		if sel == nil {
 			continue
 		}
 		sel.forEach(func(r int) {
-			mt := row(r)
+			mt := &rows[pos[r]]
 			if raw != nil && rawLeft[i] != 0 {
 				if mt.Raw == nil {
 					mt.Raw = []byte(raw.Value(r))

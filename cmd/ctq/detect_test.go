@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDetect_CLI(t *testing.T) {
+	lake, _ := queryLake(t)
+	code, out, stderr := inProcess(t, "detect", "--lake", lake, "--output", "json")
+	if code != exitAlarm {
+		t.Fatalf("detect: exit %d, want %d (alarms)\n%s", code, exitAlarm, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	rules := map[string]bool{}
+	for _, l := range lines {
+		var a struct {
+			Rule     string   `json:"rule"`
+			Sum      int64    `json:"sum"`
+			EventIDs []string `json:"eventIDs"`
+		}
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		if a.Rule == "" || a.Sum < 1 || len(a.EventIDs) == 0 || int64(len(a.EventIDs)) > a.Sum {
+			t.Errorf("alarm %s", l)
+		}
+		rules[a.Rule] = true
+	}
+	if !rules["cis-3.0-4.3"] || !rules["root-account-use"] {
+		t.Errorf("no root-use alarm in %d alarms", len(lines))
+	}
+
+	code, out, _ = inProcess(t, "detect", "--lake", lake, "--list")
+	if code != 0 || !strings.Contains(out, "cis-3.0-4.15") || !strings.Contains(out, "CIS AWS Foundations Benchmark v1.2.0 3.1") {
+		t.Errorf("--list: exit %d\n%s", code, out)
+	}
+
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "r.yaml")
+	os.WriteFile(rulesFile, []byte("- name: never\n  pattern: eventName=NoSuchEvent\n"), 0o644)
+	code, out, stderr = inProcess(t, "detect", "--lake", lake, "--rules", rulesFile, "--output", "json")
+	if code != 0 || out != "" {
+		t.Errorf("no-match rule: exit %d out %q stderr %q", code, out, stderr)
+	}
+
+	sigma := filepath.Join(dir, "sigma")
+	os.MkdirAll(sigma, 0o755)
+	head := "logsource:\n  product: aws\n  service: cloudtrail\n"
+	os.WriteFile(filepath.Join(sigma, "good.yml"), []byte("title: Root console login\n"+head+
+		"detection:\n  selection:\n    userIdentity.type: root\n  condition: selection\n"), 0o644)
+	os.WriteFile(filepath.Join(sigma, "agg.yml"), []byte("title: Many denials\n"+head+
+		"detection:\n  selection:\n    errorCode: AccessDenied\n  condition: selection | count() > 10\n"), 0o644)
+	code, out, stderr = inProcess(t, "detect", "--lake", lake, "--sigma", sigma, "--output", "json")
+	if code != exitAlarm || !strings.Contains(out, `"rule":"Root console login"`) {
+		t.Errorf("sigma: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(stderr, "skipped Sigma rule Many denials") || !strings.Contains(stderr, "aggregations") {
+		t.Errorf("sigma: unsupported rule not reported: %s", stderr)
+	}
+
+	if code, _, _ := inProcess(t, "detect", "--lake", lake, "--rules", "builtin", "--rules", "cis", "--list"); code != exitUsage {
+		t.Errorf("duplicate rules: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestSplitCommand(t *testing.T) {
+	ok := map[string][]string{
+		`notify`:                        {"notify"},
+		`/bin/sh -c 'cat >> "$HOME/x"'`: {"/bin/sh", "-c", `cat >> "$HOME/x"`},
+		`a "b c" d\e`:                   {"a", "b c", `d\e`},
+		`x "say \"hi\"" ''`:             {"x", `say "hi"`, ""},
+		"  spaced\targs  ":              {"spaced", "args"},
+	}
+	for in, want := range ok {
+		got, err := splitCommand(in)
+		if err != nil || strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(want) {
+			t.Errorf("splitCommand(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "  ", `a 'b`, `a "b`} {
+		if _, err := splitCommand(in); err == nil {
+			t.Errorf("splitCommand(%q): no error", in)
+		}
+	}
+}
