@@ -138,7 +138,12 @@ func run(ctx context.Context, args []string) error {
 		return drawPlots(&rep, o.plots)
 	}
 
-	rep := &report{Command: redact(measure.ShellJoin(append([]string{"ctqscale"}, args...)), map[string]string{o.work: "<work>", root: "<repo>"}), Reproduce: reproduceLine(o),
+	// Directories of this machine, as published results name them.
+	pathNames := map[string]string{o.work: "<work>", root: "<repo>"}
+	if !strings.HasPrefix(o.out, root+string(filepath.Separator)) {
+		pathNames[o.out] = "<out>"
+	}
+	rep := &report{Command: redact(measure.ShellJoin(append([]string{"ctqscale"}, args...)), pathNames), Reproduce: reproduceLine(o),
 		Started: time.Now().UTC(), Smoke: o.smoke, EventsPerDay: eventsPerDay,
 		IngestRuns: o.ingestRuns, QueryRuns: o.queryRuns, JQMaxEvents: o.jqMaxEvents,
 		QuietWaitSeconds: o.quiet.Seconds(), QueryQuietWaitSeconds: o.queryQuiet.Seconds()}
@@ -196,7 +201,7 @@ func run(ctx context.Context, args []string) error {
 		if err := runChild(ctx, filepath.Join(bin, "ctqquery"), queryArgs); err != nil {
 			return fmt.Errorf("query suite at %d events: %w", n, err)
 		}
-		if err := redactPaths(dir, map[string]string{o.work: "<work>", root: "<repo>"}); err != nil {
+		if err := redactPaths(dir, pathNames); err != nil {
 			return err
 		}
 		if err := readJSON(filepath.Join(dir, "query.json"), &pt.Query); err != nil {
