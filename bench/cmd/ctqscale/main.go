@@ -211,15 +211,17 @@ func run(ctx context.Context, args []string) error {
 			p := pt.Query.Params
 			fixed = []string{"-account", p.Account, "-region", p.Region, "-day", p.Day}
 		}
+		// Write after every size, so that a long run stopped part-way
+		// leaves consistent results for the sizes it finished.
+		rep.finish()
+		if err := rep.write(o.out); err != nil {
+			return err
+		}
+		if err := drawPlots(rep, o.plots); err != nil {
+			return err
+		}
 	}
 
-	rep.finish()
-	if err := rep.write(o.out); err != nil {
-		return err
-	}
-	if err := drawPlots(rep, o.plots); err != nil {
-		return err
-	}
 	fmt.Println(rep.ingestTable())
 	fmt.Println(rep.queryTable())
 	logf("wrote %s and %s", filepath.Join(o.out, "scale.json"), filepath.Join(o.out, "scale.md"))
