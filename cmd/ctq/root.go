@@ -161,7 +161,7 @@ Exit codes:
   2  bad command line or malformed pattern (the pattern is shown with a caret)
   3  completed, but some input was bad or unreadable (see the summary; bad
      objects are recorded in the manifest, unreadable ones are retried next run)
-  4  count --threshold: at least one period is in ALARM
+  4  count --threshold, detect, watch: at least one period is in ALARM
 `)
 	return b.String()
 }
