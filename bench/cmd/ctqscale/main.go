@@ -132,6 +132,7 @@ func run(ctx context.Context, args []string) error {
 		if err := readJSON(o.replot, &rep); err != nil {
 			return err
 		}
+		rep.setPlotsRel(filepath.Dir(o.replot), o.plots)
 		if err := rep.write(filepath.Dir(o.replot)); err != nil {
 			return err
 		}
@@ -147,6 +148,7 @@ func run(ctx context.Context, args []string) error {
 		Started: time.Now().UTC(), Smoke: o.smoke, EventsPerDay: eventsPerDay,
 		IngestRuns: o.ingestRuns, QueryRuns: o.queryRuns, JQMaxEvents: o.jqMaxEvents,
 		QuietWaitSeconds: o.quiet.Seconds(), QueryQuietWaitSeconds: o.queryQuiet.Seconds()}
+	rep.setPlotsRel(o.out, o.plots)
 
 	// One build of each program for every size: the same ctq binary is
 	// measured throughout.

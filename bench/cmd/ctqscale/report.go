@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -128,6 +129,8 @@ type report struct {
 	QuietWaitSeconds      float64  `json:"quietWaitSeconds"`
 	QueryQuietWaitSeconds float64  `json:"queryQuietWaitSeconds"`
 	Points                []*point `json:"points"`
+	// PlotsRel is where the PNGs are, relative to scale.md.
+	PlotsRel string `json:"plotsRel"`
 	// Growth compares the largest size with the smallest: how much each
 	// figure grew while the archive grew EventsX times.
 	Growth   growth   `json:"growth"`
@@ -234,6 +237,15 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("decode %s: %w", path, err)
 	}
 	return nil
+}
+
+// setPlotsRel records where plotsDir is seen from the report's dir.
+func (r *report) setPlotsRel(dir, plotsDir string) {
+	rel, err := filepath.Rel(dir, plotsDir)
+	if err != nil {
+		rel = plotsDir
+	}
+	r.PlotsRel = filepath.ToSlash(rel)
 }
 
 func (r *report) write(dir string) error {
@@ -496,10 +508,10 @@ func (r *report) markdown() string {
 		g := r.Growth
 		fmt.Fprintf(&b, "\nFrom the smallest to the largest archive (%.1fx the events), ctq's ingest time grew %.2fx and its peak RSS %.2fx.\n", g.EventsX, g.IngestWallX, g.IngestPeakRSSX)
 	}
-	b.WriteString("\n![ingest time and memory vs archive size](scale-ingest.png)\n\n")
+	fmt.Fprintf(&b, "\n![ingest time and memory vs archive size](%s)\n\n", path.Join(r.PlotsRel, "scale-ingest.png"))
 	b.WriteString("## Queries\n\n")
 	b.WriteString(r.queryTable())
-	b.WriteString("\n![query time and memory vs lake size](scale-query.png)\n\n")
+	fmt.Fprintf(&b, "\n![query time and memory vs lake size](%s)\n\n", path.Join(r.PlotsRel, "scale-query.png"))
 	b.WriteString("## Per size\n\n")
 	for _, p := range r.Points {
 		l := p.Query.Lake
