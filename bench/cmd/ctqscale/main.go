@@ -132,7 +132,19 @@ func run(ctx context.Context, args []string) error {
 		if err := readJSON(o.replot, &rep); err != nil {
 			return err
 		}
-		rep.setPlotsRel(filepath.Dir(o.replot), o.plots)
+		// Re-read each size's own results: they hold more than scale.json
+		// keeps of them.
+		dir := filepath.Dir(o.replot)
+		for _, p := range rep.Points {
+			if err := readJSON(filepath.Join(dir, p.Dir, "ingest.json"), &p.Ingest); err != nil {
+				return err
+			}
+			if err := readJSON(filepath.Join(dir, p.Dir, "query.json"), &p.Query); err != nil {
+				return err
+			}
+		}
+		rep.finish()
+		rep.setPlotsRel(dir, o.plots)
 		if err := rep.write(filepath.Dir(o.replot)); err != nil {
 			return err
 		}
@@ -216,6 +228,7 @@ func run(ctx context.Context, args []string) error {
 		// Write after every size, so that a long run stopped part-way
 		// leaves consistent results for the sizes it finished.
 		rep.finish()
+		rep.Elapsed = math.Round(time.Since(rep.Started).Seconds())
 		if err := rep.write(o.out); err != nil {
 			return err
 		}

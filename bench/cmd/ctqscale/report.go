@@ -76,8 +76,10 @@ type queryOne struct {
 	CtqOverDuckDB float64    `json:"ctqOverDuckdb"`
 	JQOverCtq     float64    `json:"jqOverCtq"`
 	Explain       struct {
-		Files        int64 `json:"files"`
-		FilesSkipped int64 `json:"filesSkipped"`
+		Files         int64   `json:"files"`
+		FilesSkipped  int64   `json:"filesSkipped"`
+		RowsEvaluated int64   `json:"rowsEvaluated"`
+		RunSeconds    float64 `json:"runSeconds"` // the plan's run, without process start and manifest replay
 	} `json:"explain"`
 }
 
@@ -148,7 +150,6 @@ type growth struct {
 
 // finish gathers the failures of every size and the growth figures.
 func (r *report) finish() {
-	r.Elapsed = math.Round(time.Since(r.Started).Seconds())
 	r.Failures = []string{}
 	for _, p := range r.Points {
 		for _, f := range p.Ingest.Verification.Failures {
