@@ -243,8 +243,11 @@ func readJSON(path string, v any) error {
 // setPlotsRel records where plotsDir is seen from the report's dir.
 func (r *report) setPlotsRel(dir, plotsDir string) {
 	rel, err := filepath.Rel(dir, plotsDir)
+	if a, aerr := filepath.Abs(dir); err != nil && aerr == nil {
+		rel, err = filepath.Rel(a, plotsDir)
+	}
 	if err != nil {
-		rel = plotsDir
+		rel = filepath.Base(plotsDir)
 	}
 	r.PlotsRel = filepath.ToSlash(rel)
 }
