@@ -18,7 +18,9 @@ type builtinCase struct {
 	match, miss ev
 }
 
-func api(source, name string) ev { return ev{"eventSource": source, "eventName": name, "readOnly": false} }
+func api(source, name string) ev {
+	return ev{"eventSource": source, "eventName": name, "readOnly": false}
+}
 
 func with(base ev, more ev) ev {
 	out := ev{}
