@@ -77,6 +77,6 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nRead the same lake with DuckDB:\n  SELECT eventName, count(*) FROM read_parquet('%s/**/*.parquet', hive_partitioning=true,\n    hive_types={'account': VARCHAR, 'region': VARCHAR, 'day': VARCHAR}) GROUP BY 1 ORDER BY 2 DESC;\n", sanitize(lakeDir))
+	fmt.Fprintf(e.stdout, "\nRead the same lake with DuckDB:\n  SELECT eventName, count(*) FROM read_parquet('%s/account=*/region=*/day=*/*.parquet', hive_partitioning=true,\n    hive_types={'account': VARCHAR, 'region': VARCHAR, 'day': VARCHAR}) GROUP BY 1 ORDER BY 2 DESC;\n", sanitize(lakeDir))
 	return nil
 }
