@@ -58,6 +58,7 @@ func (f *detectFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.q.regions, "regions", "", "comma-separated regions (default all)")
 	fs.StringVar(&f.q.output, "output", "", "table or json (default: table on a terminal, else json)")
 	fs.IntVar(&f.q.workers, "workers", 0, "files evaluated in parallel (default: number of CPUs)")
+	f.q.registerVerified(fs)
 	fs.Var(&f.rules, "rules", "rules: builtin, cis, a rule file or a directory of rule files (repeatable; default builtin)")
 	fs.Var(&f.sigma, "sigma", "Sigma rule file or directory (repeatable)")
 	fs.BoolVar(&f.list, "list", false, "print the rules, their patterns and sources, and exit")
@@ -145,7 +146,7 @@ func cmdDetect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	snap, err := readSnapshot(ctx, lake)
+	snap, err := f.q.snapshot(ctx, e, lake, &opts)
 	if err != nil {
 		return err
 	}

@@ -136,32 +136,47 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	if bar != nil {
 		bar.clear()
 	}
+	// Verdicts are computed after the data is committed, from the hashes
+	// the ingest recorded; an interrupted or failed run verifies nothing.
+	var vr *verifyResult
+	var failures []integrity.Item
+	var verifyErr error
+	if f.verify && runErr == nil && res != nil {
+		r, fs, err := verifyIngested(ctx, cfg.Lake, cfg.Source, loc, keys, cfg.Accounts, cfg.Regions)
+		if err != nil {
+			verifyErr = fmt.Errorf("verify: %w", err)
+		} else {
+			r.Problems = fs
+			vr, failures = &r, fs
+		}
+	}
 	if res != nil {
 		switch {
 		case f.jsonOut:
 			enc := json.NewEncoder(e.stdout)
 			enc.SetIndent("", "  ")
-			if err := enc.Encode(res); err != nil {
+			out := struct {
+				*ingest.Result
+				Verify *verifyResult `json:"verify,omitempty"`
+			}{res, vr}
+			if err := enc.Encode(out); err != nil {
 				return res, err
 			}
 		case !f.quiet:
 			printSummary(e.stderr, res, cfg.Lake.String())
+			if vr != nil {
+				printVerify(e.stderr, *vr, failures)
+			}
 		}
 	}
 	if runErr != nil {
 		return res, runErr
 	}
-	if f.verify {
-		vr, failures, err := verifyIngested(ctx, cfg.Lake, cfg.Source, loc, keys, cfg.Accounts, cfg.Regions)
-		if err != nil {
-			return res, fmt.Errorf("verify: %w", err)
-		}
-		if !f.quiet && !f.jsonOut {
-			printVerify(e.stderr, vr, failures)
-		}
-		if len(failures) > 0 {
-			return res, &faultsError{fmt.Sprintf("integrity verification failed: %d problem(s) (run 'ctq validate' for the full report)", len(failures))}
-		}
+	if verifyErr != nil {
+		return res, verifyErr
+	}
+	if len(failures) > 0 {
+		return res, &faultsError{fmt.Sprintf("integrity verification failed: %d problem(s) (run 'ctq validate' for the full report)", len(failures))}
 	}
 	if res.HasFaults() {
 		return res, &faultsError{fmt.Sprintf("%d object(s) had faults: %d partial, %d invalid, %d unreadable (retried next run)",

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/partition"
 	"github.com/ctq-dev/ctq/pkg/query"
 )
@@ -37,6 +38,7 @@ type queryFlags struct {
 	limit             int
 	count             bool
 	workers           int
+	verifiedOnly      bool
 }
 
 func (q *queryFlags) register(fs *flag.FlagSet) {
@@ -51,6 +53,11 @@ func (q *queryFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&q.limit, "limit", 0, "stop after this many matches (0: no limit)")
 	fs.BoolVar(&q.count, "count", false, "print only the number of matches")
 	fs.IntVar(&q.workers, "workers", 0, "files evaluated in parallel (default: number of CPUs)")
+	q.registerVerified(fs)
+}
+
+func (q *queryFlags) registerVerified(fs *flag.FlagSet) {
+	fs.BoolVar(&q.verifiedOnly, "verified-only", false, "only events from source objects that ingest --verify found valid against the trail's digests")
 }
 
 var defaultFields = []string{"eventTime", "recipientAccountId", "awsRegion", "eventSource", "eventName", "userIdentity.arn", "sourceIPAddress", "errorCode"}
@@ -125,19 +132,49 @@ func prepare(ctx context.Context, e *env, q *queryFlags, pattern string, countOn
 		return nil, err
 	}
 	opts.CountOnly = opts.CountOnly || countOnly
-	plan, err := query.NewPlan(p.Root, opts)
-	if err != nil {
-		return nil, err
-	}
 	lake, err := openLake(ctx, e, q.lake, &q.aws)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := readSnapshot(ctx, lake)
+	snap, err := q.snapshot(ctx, e, lake, &opts)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := query.NewPlan(p.Root, opts)
 	if err != nil {
 		return nil, err
 	}
 	return &prepared{pattern: p, opts: opts, plan: plan, lake: lake, snap: snap}, nil
+}
+
+// snapshot reads the lake's snapshot for a query; with --verified-only it
+// also limits opts to the source objects verified valid and says on stderr
+// how many that is.
+func (q *queryFlags) snapshot(ctx context.Context, e *env, lake *partition.Lake, opts *query.Options) (*partition.Snapshot, error) {
+	if !q.verifiedOnly {
+		return readSnapshot(ctx, lake)
+	}
+	snap, err := lake.Snapshot(ctx) // with the source objects and their verdicts
+	if err != nil {
+		return nil, err
+	}
+	if snap.Commits == 0 {
+		return nil, fmt.Errorf("no lake at %s: nothing has been ingested there (choose the lake with --lake or $CTQ_LAKE)", lake)
+	}
+	opts.Sources = map[string]bool{}
+	for k, s := range snap.Sources {
+		if s.Verified == string(integrity.Valid) {
+			opts.Sources[k] = true
+		}
+	}
+	left := len(snap.Sources) - len(opts.Sources)
+	switch {
+	case len(opts.Sources) == 0:
+		fmt.Fprintf(e.stderr, "--verified-only: none of the lake's %d source objects is verified (ingest with --verify); nothing can match\n", len(snap.Sources))
+	case left > 0:
+		fmt.Fprintf(e.stderr, "--verified-only: %d of %d source objects verified valid; events of the other %d are left out\n", len(opts.Sources), len(snap.Sources), left)
+	}
+	return snap, nil
 }
 
 func (pr *prepared) run(ctx context.Context, emit func(query.Match) error) (*query.Stats, error) {

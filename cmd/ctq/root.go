@@ -60,6 +60,7 @@ func commands() []command {
 		{"explain", "show how a pattern is parsed, planned and pruned", cmdExplain},
 		{"partitions", "list the lake's partitions with files, events, bytes and time range", cmdPartitions},
 		{"validate", "check CloudTrail digests and log file hashes (integrity validation); failures exit 3", cmdValidate},
+		{"coverage", "per account and region: hours with delivered log files, gaps, integrity state; gaps exit 3", cmdCoverage},
 		{"compact", "merge each partition's small files into large ones and remove duplicate events", cmdCompact},
 		{"ddl", "print a CREATE statement for the lake as an Athena, Trino or DuckDB table", cmdDDL},
 		{"translate", "turn a filter pattern into the equivalent SQL WHERE clause for Athena, Trino or DuckDB", cmdTranslate},
@@ -160,7 +161,9 @@ Exit codes:
   1  the command failed (nothing after the last commit is lost: re-run to continue)
   2  bad command line or malformed pattern (the pattern is shown with a caret)
   3  completed, but some input was bad or unreadable (see the summary; bad
-     objects are recorded in the manifest, unreadable ones are retried next run)
+     objects are recorded in the manifest, unreadable ones are retried next run);
+     validate, ingest --verify: integrity validation failed; coverage: a gap or
+     a failed verdict
   4  count --threshold, detect, watch: at least one period is in ALARM
 `)
 	return b.String()

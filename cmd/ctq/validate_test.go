@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"compress/gzip"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -111,5 +115,110 @@ func TestIngestVerify_CLI(t *testing.T) {
 	m := manifest.String()
 	if strings.Count(m, `"verified":"hash-mismatch"`) != 1 || !strings.Contains(m, `"verified":"valid"`) || !strings.Contains(m, `"sha256":"`) {
 		t.Fatalf("manifest verdicts: hash-mismatch %d, valid %d", strings.Count(m, `"verified":"hash-mismatch"`), strings.Count(m, `"verified":"valid"`))
+	}
+}
+
+// After an ingest --verify that found one tampered object: --json carries
+// the verdict counts, --verified-only leaves exactly that object's events
+// out, and coverage reports the failure (exit 3) per account and region.
+func TestVerifiedOnlyAndCoverage_CLI(t *testing.T) {
+	env := baseEnv(t)
+	src, keys := genSigned(t, env)
+	victim := logFiles(t, src)[2]
+	data, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Records []json.RawMessage }
+	if err := json.NewDecoder(zr).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	tampered := len(doc.Records)
+	// Rewrite the object with one more space: same records, other hash.
+	var raw bytes.Buffer
+	zr, _ = gzip.NewReader(bytes.NewReader(data))
+	io.Copy(&raw, zr)
+	f, _ := os.Create(victim)
+	zw := gzip.NewWriter(f)
+	zw.Write(append([]byte(" "), raw.Bytes()...))
+	zw.Close()
+	f.Close()
+
+	lake := filepath.Join(t.TempDir(), "lake")
+	r := runCtq(t, env, "ingest", src, "--lake", lake, "--verify", "--public-keys", keys, "--json")
+	if r.code != exitFaults {
+		t.Fatalf("ingest --verify --json: exit %d\n%s", r.code, r.stderr)
+	}
+	var sum struct {
+		Events int64
+		Verify struct {
+			Checked, Valid, Pending, Failures int
+			Problems                          []struct{ Status, Key string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, r.stdout)
+	}
+	v := sum.Verify
+	if v.Failures != 1 || v.Checked < 3 || v.Valid+v.Pending != v.Checked-1 || len(v.Problems) != 1 || v.Problems[0].Status != "hash-mismatch" {
+		t.Fatalf("verify summary = %+v", v)
+	}
+
+	count := func(args ...string) int64 {
+		t.Helper()
+		r := runCtq(t, env, append([]string{"query", "--lake", lake, "--count"}, args...)...)
+		if r.code != exitOK {
+			t.Fatalf("query %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(r.stdout), 10, 64)
+		if err != nil {
+			t.Fatalf("query %v: %q", args, r.stdout)
+		}
+		return n
+	}
+	all, verified := count(""), count("--verified-only", "")
+	if all != sum.Events || verified != all-int64(tampered) {
+		t.Fatalf("events: all %d (ingested %d), verified-only %d; want all minus the %d of the tampered object", all, sum.Events, verified, tampered)
+	}
+	var first struct{ EventID string }
+	json.Unmarshal(doc.Records[0], &first)
+	byID := fmt.Sprintf(`{ $.eventID = %q }`, first.EventID)
+	if count(byID) < 1 || count("--verified-only", byID) != 0 {
+		t.Fatalf("an event of the tampered object: %d without, %d with --verified-only", count(byID), count("--verified-only", byID))
+	}
+
+	r = runCtq(t, env, "coverage", "--lake", lake, "--output", "json", "--min-gap", "48h")
+	if r.code != exitFaults || !strings.Contains(r.stderr, "1 file(s) failed integrity verification") {
+		t.Fatalf("coverage: exit %d\n%s", r.code, r.stderr)
+	}
+	var rep struct {
+		Hours   int
+		Streams []struct {
+			Account, Region string
+			Objects         int
+			Verification    struct{ Valid, Pending, Failed, Unverified int }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("coverage json: %v\n%s", err, r.stdout)
+	}
+	objects, failed := 0, 0
+	for _, s := range rep.Streams {
+		objects += s.Objects
+		failed += s.Verification.Failed
+		if s.Verification.Unverified != 0 {
+			t.Errorf("stream %s/%s: %d unverified after ingest --verify", s.Account, s.Region, s.Verification.Unverified)
+		}
+	}
+	if rep.Hours < 1 || objects != v.Checked || failed != 1 {
+		t.Fatalf("coverage: %d hours, %d objects (verified %d), %d failed", rep.Hours, objects, v.Checked, failed)
+	}
+	r = runCtq(t, env, "coverage", "--lake", lake, "--output", "table", "--min-gap", "1h")
+	if !strings.Contains(r.stdout, "FAILED") || !strings.Contains(r.stdout, "gaps (") {
+		t.Fatalf("coverage table:\n%s", r.stdout)
 	}
 }

@@ -47,7 +47,9 @@ type verifyResult struct {
 	Checked  int `json:"checked"`
 	Valid    int `json:"valid"`
 	Pending  int `json:"pending"`
-	Failures int `json:"failures"`
+	Failures int `json:"failures"` // log files that failed
+	// Problems lists every failure, digests included.
+	Problems []integrity.Item `json:"problems,omitempty"`
 }
 
 // verifyIngested validates the lake's hashed, not yet verified source

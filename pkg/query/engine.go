@@ -33,6 +33,10 @@ type Options struct {
 	Limit        int       // stop after this many matches; 0 = no limit
 	CountOnly    bool      // count matches; do not read raw records or order them
 	Workers      int       // files evaluated in parallel; 0 = GOMAXPROCS
+	// Sources, when not nil, keeps only rows whose source object key
+	// (AWSLogs/...) is in the set, e.g. the objects verified against the
+	// trail's digests. An empty, non-nil set keeps nothing.
+	Sources map[string]bool
 }
 
 // Match is one matching record.
@@ -74,6 +78,7 @@ type Plan struct {
 	root filter
 	node Node
 	time *timeFilter
+	src  *sourceFilter // nil: every source object
 	opts Options
 }
 
@@ -86,7 +91,7 @@ func NewPlan(n Node, opts Options) (*Plan, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Plan{root: root, node: n, time: newTimeFilter(opts.Since, opts.Until), opts: opts}, nil
+	return &Plan{root: root, node: n, time: newTimeFilter(opts.Since, opts.Until), src: newSourceFilter(opts.Sources), opts: opts}, nil
 }
 
 // Explain renders the plan.
@@ -99,6 +104,9 @@ func (p *Plan) Explain() string {
 	sb.WriteString("  per row group: statistics, bloom filters, then columns read lazily, cheapest first\n")
 	if p.time.active() {
 		p.time.explain(&sb, "  ")
+	}
+	if p.src != nil {
+		p.src.explain(&sb, "  ")
 	}
 	p.root.explain(&sb, "  ")
 	sb.WriteString("  rows with ctqExact = false: whole pattern re-evaluated on the raw record\n")
@@ -187,7 +195,7 @@ func (p *Plan) partitionWanted(k partition.Key) bool {
 }
 
 func (p *Plan) fileWanted(f partition.File) bool {
-	if f.Rows == 0 {
+	if f.Rows == 0 || (p.src != nil && len(p.src.keys) == 0) {
 		return false
 	}
 	if p.time.active() && !(p.time.until == 0 || f.MinTime.UnixMicro() < p.time.until) {
@@ -349,7 +357,7 @@ func (p *Plan) scanFile(ctx context.Context, lake *partition.Lake, f partition.F
 		}
 		meta := newRowGroupMeta(df, rg)
 		local.RowGroups++
-		if (p.time.active() && !p.time.mayMatch(meta)) || !p.root.mayMatch(meta) {
+		if (p.time.active() && !p.time.mayMatch(meta)) || (p.src != nil && !p.src.mayMatch(meta)) || !p.root.mayMatch(meta) {
 			local.RowGroupsSkipped++
 			continue
 		}
@@ -381,6 +389,11 @@ func (p *Plan) evalRowGroup(b *batch, st *Stats) ([]Match, error) {
 	}
 	if p.time.active() && !sel.isZero() {
 		if err := p.time.apply(b, sel); err != nil {
+			return nil, err
+		}
+	}
+	if p.src != nil && !sel.isZero() {
+		if err := p.src.apply(b, sel); err != nil {
 			return nil, err
 		}
 	}

@@ -27,6 +27,8 @@ type testLake struct {
 	lake    *partition.Lake
 	snap    *partition.Snapshot
 	records [][]byte
+	// bySource holds each source object's records by layout key.
+	bySource map[string][][]byte
 }
 
 func buildLake(t testing.TB, events int) *testLake {
@@ -73,7 +75,7 @@ func buildLake(t testing.TB, events int) *testLake {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl := &testLake{lake: lake, snap: snap}
+	tl := &testLake{lake: lake, snap: snap, bySource: map[string][][]byte{}}
 	// Every source record, from the archive itself.
 	filepath.Walk(archive, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() || !strings.HasSuffix(p, ".json.gz") {
@@ -92,8 +94,10 @@ func buildLake(t testing.TB, events int) *testLake {
 		if err := json.NewDecoder(zr).Decode(&doc); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
+		rel, _ := filepath.Rel(archive, p)
 		for _, r := range doc.Records {
 			tl.records = append(tl.records, []byte(r))
+			tl.bySource[filepath.ToSlash(rel)] = append(tl.bySource[filepath.ToSlash(rel)], []byte(r))
 		}
 		return nil
 	})

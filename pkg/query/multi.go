@@ -197,7 +197,7 @@ func (m *MultiPlan) scanFile(ctx context.Context, lake *partition.Lake, f partit
 	for _, i := range wanted {
 		rawLeft[i] = m.opts.RawPerFile
 	}
-	tf := m.plans[0].time
+	tf, sf := m.plans[0].time, m.plans[0].src
 	var out []multiMatch
 	sels := make([]*bitmap, len(m.plans))
 	for rg := 0; rg < df.pf.NumRowGroups(); rg++ {
@@ -206,7 +206,7 @@ func (m *MultiPlan) scanFile(ctx context.Context, lake *partition.Lake, f partit
 		}
 		meta := newRowGroupMeta(df, rg)
 		local.RowGroups++
-		if tf.active() && !tf.mayMatch(meta) {
+		if (tf.active() && !tf.mayMatch(meta)) || (sf != nil && !sf.mayMatch(meta)) {
 			local.RowGroupsSkipped++
 			continue
 		}
@@ -235,8 +235,8 @@ func (m *MultiPlan) scanFile(ctx context.Context, lake *partition.Lake, f partit
 // pattern stay cached in the batch for the next.
 func (m *MultiPlan) evalRowGroup(b *batch, live []int, sels []*bitmap, rawLeft []int, st *Stats) ([]multiMatch, error) {
 	st.RowsEvaluated += int64(b.n)
-	var timeSel *bitmap // rows inside --since/--until, computed once
-	tf := m.plans[0].time
+	var timeSel *bitmap // rows inside --since/--until (and Sources), computed once
+	tf, sf := m.plans[0].time, m.plans[0].src
 	union := newBitmap(b.n)
 	hit := false
 	for _, i := range live {
@@ -251,12 +251,19 @@ func (m *MultiPlan) evalRowGroup(b *batch, live []int, sels []*bitmap, rawLeft [
 				return nil, err
 			}
 		}
-		if tf.active() && !sel.isZero() {
+		if (tf.active() || sf != nil) && !sel.isZero() {
 			if timeSel == nil {
 				timeSel = newBitmap(b.n)
 				timeSel.setAll()
-				if err := tf.apply(b, timeSel); err != nil {
-					return nil, err
+				if tf.active() {
+					if err := tf.apply(b, timeSel); err != nil {
+						return nil, err
+					}
+				}
+				if sf != nil {
+					if err := sf.apply(b, timeSel); err != nil {
+						return nil, err
+					}
 				}
 			}
 			sel.and(timeSel)
