@@ -248,7 +248,13 @@ func (fw *fileWriter) begin(w io.Writer) {
 // most rowGroupRows rows.
 func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 	vals := fw.vals
-	defer func() { fw.vals = vals[:0] }()
+	defer func() {
+		// The values point into the batch's arena. Stale entries beyond len
+		// would keep arenas that the worker has since dropped or regrown
+		// alive for as long as this writer lives: clear the whole buffer.
+		clear(vals[:cap(vals)])
+		fw.vals = vals[:0]
+	}()
 	for lo := 0; lo < len(order); lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, len(order))
 		rg := fw.pw.BeginRowGroup()
