@@ -139,6 +139,8 @@ func verifyIngested(ctx context.Context, lake *partition.Lake, src objstore.Buck
 	if err != nil {
 		return res, failures, fmt.Errorf("record verdicts in %s: %w", lake, err)
 	}
+	// Best effort: without a checkpoint readers only replay more of the log.
+	_ = lake.MaybeCheckpoint(ctx, snap)
 	return res, failures, nil
 }
 

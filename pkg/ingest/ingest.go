@@ -129,6 +129,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	close(stopProgress)
 	wg.Wait()
+	if commitErr == nil && ctx.Err() == nil {
+		// Readers replay the log from the newest checkpoint; a missing
+		// checkpoint only makes them slower, so a failure is a warning.
+		if err := lake.MaybeCheckpoint(ctx, in.snap); err != nil {
+			in.rep.problem(Problem{Key: lake.String(), Msg: fmt.Sprintf("write manifest checkpoint: %v", err), Warning: true})
+		}
+	}
 
 	in.fillResult(res, start)
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {

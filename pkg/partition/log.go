@@ -140,14 +140,20 @@ func (l *Lake) Bucket() objstore.Bucket { return l.b }
 func (l *Lake) String() string { return l.b.String() }
 
 // readCommits reads the log entries with seq > after, in order.
-func (l *Lake) readCommits(ctx context.Context, after int64) ([]*Commit, error) {
+func (l *Lake) readCommits(ctx context.Context, after int64) ([]logEntry, error) {
 	return l.readCommitsAs(ctx, after, false)
+}
+
+// logEntry is a decoded commit with the size of its log object.
+type logEntry struct {
+	entry *Commit
+	size  int64
 }
 
 // readCommitsAs reads log entries; filesOnly skips decoding the source
 // objects and day marks, which readers of data never need and which make up
 // most of an ingest commit.
-func (l *Lake) readCommitsAs(ctx context.Context, after int64, filesOnly bool) ([]*Commit, error) {
+func (l *Lake) readCommitsAs(ctx context.Context, after int64, filesOnly bool) ([]logEntry, error) {
 	var seqs []int64
 	err := l.b.List(ctx, objstore.ListOptions{Prefix: LogDir, StartAfter: logKey(after)}, func(e objstore.Entry) error {
 		if n, ok := parseLogKey(e.Key); ok && n > after {
@@ -159,13 +165,13 @@ func (l *Lake) readCommitsAs(ctx context.Context, after int64, filesOnly bool) (
 		return nil, fmt.Errorf("list commit log of %s: %w", l, err)
 	}
 	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
-	out := make([]*Commit, 0, len(seqs))
+	out := make([]logEntry, 0, len(seqs))
 	for _, n := range seqs {
-		c, err := l.readCommit(ctx, n, filesOnly)
+		c, size, err := l.readCommit(ctx, n, filesOnly)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, logEntry{c, size})
 	}
 	return out, nil
 }
@@ -179,33 +185,38 @@ type commitFiles struct {
 	Remove  []string  `json:"remove"`
 }
 
-func (l *Lake) readCommit(ctx context.Context, seq int64, filesOnly bool) (*Commit, error) {
+func (l *Lake) readCommit(ctx context.Context, seq int64, filesOnly bool) (*Commit, int64, error) {
+	c, data, err := l.readCommitData(ctx, seq, filesOnly)
+	return c, int64(len(data)), err
+}
+
+func (l *Lake) readCommitData(ctx context.Context, seq int64, filesOnly bool) (*Commit, []byte, error) {
 	rc, _, err := l.b.Open(ctx, logKey(seq))
 	if err != nil {
-		return nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
+		return nil, nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(rc)
 	if err != nil {
-		return nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
+		return nil, nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
 	}
 	var c Commit
 	if filesOnly {
 		var cf commitFiles
 		if err := json.Unmarshal(data, &cf); err != nil {
-			return nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
+			return nil, nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
 		}
 		c = Commit{Version: cf.Version, Seq: cf.Seq, Time: cf.Time, Add: cf.Add, Remove: cf.Remove}
 	} else if err := json.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
-		return nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
+		return nil, nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
 	}
 	if c.Version > FormatVersion {
-		return nil, fmt.Errorf("commit %d of %s has format version %d; this ctq reads up to %d: upgrade ctq", seq, l, c.Version, FormatVersion)
+		return nil, nil, fmt.Errorf("commit %d of %s has format version %d; this ctq reads up to %d: upgrade ctq", seq, l, c.Version, FormatVersion)
 	}
 	if c.Seq != seq {
-		return nil, fmt.Errorf("commit %d of %s claims seq %d", seq, l, c.Seq)
+		return nil, nil, fmt.Errorf("commit %d of %s claims seq %d", seq, l, c.Seq)
 	}
-	return &c, nil
+	return &c, data, nil
 }
 
 // Snapshot is the lake's committed state at one log sequence number.
@@ -218,13 +229,20 @@ type Snapshot struct {
 	// time of the removing commit.
 	Removed map[string]time.Time
 	Commits int
+
+	full        bool  // Sources and Days are filled (Snapshot, not FilesSnapshot)
+	base        int64 // seq of the checkpoint it was loaded from, 0 for none
+	tailCommits int   // log entries replayed or committed after base
+	tailBytes   int64 // and their size
 }
 
 func newSnapshot() *Snapshot {
 	return &Snapshot{Files: map[string]File{}, Sources: map[string]Source{}, Days: map[string]string{}, Removed: map[string]time.Time{}}
 }
 
-func (s *Snapshot) apply(c *Commit) {
+func (s *Snapshot) apply(c *Commit, size int64) {
+	s.tailCommits++
+	s.tailBytes += size
 	for _, p := range c.Remove {
 		delete(s.Files, p)
 		s.Removed[p] = c.Time
@@ -244,31 +262,16 @@ func (s *Snapshot) apply(c *Commit) {
 	s.Commits++
 }
 
-// Snapshot replays the commit log.
+// Snapshot is the lake's state: the newest checkpoint and the commit log
+// entries after it.
 func (l *Lake) Snapshot(ctx context.Context) (*Snapshot, error) {
-	cs, err := l.readCommits(ctx, 0)
-	if err != nil {
-		return nil, err
-	}
-	s := newSnapshot()
-	for _, c := range cs {
-		s.apply(c)
-	}
-	return s, nil
+	return l.loadSnapshot(ctx, false, true)
 }
 
-// FilesSnapshot replays the commit log for readers of data: Files and Seq
-// are filled, Sources and Days are left empty.
+// FilesSnapshot is the lake's state for readers of data: Files, Removed and
+// Seq are filled, Sources and Days are left empty.
 func (l *Lake) FilesSnapshot(ctx context.Context) (*Snapshot, error) {
-	cs, err := l.readCommitsAs(ctx, 0, true)
-	if err != nil {
-		return nil, err
-	}
-	s := newSnapshot()
-	for _, c := range cs {
-		s.apply(c)
-	}
-	return s, nil
+	return l.loadSnapshot(ctx, true, true)
 }
 
 // SortedFiles returns the live files ordered by path.
@@ -300,7 +303,7 @@ func (l *Lake) Commit(ctx context.Context, snap *Snapshot, c *Commit, conflicts 
 		}
 		err = l.b.PutIfAbsent(ctx, logKey(c.Seq), append(data, '\n'))
 		if err == nil {
-			snap.apply(c)
+			snap.apply(c, int64(len(data)+1))
 			return nil
 		}
 		if !errors.Is(err, objstore.ErrExists) {
@@ -320,10 +323,10 @@ func (l *Lake) Commit(ctx context.Context, snap *Snapshot, c *Commit, conflicts 
 			}
 		}
 		for _, n := range newer {
-			if err := conflicts(n); err != nil {
+			if err := conflicts(n.entry); err != nil {
 				return err
 			}
-			snap.apply(n)
+			snap.apply(n.entry, n.size)
 		}
 	}
 }

@@ -137,7 +137,7 @@ func (l *Lake) Recover(ctx context.Context, snap *Snapshot, self string) (Recove
 		return st, err
 	}
 	for _, c := range newer {
-		for _, f := range c.Add {
+		for _, f := range c.entry.Add {
 			if f.Staging != "" {
 				committed[f.Staging] = f
 			}

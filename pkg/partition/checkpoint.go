@@ -1,0 +1,248 @@
+package partition
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
+)
+
+// CheckpointDir holds snapshots of the replayed log. A checkpoint at seq N
+// is derived data: the replay of log entries 1..N, so readers start from it
+// and replay only the entries after N. It has two parts, so readers of data
+// never read the source-object records that make up most of an ingest's
+// commits:
+//
+//	_ctq/checkpoints/<N>.sources.json.gz  source objects and day marks
+//	_ctq/checkpoints/<N>.files.json.gz    live files and removed paths
+//
+// The sources part is written first, so a files part implies a complete
+// checkpoint. The log itself is never truncated: it stays the record of
+// every change, and a missing or unreadable checkpoint only means a longer
+// replay.
+const CheckpointDir = MetaDir + "/checkpoints/"
+
+// Checkpoint policy: a writer that holds a full snapshot writes a
+// checkpoint when the log entries a reader would replay after the newest
+// checkpoint reach either limit.
+const (
+	CheckpointCommits = 32
+	CheckpointBytes   = 4 << 20
+)
+
+const (
+	partFiles   = "files"
+	partSources = "sources"
+)
+
+func checkpointKey(seq int64, part string) string {
+	return fmt.Sprintf("%s%020d.%s.json.gz", CheckpointDir, seq, part)
+}
+
+func parseCheckpointKey(key string) (int64, string, bool) {
+	name, ok := strings.CutPrefix(key, CheckpointDir)
+	if !ok {
+		return 0, "", false
+	}
+	name, ok = strings.CutSuffix(name, ".json.gz")
+	if !ok {
+		return 0, "", false
+	}
+	num, part, ok := strings.Cut(name, ".")
+	if !ok || (part != partFiles && part != partSources) {
+		return 0, "", false
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	return n, part, err == nil && n > 0
+}
+
+// checkpointFilesDoc is the files part of a checkpoint.
+type checkpointFilesDoc struct {
+	Version int                  `json:"version"`
+	Seq     int64                `json:"seq"`
+	Commits int                  `json:"commits"`
+	Files   []File               `json:"files"`
+	Removed map[string]time.Time `json:"removed"`
+}
+
+// checkpointSourcesDoc is the sources part of a checkpoint.
+type checkpointSourcesDoc struct {
+	Version int       `json:"version"`
+	Seq     int64     `json:"seq"`
+	Sources []Source  `json:"sources"`
+	Days    []DayMark `json:"days"`
+}
+
+// latestCheckpoint returns the newest checkpoint seq, 0 if none; with
+// sources it needs both parts.
+func (l *Lake) latestCheckpoint(ctx context.Context, sources bool) (int64, error) {
+	parts := map[int64]map[string]bool{}
+	err := l.b.List(ctx, objstore.ListOptions{Prefix: CheckpointDir}, func(e objstore.Entry) error {
+		if n, part, ok := parseCheckpointKey(e.Key); ok {
+			if parts[n] == nil {
+				parts[n] = map[string]bool{}
+			}
+			parts[n][part] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("list checkpoints of %s: %w", l, err)
+	}
+	var best int64
+	for n, p := range parts {
+		if p[partFiles] && (!sources || p[partSources]) && n > best {
+			best = n
+		}
+	}
+	return best, nil
+}
+
+// readCheckpoint fills s from the checkpoint at seq.
+func (l *Lake) readCheckpoint(ctx context.Context, seq int64, filesOnly bool, s *Snapshot) error {
+	var fd checkpointFilesDoc
+	if err := l.readGzipJSON(ctx, checkpointKey(seq, partFiles), &fd); err != nil {
+		return err
+	}
+	if fd.Version > FormatVersion || fd.Seq != seq {
+		return fmt.Errorf("checkpoint %d of %s: version %d, seq %d", seq, l, fd.Version, fd.Seq)
+	}
+	for _, f := range fd.Files {
+		s.Files[f.Path] = f
+	}
+	for p, t := range fd.Removed {
+		s.Removed[p] = t
+	}
+	s.Seq, s.Commits = seq, fd.Commits
+	if filesOnly {
+		return nil
+	}
+	var sd checkpointSourcesDoc
+	if err := l.readGzipJSON(ctx, checkpointKey(seq, partSources), &sd); err != nil {
+		return err
+	}
+	if sd.Version > FormatVersion || sd.Seq != seq {
+		return fmt.Errorf("checkpoint %d of %s: sources part has version %d, seq %d", seq, l, sd.Version, sd.Seq)
+	}
+	for _, src := range sd.Sources {
+		s.Sources[src.Key] = src
+	}
+	for _, d := range sd.Days {
+		s.Days[d.Prefix] = d.UpTo
+	}
+	return nil
+}
+
+func (l *Lake) readGzipJSON(ctx context.Context, key string, v any) error {
+	rc, _, err := l.b.Open(ctx, key)
+	if err != nil {
+		return fmt.Errorf("read %s of %s: %w", key, l, err)
+	}
+	defer rc.Close()
+	zr, err := gzip.NewReader(rc)
+	if err != nil {
+		return fmt.Errorf("read %s of %s: %w", key, l, err)
+	}
+	defer zr.Close()
+	if err := json.NewDecoder(zr).Decode(v); err != nil {
+		return fmt.Errorf("checkpoint %s of %s is corrupt: %w", key, l, err)
+	}
+	return nil
+}
+
+// loadSnapshot is the newest checkpoint plus the log entries after it, or
+// the whole log when there is no usable checkpoint.
+func (l *Lake) loadSnapshot(ctx context.Context, filesOnly, useCheckpoint bool) (*Snapshot, error) {
+	s := newSnapshot()
+	s.full = !filesOnly
+	if useCheckpoint {
+		seq, err := l.latestCheckpoint(ctx, !filesOnly)
+		if err != nil {
+			return nil, err
+		}
+		if seq > 0 {
+			if err := l.readCheckpoint(ctx, seq, filesOnly, s); err != nil {
+				// The log is the truth; a damaged checkpoint costs a
+				// full replay, not correctness.
+				s = newSnapshot()
+				s.full = !filesOnly
+			} else {
+				s.base = seq
+			}
+		}
+	}
+	cs, err := l.readCommitsAs(ctx, s.base, filesOnly)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		s.apply(c.entry, c.size)
+	}
+	return s, nil
+}
+
+// Checkpoint writes a checkpoint of s, which must be a full snapshot (with
+// source objects). Writing the same checkpoint twice is harmless: its
+// content is determined by the log up to s.Seq.
+func (l *Lake) Checkpoint(ctx context.Context, s *Snapshot) error {
+	if !s.full {
+		return fmt.Errorf("checkpoint of %s at %d: the snapshot has no source objects", l, s.Seq)
+	}
+	if s.Seq == 0 {
+		return nil
+	}
+	sd := checkpointSourcesDoc{Version: FormatVersion, Seq: s.Seq, Sources: make([]Source, 0, len(s.Sources)), Days: make([]DayMark, 0, len(s.Days))}
+	for _, src := range s.Sources {
+		sd.Sources = append(sd.Sources, src)
+	}
+	sort.Slice(sd.Sources, func(i, j int) bool { return sd.Sources[i].Key < sd.Sources[j].Key })
+	for p, up := range s.Days {
+		sd.Days = append(sd.Days, DayMark{Prefix: p, UpTo: up})
+	}
+	sort.Slice(sd.Days, func(i, j int) bool { return sd.Days[i].Prefix < sd.Days[j].Prefix })
+	if err := l.putGzipJSON(ctx, checkpointKey(s.Seq, partSources), sd); err != nil {
+		return err
+	}
+	fd := checkpointFilesDoc{Version: FormatVersion, Seq: s.Seq, Commits: s.Commits, Files: s.SortedFiles(), Removed: s.Removed}
+	if err := l.putGzipJSON(ctx, checkpointKey(s.Seq, partFiles), fd); err != nil {
+		return err
+	}
+	s.base, s.tailCommits, s.tailBytes = s.Seq, 0, 0
+	return nil
+}
+
+// MaybeCheckpoint writes a checkpoint of s when readers would otherwise
+// replay more than the policy allows after the newest checkpoint. A files
+// snapshot (FilesSnapshot) never writes one.
+func (l *Lake) MaybeCheckpoint(ctx context.Context, s *Snapshot) error {
+	if !s.full || (s.tailCommits < CheckpointCommits && s.tailBytes < CheckpointBytes) {
+		return nil
+	}
+	return l.Checkpoint(ctx, s)
+}
+
+func (l *Lake) putGzipJSON(ctx context.Context, key string, v any) error {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if err := json.NewEncoder(zw).Encode(v); err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := l.b.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		return fmt.Errorf("write %s of %s: %w", key, l, err)
+	}
+	return nil
+}
