@@ -36,6 +36,7 @@ type options struct {
 }
 
 func main() {
+	measure.Main() // in a spawner process: run the measured command and exit
 	// The hidden child mode runs DuckDB's conversion in its own process so
 	// that the parent can read its CPU time and peak RSS from rusage.
 	if len(os.Args) > 1 && os.Args[1] == childFlag {
@@ -216,7 +217,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	rep.finish()
-	if err := rep.write(o.out); err != nil {
+	if err := rep.write(o.out, o.work); err != nil {
 		return err
 	}
 	logf("wrote %s and %s", filepath.Join(o.out, "ingest.json"), filepath.Join(o.out, "ingest.md"))

@@ -133,7 +133,7 @@ func (r *report) finish() {
 	}
 }
 
-func (r *report) write(dir string) error {
+func (r *report) write(dir string, work ...string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create results dir: %w", err)
 	}
@@ -141,10 +141,10 @@ func (r *report) write(dir string) error {
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "ingest.json"), append(b, '\n'), 0o644); err != nil {
+	if err := measure.WriteRedacted(filepath.Join(dir, "ingest.json"), append(b, '\n'), work...); err != nil {
 		return fmt.Errorf("write ingest.json: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "ingest.md"), []byte(r.markdown()), 0o644); err != nil {
+	if err := measure.WriteRedacted(filepath.Join(dir, "ingest.md"), []byte(r.markdown()), work...); err != nil {
 		return fmt.Errorf("write ingest.md: %w", err)
 	}
 	return nil

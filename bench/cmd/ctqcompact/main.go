@@ -211,7 +211,7 @@ func run(ctx context.Context, args []string) error {
 			CtqBefore: q.Ctq.BestWallSeconds, CtqAfter: a.Ctq.BestWallSeconds,
 			DuckDBBefore: q.DuckDB.BestWallSeconds, DuckDBAfter: a.DuckDB.BestWallSeconds})
 	}
-	if err := res.write(o.out); err != nil {
+	if err := res.write(o.out, o.work); err != nil {
 		return err
 	}
 	fmt.Print(res.markdown())

@@ -3,10 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 )
 
 type machine struct {
@@ -64,15 +65,15 @@ type result struct {
 	Passed     bool           `json:"passed"`
 }
 
-func (r *result) write(dir string) error {
+func (r *result) write(dir string, work ...string) error {
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "compaction.json"), append(data, '\n'), 0o644); err != nil {
+	if err := measure.WriteRedacted(filepath.Join(dir, "compaction.json"), append(data, '\n'), work...); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "compaction.md"), []byte(r.markdown()), 0o644)
+	return measure.WriteRedacted(filepath.Join(dir, "compaction.md"), []byte(r.markdown()), work...)
 }
 
 func (r *result) markdown() string {

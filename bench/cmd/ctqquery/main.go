@@ -50,6 +50,7 @@ type options struct {
 }
 
 func main() {
+	measure.Main() // in a spawner process: run the measured command and exit
 	// The hidden child mode runs one DuckDB statement in a fresh process.
 	if len(os.Args) > 1 && os.Args[1] == childFlag {
 		if err := duckdbChild(os.Args[2:]); err != nil {
@@ -290,7 +291,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	rep.Queries = results
 	rep.finish()
-	if err := rep.write(o.out); err != nil {
+	if err := rep.write(o.out, o.work); err != nil {
 		return err
 	}
 	logf("wrote %s and %s", filepath.Join(o.out, "query.json"), filepath.Join(o.out, "query.md"))

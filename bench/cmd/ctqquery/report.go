@@ -223,7 +223,7 @@ func (r *report) finish() {
 	r.Passed = len(r.Failures) == 0
 }
 
-func (r *report) write(dir string) error {
+func (r *report) write(dir string, work ...string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create results dir: %w", err)
 	}
@@ -231,10 +231,10 @@ func (r *report) write(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "query.json"), append(b, '\n'), 0o644); err != nil {
+	if err := measure.WriteRedacted(filepath.Join(dir, "query.json"), append(b, '\n'), work...); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "query.md"), []byte(r.markdown()), 0o644)
+	return measure.WriteRedacted(filepath.Join(dir, "query.md"), []byte(r.markdown()), work...)
 }
 
 func yesNo(b bool) string {

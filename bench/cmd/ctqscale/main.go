@@ -57,6 +57,7 @@ type options struct {
 }
 
 func main() {
+	measure.Main() // in a spawner process: run the measured command and exit
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {
@@ -156,7 +157,7 @@ func run(ctx context.Context, args []string) error {
 	if !strings.HasPrefix(o.out, root+string(filepath.Separator)) {
 		pathNames[o.out] = "<out>"
 	}
-	rep := &report{Command: redact(measure.ShellJoin(append([]string{"ctqscale"}, args...)), pathNames), Reproduce: reproduceLine(o),
+	rep := &report{Command: measure.Redact(measure.ShellJoin(append([]string{"ctqscale"}, args...)), pathNames), Reproduce: reproduceLine(o),
 		Started: time.Now().UTC(), Smoke: o.smoke, EventsPerDay: eventsPerDay,
 		IngestRuns: o.ingestRuns, QueryRuns: o.queryRuns, JQMaxEvents: o.jqMaxEvents,
 		QuietWaitSeconds: o.quiet.Seconds(), QueryQuietWaitSeconds: o.queryQuiet.Seconds()}
@@ -260,27 +261,11 @@ func redactPaths(dir string, repl map[string]string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, []byte(redact(string(b), repl)), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(measure.Redact(string(b), repl)), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// redact replaces each key of repl in s, longest first (so a work
-// directory inside the repo is matched before the repo).
-func redact(s string, repl map[string]string) string {
-	keys := make([]string, 0, len(repl))
-	for k := range repl {
-		if k != "" && k != "/" {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b string) int { return len(b) - len(a) })
-	for _, k := range keys {
-		s = strings.ReplaceAll(s, k, repl[k])
-	}
-	return s
 }
 
 func parseSizes(s string) ([]int, error) {

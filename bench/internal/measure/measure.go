@@ -25,7 +25,7 @@ import (
 // CPU time everything else on the machine used while it ran.
 type Usage struct {
 	Wall, User, Sys time.Duration
-	PeakRSSMiB      float64 // ru_maxrss: the largest process of the child's tree
+	PeakRSSMiB      float64 // ru_maxrss: the largest process of the child's tree (see spawn.go)
 	// OtherCPU is the machine's busy time during the run minus the
 	// child's own CPU time.
 	OtherCPU time.Duration
@@ -54,20 +54,43 @@ func Run(cmd *exec.Cmd) (u Usage, stdout []byte, err error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = io.MultiWriter(&errb, os.Stderr)
+	args := cmd.Args
+	read, cleanup, viaSpawner, serr := spawned(cmd)
+	if serr != nil {
+		return u, nil, serr
+	}
 	busy0, busyErr0 := MachineBusy()
 	t0 := time.Now()
-	err = cmd.Run()
+	if viaSpawner {
+		err = cmd.Start()
+		if err == nil {
+			cmd.ExtraFiles[0].Close() // the spawner holds the write end
+			rep, rerr := read()
+			err = cmd.Wait()
+			if rerr == nil {
+				rep.apply(&u)
+			} else if err == nil {
+				err = rerr
+			}
+		}
+		cleanup()
+	} else {
+		err = cmd.Run()
+	}
 	u.Wall = time.Since(t0)
 	busy1, busyErr1 := MachineBusy()
 	if ps := cmd.ProcessState; ps != nil {
-		u.User, u.Sys = ps.UserTime(), ps.SystemTime()
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			u.PeakRSSMiB = float64(ru.Maxrss) / 1024 // KiB on Linux
+		if !viaSpawner {
+			u.User, u.Sys = ps.UserTime(), ps.SystemTime()
+			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+				u.PeakRSSMiB = float64(ru.Maxrss) / 1024 // KiB on Linux
+			}
 		}
 		if busyErr0 == nil && busyErr1 == nil {
 			u.OtherCPU = max(0, busy1-busy0-u.CPU())
 		}
 	}
+	cmd.Args = args
 	if err != nil {
 		msg := strings.TrimSpace(errb.String())
 		if len(msg) > stderrTail {

@@ -2,7 +2,10 @@ package measure
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +72,43 @@ func TestDescribeMachine(t *testing.T) {
 func TestRatio(t *testing.T) {
 	if Ratio(3, 0) != 0 || Ratio(3, 2) != 1.5 {
 		t.Fatal("Ratio: want 0 for a zero divisor and a / b otherwise")
+	}
+}
+
+func TestRedact(t *testing.T) {
+	got := Redact(`{"dir":"/w/bench/x","repo":"/w","cmd":"cd /w/bench/x && ls"}`, map[string]string{"/w": "<repo>", "/w/bench/x": "<work>", "/": "never"})
+	if want := `{"dir":"<work>","repo":"<repo>","cmd":"cd <work> && ls"}`; got != want {
+		t.Fatalf("Redact = %s, want %s", got, want)
+	}
+	names := PathNames("/some/work")
+	if names["/some/work"] != "<work>" || names[filepath.Clean(os.TempDir())] != "<tmp>" {
+		t.Fatalf("PathNames = %v", names)
+	}
+}
+
+func TestMain(m *testing.M) {
+	Main() // the test binary is also the spawner
+	os.Exit(m.Run())
+}
+
+// A child's peak RSS must not include the harness's own memory: a child
+// started directly from a large process inherits that process's high-water
+// RSS in its ru_maxrss.
+func TestRun_PeakRSSIsTheChilds(t *testing.T) {
+	big := make([]byte, 400<<20)
+	for i := 0; i < len(big); i += 4096 {
+		big[i] = 1
+	}
+	u, _, err := Run(exec.Command("sh", "-c", "true"))
+	runtime.KeepAlive(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.PeakRSSMiB <= 0 || u.PeakRSSMiB > 100 {
+		t.Fatalf("sh -c true: peak RSS %.0f MiB with a 400 MiB harness; want the child's own few MiB", u.PeakRSSMiB)
+	}
+	// The exit status still reaches the caller through the spawner.
+	if _, _, err := Run(exec.Command("sh", "-c", "exit 3")); err == nil || !strings.Contains(err.Error(), "exit status 3") {
+		t.Fatalf("exit 3: err = %v", err)
 	}
 }
