@@ -80,12 +80,9 @@ func cmdCoverage(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	snap, err := l.Snapshot(ctx)
+	snap, err := readFullSnapshot(ctx, l)
 	if err != nil {
 		return err
-	}
-	if snap.Commits == 0 {
-		return fmt.Errorf("no lake at %s: nothing has been ingested there (choose the lake with --lake or $CTQ_LAKE)", l)
 	}
 	rep, err := coverage.FromSources(snap.Sources, cfg)
 	if err != nil {

@@ -154,12 +154,9 @@ func (q *queryFlags) snapshot(ctx context.Context, e *env, lake *partition.Lake,
 	if !q.verifiedOnly {
 		return readSnapshot(ctx, lake)
 	}
-	snap, err := lake.Snapshot(ctx) // with the source objects and their verdicts
+	snap, err := readFullSnapshot(ctx, lake) // with the source objects and their verdicts
 	if err != nil {
 		return nil, err
-	}
-	if snap.Commits == 0 {
-		return nil, fmt.Errorf("no lake at %s: nothing has been ingested there (choose the lake with --lake or $CTQ_LAKE)", lake)
 	}
 	opts.Sources = map[string]bool{}
 	for k, s := range snap.Sources {

@@ -300,7 +300,17 @@ func sanitizeLines(s string) string {
 // readSnapshot reads the lake's state for a reading command; a location with
 // no commits is almost always a wrong --lake, so it is an error.
 func readSnapshot(ctx context.Context, l *partition.Lake) (*partition.Snapshot, error) {
-	snap, err := l.FilesSnapshot(ctx)
+	return checkedSnapshot(ctx, l, l.FilesSnapshot)
+}
+
+// readFullSnapshot is readSnapshot with the ingested source objects (their
+// verdicts and delivery keys) too.
+func readFullSnapshot(ctx context.Context, l *partition.Lake) (*partition.Snapshot, error) {
+	return checkedSnapshot(ctx, l, l.Snapshot)
+}
+
+func checkedSnapshot(ctx context.Context, l *partition.Lake, load func(context.Context) (*partition.Snapshot, error)) (*partition.Snapshot, error) {
+	snap, err := load(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -185,38 +185,35 @@ type commitFiles struct {
 	Remove  []string  `json:"remove"`
 }
 
+// readCommit reads and decodes one log entry; it also returns the entry's
+// size in bytes.
 func (l *Lake) readCommit(ctx context.Context, seq int64, filesOnly bool) (*Commit, int64, error) {
-	c, data, err := l.readCommitData(ctx, seq, filesOnly)
-	return c, int64(len(data)), err
-}
-
-func (l *Lake) readCommitData(ctx context.Context, seq int64, filesOnly bool) (*Commit, []byte, error) {
 	rc, _, err := l.b.Open(ctx, logKey(seq))
 	if err != nil {
-		return nil, nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
+		return nil, 0, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(rc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
+		return nil, 0, fmt.Errorf("read commit %d of %s: %w", seq, l, err)
 	}
 	var c Commit
 	if filesOnly {
 		var cf commitFiles
 		if err := json.Unmarshal(data, &cf); err != nil {
-			return nil, nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
+			return nil, 0, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
 		}
 		c = Commit{Version: cf.Version, Seq: cf.Seq, Time: cf.Time, Add: cf.Add, Remove: cf.Remove}
 	} else if err := json.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
-		return nil, nil, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
+		return nil, 0, fmt.Errorf("commit %d of %s is corrupt: %w", seq, l, err)
 	}
 	if c.Version > FormatVersion {
-		return nil, nil, fmt.Errorf("commit %d of %s has format version %d; this ctq reads up to %d: upgrade ctq", seq, l, c.Version, FormatVersion)
+		return nil, 0, fmt.Errorf("commit %d of %s has format version %d; this ctq reads up to %d: upgrade ctq", seq, l, c.Version, FormatVersion)
 	}
 	if c.Seq != seq {
-		return nil, nil, fmt.Errorf("commit %d of %s claims seq %d", seq, l, c.Seq)
+		return nil, 0, fmt.Errorf("commit %d of %s claims seq %d", seq, l, c.Seq)
 	}
-	return &c, data, nil
+	return &c, int64(len(data)), nil
 }
 
 // Snapshot is the lake's committed state at one log sequence number.

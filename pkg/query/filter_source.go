@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // colSourceKey holds each row's source object key (AWSLogs/...), written by
@@ -59,22 +57,8 @@ func (f *sourceFilter) apply(b *batch, sel *bitmap) error {
 		// A file without source keys cannot prove where its rows came from.
 		return (&constFilter{}).apply(b, sel)
 	}
-	switch a := arr.(type) {
-	case *array.Dictionary:
-		dict, ok := a.Dictionary().(*array.String)
-		if !ok {
-			return fmt.Errorf("column %s: unexpected dictionary type %s", colSourceKey, a.Dictionary().DataType())
-		}
-		table := make([]bool, dict.Len())
-		for i := range table {
-			table[i] = dict.IsValid(i) && f.set[dict.Value(i)]
-		}
-		get := dictIndexGetter(a.Indices())
-		sel.keep(func(i int) bool { return a.IsValid(i) && table[get(i)] })
-	case *array.String:
-		sel.keep(func(i int) bool { return a.IsValid(i) && f.set[a.Value(i)] })
-	default:
-		return fmt.Errorf("column %s: unsupported type %s", colSourceKey, arr.DataType())
+	if handled, err := keepStrings(arr, colSourceKey, func(s string) bool { return f.set[s] }, sel); handled {
+		return err
 	}
-	return nil
+	return fmt.Errorf("column %s: unsupported type %s", colSourceKey, arr.DataType())
 }

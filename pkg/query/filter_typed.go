@@ -89,21 +89,10 @@ func (f *typedFilter) apply(b *batch, sel *bitmap) error {
 		return (&constFilter{}).apply(b, sel)
 	}
 	test := func(s string) bool { return f.match(s) != f.neg }
+	if handled, err := keepStrings(arr, f.col, test, sel); handled {
+		return err
+	}
 	switch a := arr.(type) {
-	case *array.Dictionary:
-		dict, ok := a.Dictionary().(*array.String)
-		if !ok {
-			return fmt.Errorf("column %s: unexpected dictionary type %s", f.col, a.Dictionary().DataType())
-		}
-		table := make([]bool, dict.Len())
-		for i := range table {
-			table[i] = dict.IsValid(i) && test(dict.Value(i))
-		}
-		idx := a.Indices()
-		get := dictIndexGetter(idx)
-		sel.keep(func(i int) bool { return a.IsValid(i) && table[get(i)] })
-	case *array.String:
-		sel.keep(func(i int) bool { return a.IsValid(i) && test(a.Value(i)) })
 	case *array.Boolean:
 		sel.keep(func(i int) bool { return a.IsValid(i) && test(boolText(a.Value(i))) })
 	case *array.Timestamp:
@@ -115,6 +104,30 @@ func (f *typedFilter) apply(b *batch, sel *bitmap) error {
 		return fmt.Errorf("column %s: unsupported type %s", f.col, arr.DataType())
 	}
 	return nil
+}
+
+// keepStrings keeps the rows of a string column (dictionary-encoded or
+// plain) whose non-null value passes test; on a dictionary the test runs
+// once per entry. handled is false for other column types.
+func keepStrings(arr arrow.Array, col string, test func(string) bool, sel *bitmap) (handled bool, err error) {
+	switch a := arr.(type) {
+	case *array.Dictionary:
+		dict, ok := a.Dictionary().(*array.String)
+		if !ok {
+			return true, fmt.Errorf("column %s: unexpected dictionary type %s", col, a.Dictionary().DataType())
+		}
+		table := make([]bool, dict.Len())
+		for i := range table {
+			table[i] = dict.IsValid(i) && test(dict.Value(i))
+		}
+		get := dictIndexGetter(a.Indices())
+		sel.keep(func(i int) bool { return a.IsValid(i) && table[get(i)] })
+		return true, nil
+	case *array.String:
+		sel.keep(func(i int) bool { return a.IsValid(i) && test(a.Value(i)) })
+		return true, nil
+	}
+	return false, nil
 }
 
 func boolText(v bool) string {
