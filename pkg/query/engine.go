@@ -419,7 +419,7 @@ func (p *Plan) inexactPass(b *batch, sel *bitmap, st *Stats) error {
 	if !ok {
 		return fmt.Errorf("column %s: unexpected type %s", colExact, arr.DataType())
 	}
-	var raw *array.String
+	var raw *byteColumn
 	for i := 0; i < b.n; i++ {
 		if exact.Value(i) {
 			continue
@@ -434,7 +434,7 @@ func (p *Plan) inexactPass(b *batch, sel *bitmap, st *Stats) error {
 		if t, ok := p.node.(*Terms); ok {
 			m = matchTerms(t, raw.Value(i))
 		} else {
-			m = MatchJSON(p.node, []byte(raw.Value(i)))
+			m = MatchJSON(p.node, raw.Value(i))
 		}
 		if m {
 			sel.set(i)
@@ -467,7 +467,7 @@ func (p *Plan) materialize(b *batch, sel *bitmap) ([]Match, error) {
 	idAt := stringGetter(idArr)
 	out := make([]Match, 0, sel.count())
 	sel.forEach(func(i int) {
-		m := Match{Raw: []byte(raw.Value(i)), File: b.df.path}
+		m := Match{Raw: bytes.Clone(raw.Value(i)), File: b.df.path}
 		if ts != nil && ts.IsValid(i) {
 			m.Time = ts.Value(i).ToTime(unit).UTC()
 		}

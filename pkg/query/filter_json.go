@@ -1,6 +1,7 @@
 package query
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -76,7 +77,7 @@ func (f *jsonFilter) mayMatch(rg *rowGroupMeta) bool {
 }
 
 func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
-	arr, ok, err := b.leaf(f.col)
+	col, ok, err := b.bytes(f.col)
 	if err != nil {
 		return err
 	}
@@ -87,20 +88,9 @@ func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
 			return err
 		}
 	}
-	var text func(int) string
-	if ok {
-		switch a := arr.(type) {
-		case *array.String:
-			text = a.Value
-		case *array.Binary: // the JSON logical type reads as binary
-			text = a.ValueString
-		default:
-			return fmt.Errorf("column %s: unexpected type %s", f.col, arr.DataType())
-		}
-	}
 	var buf []byte
 	sel.keep(func(i int) bool {
-		if text == nil || arr.IsNull(i) {
+		if !ok || col.IsNull(i) {
 			// Absent, or JSON null (ctqNulls): nothing below it exists.
 			switch {
 			case f.cmp.Op == OpNotExists:
@@ -110,14 +100,13 @@ func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
 			}
 			return false
 		}
-		s := text(i)
-		if f.needle != nil && !strings.Contains(s, string(f.needle)) && (f.alt == nil || !strings.Contains(s, string(f.alt))) &&
-			!strings.Contains(s, `\u`) { // \u escapes may spell the needle: decode those
+		doc := col.Value(i)
+		if f.needle != nil && !bytes.Contains(doc, f.needle) && (f.alt == nil || !bytes.Contains(doc, f.alt)) &&
+			!bytes.Contains(doc, []byte(`\u`)) { // \u escapes may spell the needle: decode those
 			return false
 		}
-		doc := []byte(s)
 		if f.wrap {
-			buf = append(append(append(buf[:0], `{"v":`...), s...), '}')
+			buf = append(append(append(buf[:0], `{"v":`...), doc...), '}')
 			doc = buf
 		}
 		return MatchJSON(f.sub, doc)

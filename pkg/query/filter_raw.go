@@ -1,10 +1,9 @@
 package query
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
-
-	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // rawFilter evaluates a node over each record's original JSON text: term
@@ -32,33 +31,17 @@ func (f *rawFilter) apply(b *batch, sel *bitmap) error {
 		sel.keep(func(i int) bool { return matchTerms(t, raw.Value(i)) })
 		return nil
 	}
-	sel.keep(func(i int) bool { return MatchJSON(f.node, []byte(raw.Value(i))) })
+	sel.keep(func(i int) bool { return MatchJSON(f.node, raw.Value(i)) })
 	return nil
 }
 
-// raw returns the raw record column of the row group.
-func (b *batch) raw() (*array.String, error) {
-	arr, ok, err := b.leaf(colRaw)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fmt.Errorf("%s has no %s column: not a ctq lake file", b.df.path, colRaw)
-	}
-	s, ok := arr.(*array.String)
-	if !ok {
-		return nil, fmt.Errorf("column %s: unexpected type %s", colRaw, arr.DataType())
-	}
-	return s, nil
-}
-
 // matchTerms evaluates an unstructured term pattern over raw text.
-func matchTerms(t *Terms, s string) bool {
+func matchTerms(t *Terms, s []byte) bool {
 	has := func(term Term) bool {
 		if term.Re != nil {
-			return term.Re.MatchString(s)
+			return term.Re.Match(s)
 		}
-		return strings.Contains(s, term.Text)
+		return bytes.Contains(s, []byte(term.Text))
 	}
 	for _, m := range t.Must {
 		if !has(m) {

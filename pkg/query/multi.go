@@ -1,6 +1,7 @@
 package query
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -306,7 +307,7 @@ func (m *MultiPlan) materialize(b *batch, live []int, sels []*bitmap, union *bit
 			needRaw = true
 		}
 	}
-	var raw *array.String
+	var raw *byteColumn
 	if needRaw {
 		if raw, err = b.raw(); err != nil {
 			return nil, err
@@ -340,7 +341,7 @@ func (m *MultiPlan) materialize(b *batch, live []int, sels []*bitmap, union *bit
 			mt := &rows[pos[r]]
 			if raw != nil && rawLeft[i] != 0 {
 				if mt.Raw == nil {
-					mt.Raw = []byte(raw.Value(r))
+					mt.Raw = bytes.Clone(raw.Value(r))
 				}
 				if rawLeft[i] > 0 {
 					rawLeft[i]--

@@ -19,6 +19,7 @@ import (
 // dataFile is one open Parquet file of the lake.
 type dataFile struct {
 	path   string
+	src    parquet.ReaderAtSeeker
 	pf     *file.Reader
 	fr     *pqarrow.FileReader
 	cols   map[string]int // leaf column index by dotted path ("userIdentity.type", "ctqNulls.list.element")
@@ -33,7 +34,7 @@ func openDataFile(path string, r parquet.ReaderAtSeeker) (*dataFile, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	sch := pf.MetaData().Schema
-	df := &dataFile{path: path, pf: pf, cols: map[string]int{}, dict: map[int]bool{}}
+	df := &dataFile{path: path, src: r, pf: pf, cols: map[string]int{}, dict: map[int]bool{}}
 	props := pqarrow.ArrowReadProperties{BatchSize: 1 << 20}
 	for i := 0; i < sch.NumColumns(); i++ {
 		c := sch.Column(i)
@@ -69,12 +70,18 @@ type batch struct {
 	meta *rowGroupMeta
 	data map[int]arrow.Array
 	st   *Stats
+
+	byteCols map[string]*byteColumn // columns read by bytes, by path
 }
 
 func (b *batch) release() {
 	for _, a := range b.data {
 		a.Release()
 	}
+	for _, c := range b.byteCols {
+		c.release()
+	}
+	b.byteCols = nil
 }
 
 // leaf returns the array of a leaf column (by dotted path) for the row group,
@@ -97,6 +104,9 @@ func (b *batch) leaf(path string) (arrow.Array, bool, error) {
 	var parts []arrow.Array
 	for rr.Next() {
 		rec := rr.Record()
+		if rec == nil || rec.NumCols() != 1 || rec.Column(0) == nil {
+			break // rr.Err says why
+		}
 		parts = append(parts, extractLeaf(rec.Column(0), b.df.leafSteps(col)))
 	}
 	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {

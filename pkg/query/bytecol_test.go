@@ -1,0 +1,231 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/parquet-go/parquet-go"
+)
+
+// Optional strings are null when empty (parquet-go's rule for non-pointer
+// optional fields); the test values are never empty.
+type byteColInner struct {
+	Key string `parquet:"key,optional"`
+}
+
+type byteColRow struct {
+	Raw   string        `parquet:"raw"`
+	JSON  string        `parquet:"json,optional"`
+	Group *byteColInner `parquet:"group,optional"`
+	Dict  string        `parquet:"dict,optional"`
+}
+
+// byteColSchema encodes the columns as the lake does: the raw record and the
+// JSON text (JSON logical type) DELTA_LENGTH_BYTE_ARRAY, one string column
+// with a dictionary.
+func byteColSchema() *parquet.Schema {
+	delta := func(n parquet.Node) parquet.Node { return parquet.Encoded(n, &parquet.DeltaLengthByteArray) }
+	return parquet.NewSchema("t", parquet.Group{
+		"raw":   delta(parquet.String()),
+		"json":  parquet.Optional(delta(parquet.JSON())),
+		"group": parquet.Optional(parquet.Group{"key": parquet.Optional(delta(parquet.String()))}),
+		"dict":  parquet.Optional(parquet.Encoded(parquet.String(), &parquet.RLEDictionary)),
+	})
+}
+
+// byteColRows makes rows with values of varying length, nulls at the top
+// level and absent parent groups.
+func byteColRows(n int) []byteColRow {
+	rows := make([]byteColRow, n)
+	for i := range rows {
+		r := &rows[i]
+		r.Raw = fmt.Sprintf(`{"i":%d,"pad":"%s"}`, i, strings.Repeat("x", i%97))
+		if i%3 != 0 {
+			r.JSON = fmt.Sprintf(`{"n":%d,"t":"%s"}`, i, strings.Repeat("y", i%13))
+		}
+		switch i % 5 {
+		case 0: // group absent
+		case 1:
+			r.Group = &byteColInner{} // group present, member null
+		default:
+			r.Group = &byteColInner{Key: fmt.Sprintf("k-%d", i)}
+		}
+		if i%4 != 0 {
+			r.Dict = fmt.Sprintf("d%d", i%7)
+		}
+	}
+	return rows
+}
+
+// TestByteColumn_PagesMatchArrow reads every column through the page path
+// and through the Arrow reader, for files with many small pages (values of
+// one column spread over pages and row groups), both page versions, and
+// compares values and nulls row by row.
+func TestByteColumn_PagesMatchArrow(t *testing.T) {
+	const n = 3000
+	want := byteColRows(n)
+	for _, tc := range []struct {
+		name       string
+		version    int
+		pageBuffer int
+		rowGroup   int64
+		wantPages  map[string]bool // columns the page path must decode itself
+	}{
+		{"v2 many pages", 2, 512, n, map[string]bool{"raw": true, "json": true, "group.key": true}},
+		{"v2 row groups", 2, 4096, 700, map[string]bool{"raw": true, "json": true, "group.key": true}},
+		{"v1 pages", 1, 512, n, map[string]bool{"raw": true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w := parquet.NewGenericWriter[byteColRow](&buf, byteColSchema(), parquet.DataPageVersion(tc.version),
+				parquet.PageBufferSize(tc.pageBuffer), parquet.Compression(&parquet.Zstd))
+			for start := 0; start < n; start += int(tc.rowGroup) {
+				end := min(start+int(tc.rowGroup), n)
+				if _, err := w.Write(want[start:end]); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			df, err := openDataFile("test.parquet", bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer df.Close()
+			if df.pf.NumRowGroups() < 1 {
+				t.Fatal("no row groups")
+			}
+			row := 0
+			for rg := 0; rg < df.pf.NumRowGroups(); rg++ {
+				rows := int(df.pf.MetaData().RowGroup(rg).NumRows())
+				for _, path := range []string{"raw", "json", "group.key", "dict"} {
+					b := &batch{ctx: context.Background(), df: df, rg: rg, n: rows, data: map[int]arrow.Array{}}
+					if tc.pageBuffer == 512 && path != "dict" {
+						if p := countPages(t, df, rg, path); p < 3 {
+							t.Fatalf("column %s has %d pages: the case needs several", path, p)
+						}
+					}
+					_, decoded, err := readBytePages(df, rg, df.cols[path], rows)
+					if err != nil {
+						t.Fatalf("%s: %v", path, err)
+					}
+					if decoded != tc.wantPages[path] {
+						t.Errorf("%s: page path used = %v, want %v", path, decoded, tc.wantPages[path])
+					}
+					got, ok, err := b.bytes(path)
+					if err != nil || !ok {
+						t.Fatalf("%s: %v %v", path, ok, err)
+					}
+					ref, err := b.bytesFromArrow(path)
+					if err != nil {
+						t.Fatalf("%s: %v", path, err)
+					}
+					for i := 0; i < rows; i++ {
+						w := want[row+i]
+						var exp string
+						switch path {
+						case "raw":
+							exp = w.Raw
+						case "json":
+							exp = w.JSON
+						case "group.key":
+							if w.Group != nil {
+								exp = w.Group.Key
+							}
+						case "dict":
+							exp = w.Dict
+						}
+						for name, c := range map[string]*byteColumn{"pages": got, "arrow": ref} {
+							if (exp == "") != c.IsNull(i) {
+								t.Fatalf("%s %s row %d: null = %v, want %v", name, path, row+i, c.IsNull(i), exp == "")
+							}
+							if string(c.Value(i)) != exp {
+								t.Fatalf("%s %s row %d: %q, want %q", name, path, row+i, c.Value(i), exp)
+							}
+						}
+					}
+					b.release()
+				}
+				row += rows
+			}
+			if row != n {
+				t.Fatalf("read %d rows, want %d", row, n)
+			}
+		})
+	}
+}
+
+// TestByteColumn_CorruptPageIsAnError flips bytes inside the raw column's
+// pages: the read must fail with an error or return the exact values, never
+// panic or return wrong rows silently.
+func TestByteColumn_CorruptPageIsAnError(t *testing.T) {
+	const n = 200
+	rows := byteColRows(n)
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[byteColRow](&buf, byteColSchema(), parquet.PageBufferSize(1024), parquet.Compression(&parquet.Uncompressed))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	df0, err := openDataFile("good.parquet", bytes.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := df0.pf.MetaData().RowGroup(0).ColumnChunk(df0.cols["json"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, size := cc.DataPageOffset(), cc.TotalCompressedSize()
+	df0.Close()
+	errs := 0
+	for off := start; off < start+size; off += 7 {
+		bad := bytes.Clone(good)
+		bad[off] ^= 0x5a
+		df, err := openDataFile("bad.parquet", bytes.NewReader(bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &batch{ctx: context.Background(), df: df, rg: 0, n: n, data: map[int]arrow.Array{}}
+		c, _, err := b.bytes("json")
+		if err != nil {
+			errs++
+			df.Close()
+			continue
+		}
+		if c.Len() != n {
+			t.Fatalf("offset %d: %d rows without an error", off, c.Len())
+		}
+		b.release()
+		df.Close()
+	}
+	if errs == 0 {
+		t.Fatal("no corruption was reported")
+	}
+}
+
+func countPages(t *testing.T, df *dataFile, rg int, path string) int {
+	t.Helper()
+	pr, err := df.pf.RowGroup(rg).GetColumnPageReader(df.cols[path])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := 0
+	for pr.Next() {
+		pages++
+	}
+	if err := pr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return pages
+}
