@@ -229,3 +229,40 @@ func countPages(t *testing.T, df *dataFile, rg int, path string) int {
 	}
 	return pages
 }
+
+// TestChunkDictionary reads the distinct values of a dictionary-encoded
+// chunk from its dictionary page alone, and refuses chunks whose values it
+// cannot show to be complete.
+func TestChunkDictionary(t *testing.T) {
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[byteColRow](&buf, byteColSchema(), parquet.PageBufferSize(256))
+	if _, err := w.Write(byteColRows(500)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	df, err := openDataFile("t.parquet", bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer df.Close()
+	got, complete, err := chunkDictionary(df, 0, df.cols["dict"])
+	if err != nil || !complete {
+		t.Fatalf("dict: complete = %v, err = %v", complete, err)
+	}
+	want := map[string]bool{}
+	for _, r := range byteColRows(500) {
+		if r.Dict != "" {
+			want[r.Dict] = true
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("dict values %v, want %v", got, want)
+	}
+	for _, path := range []string{"raw", "json"} {
+		if _, complete, err := chunkDictionary(df, 0, df.cols[path]); err != nil || complete {
+			t.Fatalf("%s (no dictionary): complete = %v, err = %v", path, complete, err)
+		}
+	}
+}

@@ -80,6 +80,8 @@ type Plan struct {
 	time *timeFilter
 	src  *sourceFilter // nil: every source object
 	opts Options
+
+	whole *rawFilter // the whole pattern over raw records, for inexact rows
 }
 
 // NewPlan compiles a parsed pattern.
@@ -91,7 +93,8 @@ func NewPlan(n Node, opts Options) (*Plan, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Plan{root: root, node: n, time: newTimeFilter(opts.Since, opts.Until), src: newSourceFilter(opts.Sources), opts: opts}, nil
+	return &Plan{root: root, node: n, time: newTimeFilter(opts.Since, opts.Until), src: newSourceFilter(opts.Sources), opts: opts,
+		whole: newRawFilter(n)}, nil
 }
 
 // Explain renders the plan.
@@ -430,13 +433,7 @@ func (p *Plan) inexactPass(b *batch, sel *bitmap, st *Stats) error {
 			}
 		}
 		st.RowsInexact++
-		var m bool
-		if t, ok := p.node.(*Terms); ok {
-			m = matchTerms(t, raw.Value(i))
-		} else {
-			m = MatchJSON(p.node, raw.Value(i))
-		}
-		if m {
+		if p.whole.matchRecord(raw.Value(i)) {
 			sel.set(i)
 		} else {
 			sel.clear(i)

@@ -116,6 +116,22 @@ func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
 
 // jsonNull returns whether the typed field at path was JSON null in row i.
 func (b *batch) jsonNull(path string) (func(int) bool, error) {
+	if !b.nullsRead {
+		b.nullsRead = true
+		if col, ok := b.df.cols[colNulls]; ok {
+			set, complete, err := chunkDictionary(b.df, b.rg, col)
+			if err != nil {
+				return nil, fmt.Errorf("read %s of %s: %w", nullsRoot, b.df.path, err)
+			}
+			if complete {
+				b.nullPaths = set
+			}
+		}
+	}
+	if b.nullPaths != nil && !b.nullPaths[path] {
+		// No row of the row group has the path JSON null.
+		return func(int) bool { return false }, nil
+	}
 	arr, ok, err := b.leaf(colNulls)
 	if err != nil {
 		return nil, err

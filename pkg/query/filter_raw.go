@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 )
@@ -11,7 +10,16 @@ import (
 // array indexes, unknown nested members). It is the most expensive filter:
 // it reads the raw record column.
 type rawFilter struct {
-	node Node
+	node  Node
+	terms *termSet // the compiled pattern when node is *Terms
+}
+
+func newRawFilter(n Node) *rawFilter {
+	f := &rawFilter{node: n}
+	if t, ok := n.(*Terms); ok {
+		f.terms = compileTerms(t)
+	}
+	return f
 }
 
 var _ filter = (*rawFilter)(nil)
@@ -27,39 +35,14 @@ func (f *rawFilter) apply(b *batch, sel *bitmap) error {
 	if err != nil {
 		return err
 	}
-	if t, ok := f.node.(*Terms); ok {
-		sel.keep(func(i int) bool { return matchTerms(t, raw.Value(i)) })
-		return nil
-	}
-	sel.keep(func(i int) bool { return MatchJSON(f.node, raw.Value(i)) })
+	sel.keep(func(i int) bool { return f.matchRecord(raw.Value(i)) })
 	return nil
 }
 
-// matchTerms evaluates an unstructured term pattern over raw text.
-func matchTerms(t *Terms, s []byte) bool {
-	has := func(term Term) bool {
-		if term.Re != nil {
-			return term.Re.Match(s)
-		}
-		return bytes.Contains(s, []byte(term.Text))
+// matchRecord evaluates the node over one record's text.
+func (f *rawFilter) matchRecord(s []byte) bool {
+	if f.terms != nil {
+		return f.terms.match(s)
 	}
-	for _, m := range t.Must {
-		if !has(m) {
-			return false
-		}
-	}
-	for _, x := range t.Exclude {
-		if has(x) {
-			return false
-		}
-	}
-	if len(t.Must) == 0 && len(t.Exclude) == 0 && len(t.Any) > 0 {
-		for _, a := range t.Any {
-			if has(a) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
+	return MatchJSON(f.node, s)
 }

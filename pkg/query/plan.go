@@ -21,7 +21,7 @@ func compile(n Node) (filter, error) {
 	case *Or:
 		return compileOr(n)
 	case *Terms:
-		return &rawFilter{node: n}, nil
+		return newRawFilter(n), nil
 	case *Compare:
 		return compileCompare(n), nil
 	}
@@ -34,7 +34,7 @@ func compileCompare(c *Compare) filter {
 	case tJSON, tExtra:
 		return newJSONFilter(c, t)
 	case tRaw:
-		return &rawFilter{node: c}
+		return newRawFilter(c)
 	}
 	isBool := boolColumns[t.col]
 	switch c.Op {

@@ -72,6 +72,9 @@ type batch struct {
 	st   *Stats
 
 	byteCols map[string]*byteColumn // columns read by bytes, by path
+
+	nullsRead bool            // the ctqNulls dictionary was looked at
+	nullPaths map[string]bool // every path some row has as JSON null; nil: unknown
 }
 
 func (b *batch) release() {
