@@ -22,6 +22,7 @@ type byteColRow struct {
 	JSON  string        `parquet:"json,optional"`
 	Group *byteColInner `parquet:"group,optional"`
 	Dict  string        `parquet:"dict,optional"`
+	Tags  []string      `parquet:"tags,optional,list"`
 }
 
 // byteColSchema encodes the columns as the lake does: the raw record and the
@@ -34,6 +35,7 @@ func byteColSchema() *parquet.Schema {
 		"json":  parquet.Optional(delta(parquet.JSON())),
 		"group": parquet.Optional(parquet.Group{"key": parquet.Optional(delta(parquet.String()))}),
 		"dict":  parquet.Optional(parquet.Encoded(parquet.String(), &parquet.RLEDictionary)),
+		"tags":  parquet.Optional(parquet.List(parquet.Encoded(parquet.String(), &parquet.RLEDictionary))),
 	})
 }
 
@@ -56,6 +58,9 @@ func byteColRows(n int) []byteColRow {
 		}
 		if i%4 != 0 {
 			r.Dict = fmt.Sprintf("d%d", i%7)
+		}
+		for j := 0; j < i%3; j++ {
+			r.Tags = append(r.Tags, fmt.Sprintf("t%d", (i+j)%5))
 		}
 	}
 	return rows
@@ -152,6 +157,21 @@ func TestByteColumn_PagesMatchArrow(t *testing.T) {
 							}
 						}
 					}
+					if path == "dict" {
+						d, ok, err := b.dict(path)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if ok != (tc.version == 2) {
+							t.Fatalf("dict: page path used = %v, want %v", ok, tc.version == 2)
+						}
+						for i := 0; ok && i < rows; i++ {
+							exp := want[row+i].Dict
+							if x := d.idx[i]; (x < 0) != (exp == "") || (x >= 0 && string(d.values.Value(int(x))) != exp) {
+								t.Fatalf("dict row %d: index %d, want %q", row+i, x, exp)
+							}
+						}
+					}
 					b.release()
 				}
 				row += rows
@@ -178,56 +198,53 @@ func TestByteColumn_CorruptPageIsAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := buf.Bytes()
-	df0, err := openDataFile("good.parquet", bytes.NewReader(good))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, err := df0.pf.MetaData().RowGroup(0).ColumnChunk(df0.cols["json"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	start, size := cc.DataPageOffset(), cc.TotalCompressedSize()
-	df0.Close()
-	errs := 0
-	for off := start; off < start+size; off += 7 {
-		bad := bytes.Clone(good)
-		bad[off] ^= 0x5a
-		df, err := openDataFile("bad.parquet", bytes.NewReader(bad))
+	for _, path := range []string{"json", "dict"} {
+		df0, err := openDataFile("good.parquet", bytes.NewReader(good))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := &batch{ctx: context.Background(), df: df, rg: 0, n: n, data: map[int]arrow.Array{}}
-		c, _, err := b.bytes("json")
+		cc, err := df0.pf.MetaData().RowGroup(0).ColumnChunk(df0.cols[path])
 		if err != nil {
-			errs++
+			t.Fatal(err)
+		}
+		start, size := cc.DataPageOffset(), cc.TotalCompressedSize()
+		if cc.HasDictionaryPage() {
+			start = cc.DictionaryPageOffset()
+		}
+		df0.Close()
+		errs := 0
+		for off := start; off < start+size; off += 3 {
+			bad := bytes.Clone(good)
+			bad[off] ^= 0x5a
+			df, err := openDataFile("bad.parquet", bytes.NewReader(bad))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := &batch{ctx: context.Background(), df: df, rg: 0, n: n, data: map[int]arrow.Array{}}
+			var rowsRead int
+			if path == "dict" {
+				var d *dictColumn
+				if d, _, err = b.dict(path); d != nil {
+					rowsRead = len(d.idx)
+				}
+			} else {
+				var c *byteColumn
+				if c, _, err = b.bytes(path); c != nil {
+					rowsRead = c.Len()
+				}
+			}
+			if err != nil {
+				errs++
+			} else if rowsRead != n && !(path == "dict" && rowsRead == 0) {
+				t.Fatalf("%s offset %d: %d rows without an error", path, off, rowsRead)
+			}
+			b.release()
 			df.Close()
-			continue
 		}
-		if c.Len() != n {
-			t.Fatalf("offset %d: %d rows without an error", off, c.Len())
+		if errs == 0 {
+			t.Fatalf("%s: no corruption was reported", path)
 		}
-		b.release()
-		df.Close()
 	}
-	if errs == 0 {
-		t.Fatal("no corruption was reported")
-	}
-}
-
-func countPages(t *testing.T, df *dataFile, rg int, path string) int {
-	t.Helper()
-	pr, err := df.pf.RowGroup(rg).GetColumnPageReader(df.cols[path])
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages := 0
-	for pr.Next() {
-		pages++
-	}
-	if err := pr.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return pages
 }
 
 // TestChunkDictionary reads the distinct values of a dictionary-encoded
@@ -260,9 +277,30 @@ func TestChunkDictionary(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("dict values %v, want %v", got, want)
 	}
+	// A repeated column (as ctqNulls is) is read from its dictionary too.
+	tags, complete, err := chunkDictionary(df, 0, df.cols["tags.list.element"])
+	if err != nil || !complete || len(tags) != 5 || !tags["t0"] || !tags["t4"] {
+		t.Fatalf("tags: %v, complete = %v, err = %v", tags, complete, err)
+	}
 	for _, path := range []string{"raw", "json"} {
 		if _, complete, err := chunkDictionary(df, 0, df.cols[path]); err != nil || complete {
 			t.Fatalf("%s (no dictionary): complete = %v, err = %v", path, complete, err)
 		}
 	}
+}
+
+func countPages(t *testing.T, df *dataFile, rg int, path string) int {
+	t.Helper()
+	pr, err := df.pf.RowGroup(rg).GetColumnPageReader(df.cols[path])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := 0
+	for pr.Next() {
+		pages++
+	}
+	if err := pr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return pages
 }

@@ -49,6 +49,10 @@ func (f *sourceFilter) mayMatch(rg *rowGroupMeta) bool {
 }
 
 func (f *sourceFilter) apply(b *batch, sel *bitmap) error {
+	keep := func(s string) bool { return f.set[s] }
+	if handled, err := b.keepStringColumn(colSourceKey, keep, sel); handled {
+		return err
+	}
 	arr, ok, err := b.leaf(colSourceKey)
 	if err != nil {
 		return err
@@ -57,7 +61,7 @@ func (f *sourceFilter) apply(b *batch, sel *bitmap) error {
 		// A file without source keys cannot prove where its rows came from.
 		return (&constFilter{}).apply(b, sel)
 	}
-	if handled, err := keepStrings(arr, colSourceKey, func(s string) bool { return f.set[s] }, sel); handled {
+	if handled, err := keepStrings(arr, colSourceKey, keep, sel); handled {
 		return err
 	}
 	return fmt.Errorf("column %s: unsupported type %s", colSourceKey, arr.DataType())

@@ -81,6 +81,10 @@ func (f *typedFilter) mayMatch(rg *rowGroupMeta) bool {
 }
 
 func (f *typedFilter) apply(b *batch, sel *bitmap) error {
+	test := func(s string) bool { return f.match(s) != f.neg }
+	if handled, err := b.keepStringColumn(f.col, test, sel); handled {
+		return err
+	}
 	arr, ok, err := b.leaf(f.col)
 	if err != nil {
 		return err
@@ -88,7 +92,6 @@ func (f *typedFilter) apply(b *batch, sel *bitmap) error {
 	if !ok {
 		return (&constFilter{}).apply(b, sel)
 	}
-	test := func(s string) bool { return f.match(s) != f.neg }
 	if handled, err := keepStrings(arr, f.col, test, sel); handled {
 		return err
 	}
@@ -236,16 +239,23 @@ func (f *presenceFilter) mayMatch(rg *rowGroupMeta) bool {
 }
 
 func (f *presenceFilter) apply(b *batch, sel *bitmap) error {
-	arr, ok, err := b.leaf(f.col)
+	valid, ok, err := b.present(f.col)
 	if err != nil {
 		return err
+	}
+	if !ok {
+		arr, found, err := b.leaf(f.col)
+		if err != nil {
+			return err
+		}
+		valid, ok = func(i int) bool { return found && arr.IsValid(i) }, true
 	}
 	isNull, err := b.jsonNull(f.col)
 	if err != nil {
 		return err
 	}
 	sel.keep(func(i int) bool {
-		if ok && arr.IsValid(i) {
+		if valid(i) {
 			return false
 		}
 		if f.cmp.Op == OpIsNull {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -34,29 +33,39 @@ func openDataFile(path string, r parquet.ReaderAtSeeker) (*dataFile, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	sch := pf.MetaData().Schema
-	df := &dataFile{path: path, src: r, pf: pf, cols: map[string]int{}, dict: map[int]bool{}}
-	props := pqarrow.ArrowReadProperties{BatchSize: 1 << 20}
+	df := &dataFile{path: path, src: r, pf: pf, cols: make(map[string]int, sch.NumColumns()), dict: map[int]bool{}}
 	for i := 0; i < sch.NumColumns(); i++ {
 		c := sch.Column(i)
-		p := strings.Join(c.ColumnPath(), ".")
-		df.cols[p] = i
+		df.cols[c.Path()] = i
 		// Dictionary arrays are requested for non-repeated string columns
 		// only: the evaluators index them; list elements are read plain.
 		if pf.NumRowGroups() > 0 && c.PhysicalType() == parquet.Types.ByteArray && c.MaxRepetitionLevel() == 0 {
 			if cc, err := pf.MetaData().RowGroup(0).ColumnChunk(i); err == nil && cc.HasDictionaryPage() {
 				df.dict[i] = true
-				props.SetReadDict(i, true)
 			}
 		}
 	}
-	fr, err := pqarrow.NewFileReader(pf, props, memory.DefaultAllocator)
-	if err != nil {
-		pf.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	df.fr = fr
 	df.blooms = pf.GetBloomFilterReader()
 	return df, nil
+}
+
+// arrow returns the file's Arrow reader, made on first use: building its
+// schema manifest costs about as much as a small column read, and scans
+// that only read byte columns (raw records, JSON text) never need it.
+func (df *dataFile) arrow() (*pqarrow.FileReader, error) {
+	if df.fr != nil {
+		return df.fr, nil
+	}
+	props := pqarrow.ArrowReadProperties{BatchSize: 1 << 20}
+	for i := range df.dict {
+		props.SetReadDict(i, true)
+	}
+	fr, err := pqarrow.NewFileReader(df.pf, props, memory.DefaultAllocator)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", df.path, err)
+	}
+	df.fr = fr
+	return fr, nil
 }
 
 func (df *dataFile) Close() error { return df.pf.Close() }
@@ -72,6 +81,7 @@ type batch struct {
 	st   *Stats
 
 	byteCols map[string]*byteColumn // columns read by bytes, by path
+	dictCols map[string]*dictColumn // columns read by dict, by path (nil: not dictionary encoded)
 
 	nullsRead bool            // the ctqNulls dictionary was looked at
 	nullPaths map[string]bool // every path some row has as JSON null; nil: unknown
@@ -99,7 +109,11 @@ func (b *batch) leaf(path string) (arrow.Array, bool, error) {
 	if a, ok := b.data[col]; ok {
 		return a, true, nil
 	}
-	rr, err := b.df.fr.GetRecordReader(b.ctx, []int{col}, []int{b.rg})
+	fr, err := b.df.arrow()
+	if err != nil {
+		return nil, false, err
+	}
+	rr, err := fr.GetRecordReader(b.ctx, []int{col}, []int{b.rg})
 	if err != nil {
 		return nil, false, fmt.Errorf("read %s of %s: %w", path, b.df.path, err)
 	}
