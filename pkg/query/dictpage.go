@@ -84,6 +84,42 @@ func (b *batch) present(path string) (valid func(int) bool, ok bool, err error) 
 	return func(i int) bool { return !c.IsNull(i) }, true, nil
 }
 
+// stringAt returns a reader of a string column's values ("" for null or a
+// missing column), from its pages when it can and through Arrow otherwise.
+func (b *batch) stringAt(path string) (func(int) string, error) {
+	col, ok := b.df.cols[path]
+	if !ok {
+		return func(int) string { return "" }, nil
+	}
+	if sc := b.df.pf.MetaData().Schema.Column(col); sc.PhysicalType() == parquet.Types.ByteArray && sc.MaxRepetitionLevel() == 0 {
+		d, ok, err := b.dict(path)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			all := string(d.values.data)
+			return func(i int) string {
+				if x := d.idx[i]; x >= 0 {
+					return all[d.values.offs[x]:d.values.offs[x+1]]
+				}
+				return ""
+			}, nil
+		}
+		c, ok, err := b.bytes(path)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return func(i int) string { return string(c.Value(i)) }, nil
+		}
+	}
+	arr, _, err := b.leaf(path)
+	if err != nil {
+		return nil, err
+	}
+	return stringGetter(arr), nil
+}
+
 // dict returns a dictionary-encoded string column of the row group, read on
 // first use. ok is false when the file has no such column or the chunk is
 // not entirely dictionary encoded; the caller then uses leaf.

@@ -452,7 +452,7 @@ func (p *Plan) materialize(b *batch, sel *bitmap) ([]Match, error) {
 	if err != nil {
 		return nil, err
 	}
-	idArr, _, err := b.leaf(colID)
+	idAt, err := b.stringAt(colID)
 	if err != nil {
 		return nil, err
 	}
@@ -461,7 +461,6 @@ func (p *Plan) materialize(b *batch, sel *bitmap) ([]Match, error) {
 	if ts != nil {
 		unit = ts.DataType().(*arrow.TimestampType).Unit
 	}
-	idAt := stringGetter(idArr)
 	out := make([]Match, 0, sel.count())
 	sel.forEach(func(i int) {
 		m := Match{Raw: bytes.Clone(raw.Value(i)), File: b.df.path}

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -15,11 +14,14 @@ import (
 type jsonFilter struct {
 	cmp    *Compare
 	col    string
-	sub    *Compare // the comparison relative to the column's value
-	wrap   bool     // sub selects the column value itself: evaluate on {"v":text}
-	needle []byte   // bytes every match must contain, if known
-	alt    []byte   // the needle with "/" escaped, also accepted
+	sub    *Compare     // the comparison relative to the column's value
+	wrap   bool         // sub selects the column value itself: evaluate on {"v":text}
+	needle *termMatcher // bytes every match must contain, if known
+	alt    *termMatcher // the needle with "/" escaped, also accepted
 }
+
+// unicodeEscape finds `\u` escapes, which may spell any needle.
+var unicodeEscape = newTermMatcher(Term{Text: `\u`})
 
 var _ filter = (*jsonFilter)(nil)
 
@@ -33,10 +35,12 @@ func newJSONFilter(c *Compare, t target) *jsonFilter {
 	}
 	f.sub = &sub
 	if c.Op == OpEq && c.Val.Kind == ValString && safeNeedle(c.Val.Str) {
-		f.needle = []byte(c.Val.Str)
+		n := newTermMatcher(Term{Text: c.Val.Str})
+		f.needle = &n
 		if strings.Contains(c.Val.Str, "/") {
 			// JSON may write "/" as "\/": accept either spelling.
-			f.alt = []byte(strings.ReplaceAll(c.Val.Str, "/", `\/`))
+			a := newTermMatcher(Term{Text: strings.ReplaceAll(c.Val.Str, "/", `\/`)})
+			f.alt = &a
 		}
 	}
 	return f
@@ -64,7 +68,7 @@ func (f *jsonFilter) cost() int { return costJSON }
 func (f *jsonFilter) explain(sb *strings.Builder, indent string) {
 	pre := "no byte pre-filter"
 	if f.needle != nil {
-		pre = fmt.Sprintf("byte pre-filter %q", f.needle)
+		pre = fmt.Sprintf("byte pre-filter %q", f.needle.text)
 	}
 	fmt.Fprintf(sb, "%s%s  [JSON text column %s: %s, then path extraction]\n", indent, f.cmp, f.col, pre)
 }
@@ -88,6 +92,18 @@ func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
 			return err
 		}
 	}
+	// Rows that can match contain the needle (either spelling) or a \u
+	// escape. For a dense selection one scan of the column's whole buffer
+	// finds them; otherwise each selected value is searched.
+	var cand *bitmap
+	if ok && f.needle != nil && sel.count()*4 >= b.n {
+		cand = newBitmap(b.n)
+		f.needle.markRows(col, cand)
+		if f.alt != nil {
+			f.alt.markRows(col, cand)
+		}
+		unicodeEscape.markRows(col, cand)
+	}
 	var buf []byte
 	sel.keep(func(i int) bool {
 		if !ok || col.IsNull(i) {
@@ -101,9 +117,15 @@ func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
 			return false
 		}
 		doc := col.Value(i)
-		if f.needle != nil && !bytes.Contains(doc, f.needle) && (f.alt == nil || !bytes.Contains(doc, f.alt)) &&
-			!bytes.Contains(doc, []byte(`\u`)) { // \u escapes may spell the needle: decode those
-			return false
+		switch {
+		case cand != nil:
+			if !cand.get(i) {
+				return false
+			}
+		case f.needle != nil:
+			if !f.needle.in(doc) && (f.alt == nil || !f.alt.in(doc)) && !unicodeEscape.in(doc) {
+				return false
+			}
 		}
 		if f.wrap {
 			buf = append(append(append(buf[:0], `{"v":`...), doc...), '}')

@@ -291,7 +291,7 @@ func (m *MultiPlan) materialize(b *batch, live []int, sels []*bitmap, union *bit
 	if err != nil {
 		return nil, err
 	}
-	idArr, _, err := b.leaf(colID)
+	idAt, err := b.stringAt(colID)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +300,6 @@ func (m *MultiPlan) materialize(b *batch, live []int, sels []*bitmap, union *bit
 	if ts != nil {
 		unit = ts.DataType().(*arrow.TimestampType).Unit
 	}
-	idAt := stringGetter(idArr)
 	needRaw := false
 	for _, i := range live {
 		if sels[i] != nil && rawLeft[i] != 0 {

@@ -70,26 +70,63 @@ func (m *termMatcher) in(s []byte) bool {
 	if m.term.Re != nil {
 		return m.term.Re.Match(s)
 	}
+	return m.index(s) >= 0
+}
+
+// index returns the position of the first occurrence of the literal in s,
+// or -1.
+func (m *termMatcher) index(s []byte) int {
 	n := len(m.text)
 	if n == 0 {
-		return true
+		return 0
 	}
 	if n == 1 {
-		return bytes.IndexByte(s, m.text[0]) >= 0
+		return bytes.IndexByte(s, m.text[0])
 	}
 	a, c := m.anchor, m.text[m.anchor]
 	for i := a; i < len(s); {
 		j := bytes.IndexByte(s[i:], c)
 		if j < 0 {
-			return false
+			return -1
 		}
 		p := i + j - a // where the term would start
 		if p+n <= len(s) && bytes.Equal(s[p:p+n], m.text) {
-			return true
+			return p
 		}
 		i += j + 1
 	}
-	return false
+	return -1
+}
+
+// markRows sets in out the rows of c whose value contains the literal. It
+// scans the column's whole buffer once instead of each value in turn: a
+// dense selection of short values costs one search call per hit, not one
+// per row. An occurrence across two values belongs to neither.
+func (m *termMatcher) markRows(c *byteColumn, out *bitmap) {
+	n, row := len(m.text), 0
+	if n == 0 || m.term.Re != nil { // not a literal search: every row is a candidate
+		for i := 0; i < c.Len(); i++ {
+			out.set(i)
+		}
+		return
+	}
+	for pos := 0; pos < len(c.data); {
+		j := m.index(c.data[pos:])
+		if j < 0 {
+			return
+		}
+		start := uint32(pos + j)
+		for c.offs[row+1] <= start {
+			row++
+		}
+		if start+uint32(n) <= c.offs[row+1] {
+			out.set(row)
+			// The row is marked: go on from the next one.
+			pos = int(c.offs[row+1])
+			continue
+		}
+		pos = int(start) + 1
+	}
 }
 
 // byteRank orders bytes by their frequency in CloudTrail records (0 is the

@@ -78,3 +78,36 @@ func FuzzTermMatcher(f *testing.F) {
 		}
 	})
 }
+
+// TestTermMatcher_MarkRows checks the whole-buffer scan against a search of
+// each value, on random columns where occurrences often straddle two
+// values (which must mark neither) and rows are null or empty.
+func TestTermMatcher_MarkRows(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	const alpha = `ab/\u`
+	for iter := 0; iter < 3000; iter++ {
+		rows := 1 + r.Intn(20)
+		c := &byteColumn{offs: []uint32{0}, valid: make([]bool, rows)}
+		for i := 0; i < rows; i++ {
+			c.valid[i] = r.Intn(5) != 0
+			if c.valid[i] {
+				for k := r.Intn(8); k > 0; k-- {
+					c.data = append(c.data, alpha[r.Intn(len(alpha))])
+				}
+			}
+			c.offs = append(c.offs, uint32(len(c.data)))
+		}
+		term := make([]byte, 1+r.Intn(3))
+		for i := range term {
+			term[i] = alpha[r.Intn(len(alpha))]
+		}
+		m := newTermMatcher(Term{Text: string(term)})
+		got := newBitmap(rows)
+		m.markRows(c, got)
+		for i := 0; i < rows; i++ {
+			if want := bytes.Contains(c.Value(i), term); got.get(i) != want {
+				t.Fatalf("term %q, rows %q: row %d marked %v, want %v", term, c.data, i, got.get(i), want)
+			}
+		}
+	}
+}
