@@ -35,7 +35,7 @@ const CheckpointDir = MetaDir + "/checkpoints/"
 // checkpoint reach either limit.
 const (
 	CheckpointCommits = 32
-	CheckpointBytes   = 4 << 20
+	CheckpointBytes   = 1 << 20
 )
 
 const (
