@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"unicode/utf16"
@@ -70,6 +71,18 @@ func describe(c byte) string {
 	return fmt.Sprintf("byte 0x%02x", c)
 }
 
+// hasStringSpecial reports whether any of the eight bytes of v is '"',
+// '\\' or below 0x20: the bytes a string scan must look at. (The classic
+// SWAR tests: a byte equal to c is a zero byte of v^c*0x01..01, and
+// (x - n*0x01..01) &^ x & 0x80..80 is non-zero exactly when some byte of x
+// is below n, for n <= 0x80.)
+func hasStringSpecial(v uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := v ^ ('"' * ones)
+	b := v ^ ('\\' * ones)
+	return ((q-ones)&^q|(b-ones)&^b|(v-0x20*ones)&^v)&highs != 0
+}
+
 // str scans a string starting at the opening quote and returns the span of
 // its raw content and whether it contains escapes.
 func (s *scanner) str() (start, end int, esc bool, err error) {
@@ -82,6 +95,14 @@ func (s *scanner) str() (start, end int, esc bool, err error) {
 	s.i++
 	start = s.i
 	for s.i < len(s.b) {
+		// Skip eight plain bytes at a time; stop at the word holding a
+		// quote, a backslash or a control character.
+		for s.i+8 <= len(s.b) && !hasStringSpecial(binary.LittleEndian.Uint64(s.b[s.i:])) {
+			s.i += 8
+		}
+		if s.i >= len(s.b) {
+			break
+		}
 		c := s.b[s.i]
 		switch {
 		case c == '"':

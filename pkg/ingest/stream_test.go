@@ -2,9 +2,11 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,5 +150,38 @@ func TestStreamReader_OversizedRecordSkippedBounded(t *testing.T) {
 	recs, errs = readAll(t, []byte(in), 8<<20)
 	if len(errs) != 0 || len(recs) != 3 || string(recs[1]) != big {
 		t.Fatalf("recs=%d errs=%v", len(recs), errs)
+	}
+}
+
+// TestHasStringSpecial checks the eight-byte test against a byte-wise one:
+// every byte value at every position, and random words.
+func TestHasStringSpecial(t *testing.T) {
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	check := func(w [8]byte) {
+		want := false
+		for _, c := range w {
+			want = want || special(c)
+		}
+		if got := hasStringSpecial(binary.LittleEndian.Uint64(w[:])); got != want {
+			t.Fatalf("% x: %v, want %v", w, got, want)
+		}
+	}
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			w := [8]byte{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'}
+			w[pos] = byte(c)
+			check(w)
+			w = [8]byte{0xff, 0x80, 0x7f, 0x21, 0x5d, 0x23, 0x20, 0xc3}
+			w[pos] = byte(c)
+			check(w)
+		}
+	}
+	r := rand.New(rand.NewSource(3))
+	for i := 0; i < 200000; i++ {
+		var w [8]byte
+		for k := range w {
+			w[k] = byte(r.Intn(256))
+		}
+		check(w)
 	}
 }
