@@ -2,14 +2,11 @@ package query
 
 import (
 	"fmt"
-	"io"
-	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/parquet-go/parquet-go/encoding/delta"
-	"github.com/parquet-go/parquet-go/encoding/rle"
 )
 
 // byteColumn is one string or JSON column of a row group as plain bytes:
@@ -127,19 +124,11 @@ func readBytePages(df *dataFile, rg, col, rows int) (c *byteColumn, ok bool, err
 	if size < 0 || size > 1<<32-1 || start < 0 || clen < 0 {
 		return nil, false, nil
 	}
-	props := parquet.NewReaderProperties(scanBuffers)
-	props.BufferedStreamEnabled = true
-	stream, err := props.GetStream(df.src, start, clen)
+	pr, err := chunkPageReader(df, cc, start, clen)
 	if err != nil {
 		return nil, false, err
 	}
-	pr, err := file.NewPageReader(stream, cc.NumValues(), cc.Compression(), scanBuffers, nil)
-	if err != nil {
-		return nil, false, err
-	}
-	if cl, isCloser := pr.(io.Closer); isCloser {
-		defer cl.Close() // its page buffers go back to the pool
-	}
+	defer closePages(pr)
 	c = &byteColumn{data: scanBuffers.Allocate(int(size))[:0], offs: make([]uint32, 1, rows+1), pooled: true}
 	if maxDef > 0 {
 		c.valid = make([]bool, 0, rows)
@@ -160,42 +149,19 @@ func decodeBytePages(c *byteColumn, pr file.PageReader, rg, rows, maxDef int) (o
 			ok, err = false, fmt.Errorf("row group %d page at row %d: corrupt page (%v)", rg, c.Len(), r)
 		}
 	}()
-	levels := &rle.Encoding{BitWidth: bits.Len(uint(maxDef))}
 	var vals []byte
 	var offs []uint32
 	var defs []uint8
 	for pr.Next() {
-		var data []byte
-		var nvals int
-		var enc parquet.Encoding
-		switch pg := pr.Page().(type) {
-		case *file.DataPageV1:
-			if maxDef > 0 {
-				return false, nil
-			}
-			data, nvals, enc = pg.Data(), int(pg.NumValues()), parquet.Encoding(pg.Encoding())
-		case *file.DataPageV2:
-			if pg.RepetitionLevelByteLen() != 0 {
-				return false, nil
-			}
-			data, nvals, enc = pg.Data(), int(pg.NumValues()), parquet.Encoding(pg.Encoding())
-			dl := int(pg.DefinitionLevelByteLen())
-			if dl > len(data) || (maxDef == 0 && dl != 0) {
-				return false, fmt.Errorf("row group %d page at row %d: %d bytes of levels in a %d-byte page", rg, c.Len(), dl, len(data))
-			}
-			if maxDef > 0 {
-				if defs, err = levels.DecodeLevels(defs[:0], data[:dl]); err != nil {
-					return false, fmt.Errorf("row group %d page at row %d: levels: %w", rg, c.Len(), err)
-				}
-				if len(defs) < nvals {
-					return false, fmt.Errorf("row group %d page at row %d: %d levels for %d values", rg, c.Len(), len(defs), nvals)
-				}
-				defs = defs[:nvals]
-			}
-			data = data[dl:]
-		default:
+		dp, ok, err := splitDataPage(pr.Page(), maxDef, defs)
+		if err != nil {
+			return false, fmt.Errorf("row group %d page at row %d: %w", rg, c.Len(), err)
+		}
+		if !ok {
 			return false, nil
 		}
+		data, nvals, enc := dp.values, dp.rows, dp.enc
+		defs = dp.defs
 		if enc != parquet.Encodings.DeltaLengthByteArray {
 			return false, nil
 		}

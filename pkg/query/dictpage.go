@@ -3,8 +3,6 @@ package query
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
-	"math/bits"
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -33,91 +31,6 @@ func (d *dictColumn) table(test func(string) bool) []bool {
 		t[i] = test(all[d.values.offs[i]:d.values.offs[i+1]])
 	}
 	return t
-}
-
-// keepStringColumn keeps the rows of a string column whose value passes
-// test, reading the column from its pages (dictionary-encoded or plain).
-// handled is false when the column is missing or is not a non-repeated
-// string column; the caller then uses leaf.
-func (b *batch) keepStringColumn(path string, test func(string) bool, sel *bitmap) (handled bool, err error) {
-	col, ok := b.df.cols[path]
-	if !ok || b.df.pf.MetaData().Schema.Column(col).PhysicalType() != parquet.Types.ByteArray ||
-		b.df.pf.MetaData().Schema.Column(col).MaxRepetitionLevel() != 0 {
-		return false, nil
-	}
-	d, ok, err := b.dict(path)
-	if err != nil {
-		return true, err
-	}
-	if ok {
-		t := d.table(test)
-		sel.keep(func(i int) bool { x := d.idx[i]; return x >= 0 && t[x] })
-		return true, nil
-	}
-	c, ok, err := b.bytes(path)
-	if err != nil || !ok {
-		return err != nil, err
-	}
-	sel.keep(func(i int) bool { return !c.IsNull(i) && test(string(c.Value(i))) })
-	return true, nil
-}
-
-// present returns whether each row has a value in a string column, or ok =
-// false when the column is missing or is not a non-repeated string column.
-func (b *batch) present(path string) (valid func(int) bool, ok bool, err error) {
-	col, ok := b.df.cols[path]
-	if !ok || b.df.pf.MetaData().Schema.Column(col).PhysicalType() != parquet.Types.ByteArray ||
-		b.df.pf.MetaData().Schema.Column(col).MaxRepetitionLevel() != 0 {
-		return nil, false, nil
-	}
-	d, ok, err := b.dict(path)
-	if err != nil {
-		return nil, false, err
-	}
-	if ok {
-		return func(i int) bool { return d.idx[i] >= 0 }, true, nil
-	}
-	c, ok, err := b.bytes(path)
-	if err != nil || !ok {
-		return nil, false, err
-	}
-	return func(i int) bool { return !c.IsNull(i) }, true, nil
-}
-
-// stringAt returns a reader of a string column's values ("" for null or a
-// missing column), from its pages when it can and through Arrow otherwise.
-func (b *batch) stringAt(path string) (func(int) string, error) {
-	col, ok := b.df.cols[path]
-	if !ok {
-		return func(int) string { return "" }, nil
-	}
-	if sc := b.df.pf.MetaData().Schema.Column(col); sc.PhysicalType() == parquet.Types.ByteArray && sc.MaxRepetitionLevel() == 0 {
-		d, ok, err := b.dict(path)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			all := string(d.values.data)
-			return func(i int) string {
-				if x := d.idx[i]; x >= 0 {
-					return all[d.values.offs[x]:d.values.offs[x+1]]
-				}
-				return ""
-			}, nil
-		}
-		c, ok, err := b.bytes(path)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return func(i int) string { return string(c.Value(i)) }, nil
-		}
-	}
-	arr, _, err := b.leaf(path)
-	if err != nil {
-		return nil, err
-	}
-	return stringGetter(arr), nil
 }
 
 // dict returns a dictionary-encoded string column of the row group, read on
@@ -174,25 +87,6 @@ func dictChunk(df *dataFile, rg, col int, repeated bool) (*metadata.ColumnChunkM
 		return nil, false, nil
 	}
 	return cc, true, nil
-}
-
-// chunkPageReader opens a page reader over a column chunk's bytes from
-// start (the dictionary page or the first data page), with buffers from
-// the scan pool. The caller closes it.
-func chunkPageReader(df *dataFile, cc *metadata.ColumnChunkMetaData, start, length int64) (file.PageReader, error) {
-	props := parquet.NewReaderProperties(scanBuffers)
-	props.BufferedStreamEnabled = true
-	stream, err := props.GetStream(df.src, start, length)
-	if err != nil {
-		return nil, err
-	}
-	return file.NewPageReader(stream, cc.NumValues(), cc.Compression(), scanBuffers, nil)
-}
-
-func closePages(pr file.PageReader) {
-	if cl, ok := pr.(io.Closer); ok {
-		cl.Close() // its page buffers go back to the pool
-	}
 }
 
 // chunkDictionary returns the distinct values of a column chunk when its
@@ -261,42 +155,19 @@ func decodeDictPages(d *dictColumn, pr file.PageReader, rg, rows, maxDef int) (o
 			ok, err = false, fmt.Errorf("row group %d page at row %d: corrupt page (%v)", rg, len(d.idx), r)
 		}
 	}()
-	levels := &rle.Encoding{BitWidth: bits.Len(uint(maxDef))}
 	nd := int32(d.values.Len())
 	var defs []uint8
 	var ix []int32
 	for pr.Next() {
-		var data []byte
-		var nvals int
-		var enc parquet.Encoding
-		switch pg := pr.Page().(type) {
-		case *file.DataPageV1:
-			if maxDef > 0 {
-				return false, nil
-			}
-			data, nvals, enc = pg.Data(), int(pg.NumValues()), parquet.Encoding(pg.Encoding())
-		case *file.DataPageV2:
-			if pg.RepetitionLevelByteLen() != 0 {
-				return false, nil
-			}
-			data, nvals, enc = pg.Data(), int(pg.NumValues()), parquet.Encoding(pg.Encoding())
-			dl := int(pg.DefinitionLevelByteLen())
-			if dl > len(data) || (maxDef == 0 && dl != 0) {
-				return false, fmt.Errorf("row group %d page at row %d: %d bytes of levels in a %d-byte page", rg, len(d.idx), dl, len(data))
-			}
-			if maxDef > 0 {
-				if defs, err = levels.DecodeLevels(defs[:0], data[:dl]); err != nil {
-					return false, fmt.Errorf("row group %d page at row %d: levels: %w", rg, len(d.idx), err)
-				}
-				if len(defs) < nvals {
-					return false, fmt.Errorf("row group %d page at row %d: %d levels for %d values", rg, len(d.idx), len(defs), nvals)
-				}
-				defs = defs[:nvals]
-			}
-			data = data[dl:]
-		default:
+		dp, ok, err := splitDataPage(pr.Page(), maxDef, defs)
+		if err != nil {
+			return false, fmt.Errorf("row group %d page at row %d: %w", rg, len(d.idx), err)
+		}
+		if !ok {
 			return false, nil
 		}
+		data, nvals, enc := dp.values, dp.rows, dp.enc
+		defs = dp.defs
 		if enc != parquet.Encodings.RLEDict && enc != parquet.Encodings.PlainDict {
 			return false, nil
 		}
