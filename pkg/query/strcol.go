@@ -10,7 +10,9 @@ import "github.com/apache/arrow-go/v18/parquet"
 // column of the file: the columns the page readers may decode.
 func (df *dataFile) stringLeaf(path string) bool {
 	col, ok := df.cols[path]
-	if !ok {
+	if !ok || df.pf == nil { // no Parquet reader: columns come as Arrow arrays only
+		return false
+	}
 		return false
 	}
 	c := df.pf.MetaData().Schema.Column(col)
