@@ -13,8 +13,6 @@ func (df *dataFile) stringLeaf(path string) bool {
 	if !ok || df.pf == nil { // no Parquet reader: columns come as Arrow arrays only
 		return false
 	}
-		return false
-	}
 	c := df.pf.MetaData().Schema.Column(col)
 	return c.PhysicalType() == parquet.Types.ByteArray && c.MaxRepetitionLevel() == 0
 }
