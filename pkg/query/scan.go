@@ -37,8 +37,8 @@ func openDataFile(path string, r parquet.ReaderAtSeeker) (*dataFile, error) {
 	for i := 0; i < sch.NumColumns(); i++ {
 		c := sch.Column(i)
 		df.cols[c.Path()] = i
-		// Dictionary arrays are requested for non-repeated string columns
-		// only: the evaluators index them; list elements are read plain.
+		// When a column goes through the Arrow reader, dictionary arrays are
+		// requested for non-repeated string columns; list elements are read plain.
 		if pf.NumRowGroups() > 0 && c.PhysicalType() == parquet.Types.ByteArray && c.MaxRepetitionLevel() == 0 {
 			if cc, err := pf.MetaData().RowGroup(0).ColumnChunk(i); err == nil && cc.HasDictionaryPage() {
 				df.dict[i] = true
