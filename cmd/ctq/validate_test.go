@@ -81,25 +81,9 @@ func TestIngestVerify_CLI(t *testing.T) {
 	env := baseEnv(t)
 	src, keys := genSigned(t, env)
 	victim := logFiles(t, src)[2]
-	data, err := os.ReadFile(victim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Re-compressing the same JSON keeps it valid: digests hash the
-	// uncompressed bytes.
-	zr, err := gzip.NewReader(strings.NewReader(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw strings.Builder
-	if _, err := io.Copy(&raw, zr); err != nil {
-		t.Fatal(err)
-	}
-	f, _ := os.Create(victim)
-	zw, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
-	zw.Write([]byte(strings.Replace(raw.String(), `"eventName":"`, `"eventName":"X`, 1)))
-	zw.Close()
-	f.Close()
+	rewriteGzip(t, victim, func(raw []byte) []byte {
+		return bytes.Replace(raw, []byte(`"eventName":"`), []byte(`"eventName":"X`), 1)
+	})
 
 	lake := filepath.Join(t.TempDir(), "lake")
 	r := runCtq(t, env, "ingest", src, "--lake", lake, "--verify", "--public-keys", keys)
@@ -125,28 +109,13 @@ func TestVerifiedOnlyAndCoverage_CLI(t *testing.T) {
 	env := baseEnv(t)
 	src, keys := genSigned(t, env)
 	victim := logFiles(t, src)[2]
-	data, err := os.ReadFile(victim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(strings.NewReader(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Rewrite the object with one more space: same records, other hash.
+	raw := rewriteGzip(t, victim, func(raw []byte) []byte { return append([]byte(" "), raw...) })
 	var doc struct{ Records []json.RawMessage }
-	if err := json.NewDecoder(zr).Decode(&doc); err != nil {
+	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
 	tampered := len(doc.Records)
-	// Rewrite the object with one more space: same records, other hash.
-	var raw bytes.Buffer
-	zr, _ = gzip.NewReader(bytes.NewReader(data))
-	io.Copy(&raw, zr)
-	f, _ := os.Create(victim)
-	zw := gzip.NewWriter(f)
-	zw.Write(append([]byte(" "), raw.Bytes()...))
-	zw.Close()
-	f.Close()
 
 	lake := filepath.Join(t.TempDir(), "lake")
 	r := runCtq(t, env, "ingest", src, "--lake", lake, "--verify", "--public-keys", keys, "--json")
@@ -221,4 +190,33 @@ func TestVerifiedOnlyAndCoverage_CLI(t *testing.T) {
 	if !strings.Contains(r.stdout, "FAILED") || !strings.Contains(r.stdout, "gaps (") {
 		t.Fatalf("coverage table:\n%s", r.stdout)
 	}
+}
+
+// rewriteGzip replaces a gzip log object with edit applied to its JSON and
+// returns the original JSON. Re-compressing keeps an unedited object valid:
+// digests hash the uncompressed bytes.
+func rewriteGzip(t *testing.T, path string, edit func([]byte) []byte) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	zw.Write(edit(bytes.Clone(raw)))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
