@@ -3,7 +3,9 @@ package partition
 import (
 	"context"
 	"fmt"
+	"encoding/json"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +25,7 @@ func addCommits(t *testing.T, l *Lake, from, n int) {
 		c := &Commit{Operation: "ingest", RunID: "r",
 			Add: []File{{Path: fmt.Sprintf("account=111122223333/region=us-east-1/day=%s/f%d.parquet", day, i), Staging: fmt.Sprintf("_ctq/staging/r/f%d.parquet", i),
 				Rows: int64(i + 1), Bytes: 100, MinTime: time.Unix(int64(i), 0).UTC(), MaxTime: time.Unix(int64(i+5), 0).UTC(),
-				Ranges: map[string][2]string{"awsRegion": {"us-east-1", "us-east-1"}}, Values: map[string][]string{"eventName": {"A", "B"}}}},
+				Ranges: map[string][2]string{"awsRegion": {"us-east-1", "us-east-1"}}, Values: valueSets(i)}},
 			Sources: []Source{{Key: fmt.Sprintf("AWSLogs/111122223333/CloudTrail/us-east-1/k%d-a", i), Events: 3, Status: StatusOK, Verified: "valid"},
 				{Key: fmt.Sprintf("AWSLogs/111122223333/CloudTrail/us-east-1/k%d-b", i), Status: StatusPartial, Error: "bad"}},
 			Days: []DayMark{{Prefix: "AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/" + day[8:] + "/", UpTo: fmt.Sprintf("k%03d", i)}},
@@ -40,6 +42,25 @@ func addCommits(t *testing.T, l *Lake, from, n int) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// valueSets varies the files' value sets: several columns, sets that
+// cross a byte of the checkpoint's bitsets, an empty set (all null), and
+// files with none.
+func valueSets(i int) map[string][]string {
+	if i%4 == 3 {
+		return nil
+	}
+	names := []string{"A", "B"}
+	for k := 0; k < i*3; k++ {
+		names = append(names, fmt.Sprintf("N%02d", k))
+	}
+	sort.Strings(names)
+	v := map[string][]string{"eventName": names, "errorCode": {}}
+	if i%2 == 0 {
+		v["eventSource"] = []string{fmt.Sprintf("s%d.amazonaws.com", i)}
+	}
+	return v
 }
 
 // sameState compares everything a snapshot exposes.
@@ -198,5 +219,71 @@ func TestCheckpoint_Policy(t *testing.T) {
 	}
 	if seq, _ := l.latestCheckpoint(ctx, true); seq != s.Seq {
 		t.Fatalf("after %d commits: checkpoint %d, want %d", s.Commits, seq, s.Seq)
+	}
+}
+
+// A checkpoint written before value sets became bitsets (files carry
+// "values" lists) is still read as it was written.
+func TestCheckpoint_ReadsListValueSets(t *testing.T) {
+	ctx := context.Background()
+	l := newLake(t)
+	addCommits(t, l, 0, 6)
+	s, _ := l.Snapshot(ctx)
+	if err := l.Checkpoint(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	legacy := map[string]any{"version": 1, "seq": s.Seq, "commits": s.Commits, "files": s.SortedFiles(), "removed": s.Removed}
+	if err := l.putGzipJSON(ctx, checkpointKey(s.Seq, partFiles), legacy); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.FilesSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.base != s.Seq {
+		t.Fatalf("list-form checkpoint not used: base %d", got.base)
+	}
+	sameState(t, "list-form checkpoint", got, replay(t, l, true), true)
+}
+
+func TestCheckpoint_ValueSetEncoding(t *testing.T) {
+	files := []File{
+		{Path: "a", Values: map[string][]string{"eventName": {"x", "y"}, "errorCode": {}}},
+		{Path: "b"},
+		{Path: "c", Values: map[string][]string{"eventName": {"a", "b", "c", "d", "e", "f", "g", "h", "i", "y"}}},
+	}
+	tables, enc := encodeValueSets(files)
+	if want := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "x", "y"}; !reflect.DeepEqual(tables["eventName"], want) {
+		t.Errorf("eventName table %v, want %v", tables["eventName"], want)
+	}
+	if len(tables["errorCode"]) != 0 {
+		t.Errorf("errorCode table %v, want empty", tables["errorCode"])
+	}
+	for i := range enc {
+		if enc[i].Values != nil {
+			t.Errorf("%s: encoded file keeps its value lists", enc[i].Path)
+		}
+		got, err := decodeValueSets(tables, &enc[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, files[i]) {
+			t.Errorf("round trip of %s: %+v, want %+v", files[i].Path, got, files[i])
+		}
+	}
+	// The encoded document is what readers parse: it must not hold lists.
+	doc, _ := json.Marshal(enc)
+	if strings.Contains(string(doc), `"values"`) {
+		t.Errorf("encoded files still hold value lists: %s", doc)
+	}
+
+	for _, bad := range []struct{ name, set string }{
+		{"not base64", "**"},
+		{"bit beyond the table", "AAAB"}, // bit 16 of an 11-entry table
+	} {
+		cf := checkpointFile{File: File{Path: "p"}, Sets: map[string]string{"eventName": bad.set}}
+		if _, err := decodeValueSets(tables, &cf); err == nil || !strings.Contains(err.Error(), `"p"`) {
+			t.Errorf("%s: err %v, want an error naming the file", bad.name, err)
+		}
 	}
 }
