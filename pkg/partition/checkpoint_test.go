@@ -2,8 +2,8 @@ package partition
 
 import (
 	"context"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
