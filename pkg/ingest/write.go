@@ -191,6 +191,8 @@ func fileRanges(b *batch, st *FileStats) {
 type fileWriter struct {
 	pw   *parquet.Writer
 	vals []parquet.Value
+	view batch   // a block of rows in write order (see block)
+	ids  []int32 // 0, 1, 2, ...: the view's rows in order
 }
 
 // writeBatch writes the batch's rows, sorted by eventTime, as one Parquet
@@ -254,15 +256,19 @@ func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 		// alive for as long as this writer lives: clear the whole buffer.
 		clear(vals[:cap(vals)])
 		fw.vals = vals[:0]
+		fw.view.arena, fw.view.res, fw.view.keys = nil, nil, nil
 	}()
 	for lo := 0; lo < len(order); lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, len(order))
 		rg := fw.pw.BeginRowGroup()
 		cws := rg.ColumnWriters()
-		for _, p := range colPlans {
-			vals = appendColumn(vals[:0], b, order[lo:hi], p)
-			if _, err := cws[p.index].WriteRowValues(vals); err != nil {
-				return fmt.Errorf("write column %d: %w", p.index, err)
+		for blo := lo; blo < hi; blo += blockRows {
+			view, ids := fw.block(b, order[blo:min(blo+blockRows, hi)])
+			for _, p := range colPlans {
+				vals = appendColumn(vals[:0], view, ids, p)
+				if _, err := cws[p.index].WriteRowValues(vals); err != nil {
+					return fmt.Errorf("write column %d: %w", p.index, err)
+				}
 			}
 		}
 		if _, err := rg.Commit(); err != nil {
@@ -270,6 +276,30 @@ func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 		}
 	}
 	return nil
+}
+
+// blockRows is how many rows are handed to the column writers at a time.
+// A block's values (blockRows x 57 spans, ~450 KB) stay in the CPU cache
+// while every column reads its slot from them.
+const blockRows = 1024
+
+// block copies the rows of b named by rows, in that order, into fw.view
+// and returns the view with the identity order over it. Writing reads the
+// batch column by column; in eventTime order the rows of a batch are
+// scattered, and reading one slot per scattered row missed the cache on
+// nearly every value. The view shares the batch's arena, resources and keys.
+func (fw *fileWriter) block(b *batch, rows []int32) (*batch, []int32) {
+	v, stride := &fw.view, len(schema.leaves)
+	v.arena, v.res, v.keys = b.arena, b.res, b.keys
+	v.rows, v.vals = v.rows[:0], v.vals[:0]
+	for _, ri := range rows {
+		v.rows = append(v.rows, b.rows[ri])
+		v.vals = append(v.vals, b.vals[int(ri)*stride:int(ri+1)*stride]...)
+	}
+	for len(fw.ids) < len(rows) {
+		fw.ids = append(fw.ids, int32(len(fw.ids)))
+	}
+	return v, fw.ids[:len(rows)]
 }
 
 // close finishes the file (footer, page index, bloom filters).
