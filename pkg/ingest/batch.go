@@ -27,7 +27,7 @@ type row struct {
 // Parquet file. Record bytes are copied once into arena; all typed values are
 // spans into it, so a row costs no allocation of its own.
 type batch struct {
-	arena []byte
+	arena arena
 	rows  []row
 	vals  []span // len(rows) * len(schema.leaves)
 	res   []resource
@@ -39,13 +39,13 @@ func newBatch() *batch { return &batch{keyIx: map[string]int32{}} }
 
 // size is the memory the batch holds, for flush decisions.
 func (b *batch) size() int {
-	return cap(b.arena) + cap(b.rows)*int(rowSize) + cap(b.vals)*8 + cap(b.res)*24
+	return b.arena.size() + cap(b.rows)*int(rowSize) + cap(b.vals)*8 + cap(b.res)*24
 }
 
 const rowSize = 96 // approximate bytes per row struct, for size accounting
 
 func (b *batch) reset() {
-	b.arena = b.arena[:0]
+	b.arena.reset()
 	b.rows = b.rows[:0]
 	b.vals = b.vals[:0]
 	b.res = b.res[:0]
@@ -56,10 +56,8 @@ func (b *batch) reset() {
 // add copies the decoder's current record into the batch.
 func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 	d := &dc.d
-	base := int32(len(b.arena))
-	b.arena = growBytes(b.arena, len(rec)+len(dc.scratch))
-	b.arena = append(b.arena, rec...)
-	b.arena = append(b.arena, dc.scratch...)
+	base, dst := b.arena.alloc(len(rec) + len(dc.scratch))
+	copy(dst[copy(dst, rec):], dc.scratch)
 	if cap(b.vals)-len(b.vals) < len(d.vals) {
 		b.vals = slices.Grow(b.vals, max(cap(b.vals), len(d.vals)))
 	}
@@ -107,7 +105,7 @@ func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 
 var eventIDSlot = schema.top.byName["eventID"].slot
 
-func (b *batch) bytes(s span) []byte { return b.arena[s.off : s.off+s.n] }
+func (b *batch) bytes(s span) []byte { return b.arena.bytes(s.off, s.n) }
 
 // order returns row indexes sorted by eventTime, ties by eventID, then by
 // arrival, so files are sorted the way queries stream results.
@@ -139,15 +137,4 @@ func (b *batch) order() []int32 {
 // dayOfMicros formats a microsecond timestamp as a partition day.
 func dayOfMicros(us int64) string {
 	return time.UnixMicro(us).UTC().Format("2006-01-02")
-}
-
-// growBytes makes room for n more bytes, doubling the capacity. append alone
-// grows large slices by only 1.25x, which copies a big arena many times over.
-func growBytes(b []byte, n int) []byte {
-	if cap(b)-len(b) >= n {
-		return b
-	}
-	nb := make([]byte, len(b), max(2*cap(b), len(b)+n, 64<<10))
-	copy(nb, b)
-	return nb
 }

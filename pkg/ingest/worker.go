@@ -142,12 +142,16 @@ func (w *worker) batchFor(pk partition.Key) *batch {
 }
 
 // mark is a batch length to roll back to when an object fails transiently.
-type mark struct{ arena, rows, vals, res int }
+type mark struct {
+	arena           arenaMark
+	rows, vals, res int
+}
 
-func (b *batch) mark() mark { return mark{len(b.arena), len(b.rows), len(b.vals), len(b.res)} }
+func (b *batch) mark() mark { return mark{b.arena.mark(), len(b.rows), len(b.vals), len(b.res)} }
 
 func (b *batch) rollback(m mark) {
-	b.arena, b.rows, b.vals, b.res = b.arena[:m.arena], b.rows[:m.rows], b.vals[:m.vals], b.res[:m.res]
+	b.arena.rollback(m.arena)
+	b.rows, b.vals, b.res = b.rows[:m.rows], b.vals[:m.vals], b.res[:m.res]
 }
 
 // sourceError marks a failure to read the source object itself (network,

@@ -256,7 +256,7 @@ func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 		// alive for as long as this writer lives: clear the whole buffer.
 		clear(vals[:cap(vals)])
 		fw.vals = vals[:0]
-		fw.view.arena, fw.view.res, fw.view.keys = nil, nil, nil
+		fw.view.arena, fw.view.res, fw.view.keys = arena{}, nil, nil
 	}()
 	for lo := 0; lo < len(order); lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, len(order))
@@ -320,7 +320,7 @@ func appendColumn(dst []parquet.Value, b *batch, rows []int32, p colPlan) []parq
 		f := p.leaf
 		maxDef := len(f.groups) + 1
 		stride, slot, isBool := len(schema.leaves), f.slot, f.kind == kBool
-		vals, arena := b.vals, b.arena
+		vals, ar := b.vals, &b.arena
 		for _, ri := range rows {
 			v := vals[int(ri)*stride+slot]
 			if v.ok() {
@@ -328,7 +328,7 @@ func appendColumn(dst []parquet.Value, b *batch, rows []int32, p colPlan) []parq
 				if isBool {
 					pv = parquet.BooleanValue(v.off == 1)
 				} else {
-					pv = parquet.ByteArrayValue(arena[v.off : v.off+v.n])
+					pv = parquet.ByteArrayValue(ar.bytes(v.off, v.n))
 				}
 				dst = append(dst, pv.Level(0, maxDef, col))
 				continue
