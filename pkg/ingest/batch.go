@@ -134,6 +134,24 @@ func (b *batch) order() []int32 {
 	return idx
 }
 
+// dayCache remembers the partition day of the last timestamp it formatted:
+// the records of an object nearly always fall on one day.
+type dayCache struct {
+	lo, hi int64 // [lo, hi): the microseconds of day
+	day    string
+}
+
+const microsPerDay = 24 * 60 * 60 * 1_000_000
+
+func (c *dayCache) of(us int64) string {
+	if c.day == "" || us < c.lo || us >= c.hi {
+		c.lo = us - ((us%microsPerDay)+microsPerDay)%microsPerDay
+		c.hi = c.lo + microsPerDay
+		c.day = dayOfMicros(us)
+	}
+	return c.day
+}
+
 // dayOfMicros formats a microsecond timestamp as a partition day.
 func dayOfMicros(us int64) string {
 	return time.UnixMicro(us).UTC().Format("2006-01-02")

@@ -20,20 +20,21 @@ import (
 // worker decodes objects into per-partition batches and writes them out. It
 // owns its batches, so workers share nothing but the committer.
 type worker struct {
-	in      *ingester
-	id      int
-	seq     int
-	dec     *decoder
-	batches map[partition.Key]*batch
-	free    []*batch
-	sources []partition.Source
-	days    []partition.DayMark
-	br      *bufio.Reader
-	gz      *gzip.Reader
-	sr      streamReader
-	fw      fileWriter
-	sha     hash.Hash // HashSources: the current object's uncompressed bytes
-	shaOK   bool      // sha covers the whole uncompressed stream
+	in        *ingester
+	id        int
+	seq       int
+	dec       *decoder
+	batches   map[partition.Key]*batch
+	free      []*batch
+	sources   []partition.Source
+	days      []partition.DayMark
+	br        *bufio.Reader
+	gz        *gzip.Reader
+	sr        streamReader
+	fw        fileWriter
+	sha       hash.Hash // HashSources: the current object's uncompressed bytes
+	shaOK     bool      // sha covers the whole uncompressed stream
+	eventDays dayCache  // partition day of recent eventTimes
 }
 
 func (in *ingester) newWorker(id int) *worker {
@@ -288,9 +289,10 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 	sr := &w.sr
 	sr.reset(dcr, w.dec, in.cfg.MaxRecordBytes)
 	var (
-		events int64
-		faults string
-		marks  = map[*batch]mark{}
+		events      int64
+		faults      string
+		marks       = map[*batch]mark{}
+		deliveryDay = partition.DayOf(k.Day) // for records without an eventTime
 	)
 	defer func() { in.rep.decompressed.Add(dcr.n) }()
 	if in.cfg.HashSources {
@@ -346,9 +348,9 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 			}
 			continue
 		}
-		pk := partition.Key{Account: k.Account, Region: k.Region, Day: partition.DayOf(k.Day)}
+		pk := partition.Key{Account: k.Account, Region: k.Region, Day: deliveryDay}
 		if w.dec.d.hasTime {
-			pk.Day = dayOfMicros(w.dec.d.time)
+			pk.Day = w.eventDays.of(w.dec.d.time)
 		}
 		b := w.batchFor(pk)
 		if _, ok := marks[b]; !ok {

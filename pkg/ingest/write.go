@@ -35,6 +35,9 @@ type colPlan struct {
 	index  int
 	leaf   *field // cLeaf
 	member int    // cRes: index into resourceMembers
+	// nulls[d] is a cLeaf's null value at definition level d: built once,
+	// as every row of a mostly-absent column is one of them.
+	nulls []parquet.Value
 }
 
 var (
@@ -83,6 +86,9 @@ func planColumns(sch *parquet.Schema) []colPlan {
 				panic("BUG: no schema field for column " + joined)
 			}
 			p.kind, p.leaf = cLeaf, f
+			for d := 0; d <= len(f.groups); d++ {
+				p.nulls = append(p.nulls, null(0, d, i))
+			}
 		}
 		plans = append(plans, p)
 	}
@@ -264,7 +270,8 @@ func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 		cws := rg.ColumnWriters()
 		for blo := lo; blo < hi; blo += blockRows {
 			view, ids := fw.block(b, order[blo:min(blo+blockRows, hi)])
-			for _, p := range colPlans {
+			for i := range colPlans {
+				p := &colPlans[i]
 				vals = appendColumn(vals[:0], view, ids, p)
 				if _, err := cws[p.index].WriteRowValues(vals); err != nil {
 					return fmt.Errorf("write column %d: %w", p.index, err)
@@ -313,7 +320,7 @@ func (fw *fileWriter) close() error {
 func null(rep, def, col int) parquet.Value { return parquet.Value{}.Level(rep, def, col) }
 
 // appendColumn appends the values of one column for the given rows.
-func appendColumn(dst []parquet.Value, b *batch, rows []int32, p colPlan) []parquet.Value {
+func appendColumn(dst []parquet.Value, b *batch, rows []int32, p *colPlan) []parquet.Value {
 	col := p.index
 	switch p.kind {
 	case cLeaf:
@@ -341,7 +348,7 @@ func appendColumn(dst []parquet.Value, b *batch, rows []int32, p colPlan) []parq
 				}
 				def++
 			}
-			dst = append(dst, null(0, def, col))
+			dst = append(dst, p.nulls[def])
 		}
 	case cTime:
 		for _, ri := range rows {
