@@ -131,13 +131,19 @@ func fileValues(b *batch, st *FileStats) {
 	for _, name := range valueColumns {
 		slot := leafByPath(name).slot
 		set := map[string]struct{}{}
+		var prev []byte // consecutive rows often repeat a value: skip the lookup
 		for i := range b.rows {
 			v := b.vals[i*len(schema.leaves)+slot]
 			if !v.ok() {
 				continue
 			}
-			if _, ok := set[string(b.bytes(v))]; !ok {
-				set[string(b.bytes(v))] = struct{}{}
+			val := b.bytes(v)
+			if prev != nil && string(val) == string(prev) {
+				continue
+			}
+			prev = val
+			if _, ok := set[string(val)]; !ok {
+				set[string(val)] = struct{}{}
 				if len(set) > maxFileValues {
 					break
 				}
