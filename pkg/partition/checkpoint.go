@@ -70,7 +70,8 @@ func parseCheckpointKey(key string) (int64, string, bool) {
 // checkpointFilesDoc is the files part of a checkpoint. Every query reads
 // it, so its encoding is compact: a file's value sets (File.Values) are
 // not lists of strings but bitsets over one sorted table per column
-// (ValueTables), which makes the part about ten times faster to decode.
+// (ValueTables): at 1M events the part shrank from 1.06 to 0.41 MB of JSON
+// and its decode from 20 to 11 ms.
 // A reader that does not know "sets" sees files without value sets, which
 // means "unknown": it prunes less, and stays correct.
 type checkpointFilesDoc struct {
@@ -257,8 +258,8 @@ func (l *Lake) readGzipJSON(ctx context.Context, key string, v any) error {
 		return fmt.Errorf("read %s of %s: %w", key, l, err)
 	}
 	defer zr.Close()
-	// One read and one Unmarshal: cheaper than a streaming Decoder, which
-	// scans the same bytes again as it refills.
+	// One read and one Unmarshal: measured cheaper than a streaming
+	// Decoder, which copies its growing buffer again as it refills.
 	doc, err := io.ReadAll(zr)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s of %s is corrupt: %w", key, l, err)
