@@ -221,13 +221,12 @@ func (w *writer) start() error {
 	sf := &stagedFile{f: partition.File{Path: w.pk.Dir() + "/" + name, Staging: j.run.StagingKey(name)}}
 	if l, ok := j.lake.Bucket().(*objstore.Local); ok {
 		sf.path = filepath.Join(l.Root(), filepath.FromSlash(sf.f.Staging))
-		if err := os.MkdirAll(filepath.Dir(sf.path), 0o755); err != nil {
-			return fmt.Errorf("create staging directory: %w", err)
-		}
 	} else {
 		sf.path = filepath.Join(j.tmpDir, "ctq-"+name)
 	}
-	fh, err := os.Create(sf.path)
+	// CreateFile also makes the directory, again if a concurrent delete of
+	// a staged merge file removed it as it emptied it.
+	fh, err := objstore.CreateFile(sf.path)
 	if err != nil {
 		return fmt.Errorf("create data file: %w", err)
 	}

@@ -287,13 +287,12 @@ func (in *ingester) writeFile(ctx context.Context, fw *fileWriter, b *batch, pk 
 	var path string
 	if in.localLake != nil {
 		path = filepath.Join(in.localLake.Root(), filepath.FromSlash(staging))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return f, fmt.Errorf("create staging directory: %w", err)
-		}
 	} else {
 		path = filepath.Join(in.tmpDir, "ctq-"+name)
 	}
-	out, err := os.Create(path)
+	// CreateFile also makes the directory, again if a concurrent publish
+	// removed it as it emptied it.
+	out, err := objstore.CreateFile(path)
 	if err != nil {
 		return f, fmt.Errorf("create data file: %w", err)
 	}

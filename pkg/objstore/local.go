@@ -233,12 +233,52 @@ func (l *Local) wrap(op, key string, err error) error {
 	return fmt.Errorf("%s %s/%s: %w", op, l, key, err)
 }
 
+// inDir runs op, which creates an entry in dir, after making dir. Local
+// removes a directory it has emptied (removeEmptyDir), so a concurrent
+// Delete or Move can take dir away between the MkdirAll and op: op then
+// fails with ErrNotExist and is retried with dir made again. An empty
+// directory is only removed by whoever just emptied it, so the retries end.
+// An op whose failure has another cause returns it wrapped in final.
+func inDir(dir string, op func() error) error {
+	for attempt := 0; ; attempt++ {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		err := op()
+		var f final
+		if errors.As(err, &f) {
+			return f.err
+		}
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 100 {
+			return err
+		}
+	}
+}
+
+// final is an error inDir returns without retrying.
+type final struct{ err error }
+
+func (f final) Error() string { return f.err.Error() }
+
+// CreateFile creates (or truncates) the file at path, making its directory;
+// see inDir for why it may retry. Writers that stage files straight into a
+// local lake use it.
+func CreateFile(path string) (*os.File, error) {
+	var f *os.File
+	err := inDir(filepath.Dir(path), func() (err error) {
+		f, err = os.Create(path)
+		return err
+	})
+	return f, err
+}
+
 // writeTemp writes r to a synced temp file next to p and returns its name.
 func writeTemp(p string, r io.Reader) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return "", err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*"+tempSuffix)
+	var f *os.File
+	err := inDir(filepath.Dir(p), func() (err error) {
+		f, err = os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*"+tempSuffix)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
@@ -257,9 +297,14 @@ func writeTemp(p string, r io.Reader) (string, error) {
 	return tmp, nil
 }
 
-// syncDir makes a rename or link in dir durable.
+// syncDir makes a rename or link in dir durable. A directory that is gone
+// was emptied and removed by a later operation (removeEmptyDir), which took
+// the entry elsewhere: there is nothing left here to make durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -322,10 +367,16 @@ func (l *Local) Move(_ context.Context, src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(pd), 0o755); err != nil {
-		return l.wrap("move", dst, err)
-	}
-	if err := os.Rename(ps, pd); err != nil {
+	err = inDir(filepath.Dir(pd), func() error {
+		err := os.Rename(ps, pd)
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Lstat(ps); serr != nil {
+				return final{err} // the source is what is missing
+			}
+		}
+		return err
+	})
+	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			if _, serr := os.Stat(pd); serr == nil {
 				return nil // an earlier interrupted move already completed
