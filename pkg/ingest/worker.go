@@ -35,6 +35,11 @@ type worker struct {
 	sha       hash.Hash // HashSources: the current object's uncompressed bytes
 	shaOK     bool      // sha covers the whole uncompressed stream
 	eventDays dayCache  // partition day of recent eventTimes
+	// spilled are files written in the middle of an object that grew the
+	// batches past the spill limit. They hold records of that object, so
+	// they are handed to the committer only with the next flush, after the
+	// object completed (see spill).
+	spilled []partition.File
 }
 
 func (in *ingester) newWorker(id int) *worker {
@@ -54,7 +59,7 @@ func (w *worker) loop(ctx context.Context, units <-chan unit, out chan<- flushRe
 			if !w.object(ctx, u.objects[i], u.keys[i]) {
 				failed = true
 			}
-			if w.memory() >= w.in.cfg.MemoryPerWorker {
+			if len(w.spilled) > 0 || w.memory() >= w.in.cfg.MemoryPerWorker {
 				if err := w.flush(ctx, out); err != nil {
 					return err
 				}
@@ -86,7 +91,8 @@ func (w *worker) memory() int {
 // flush writes every batch as a file and hands the files, with the objects
 // they complete, to the committer.
 func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
-	var fr flushResult
+	fr := flushResult{files: w.spilled}
+	w.spilled = nil
 	for pk, b := range w.batches {
 		if len(b.rows) == 0 {
 			continue
@@ -94,10 +100,28 @@ func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
 		w.seq++
 		f, err := w.in.writeFile(ctx, &w.fw, b, pk, dataFileName(w.in.run.ID(), w.id, w.seq))
 		if err != nil {
+			w.in.discard(context.WithoutCancel(ctx), fr.files) // never committed
 			return err
 		}
 		fr.files = append(fr.files, f)
 	}
+	w.release()
+	fr.sources, fr.days = w.sources, w.days
+	w.sources, w.days = nil, nil
+	if len(fr.files) == 0 && len(fr.sources) == 0 {
+		return nil
+	}
+	select {
+	case out <- fr:
+		return nil
+	case <-ctx.Done():
+		w.in.discard(context.WithoutCancel(ctx), fr.files) // never committed
+		return ctx.Err()
+	}
+}
+
+// release empties every batch into the free list.
+func (w *worker) release() {
 	for pk, b := range w.batches {
 		b.reset()
 		w.free = append(w.free, b)
@@ -114,18 +138,60 @@ func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
 		}
 		kept += b.size()
 	}
-	fr.sources, fr.days = w.sources, w.days
+}
+
+// spillFactor x MemoryPerWorker is the batch memory at which a worker
+// writes its batches in the middle of an object. Objects are normally
+// small and the worker flushes between them, at MemoryPerWorker; only an
+// object that alone grows the batches by half the budget spills, so memory
+// stays bounded by the budget whatever the size of an object.
+const spillFactor = 1.5
+
+// spillCheckBytes is how many record bytes an object adds between checks
+// of the batch memory.
+const spillCheckBytes = 1 << 20
+
+// spill writes every batch as a staged file kept in w.spilled and empties
+// the batches. The files hold records of the object being decoded, so they
+// must not be committed before it completes: the next flush hands them to
+// the committer together with the object (and every object before it whose
+// records they hold). If the object then fails and must be retried, abandon
+// discards them instead.
+func (w *worker) spill(ctx context.Context) error {
+	for pk, b := range w.batches {
+		if len(b.rows) == 0 {
+			continue
+		}
+		w.seq++
+		f, err := w.in.writeFile(ctx, &w.fw, b, pk, dataFileName(w.in.run.ID(), w.id, w.seq))
+		if err != nil {
+			return err
+		}
+		w.spilled = append(w.spilled, f)
+	}
+	w.release()
+	return nil
+}
+
+// abandon gives up everything since the last flush after an object that
+// had spilled failed transiently: the spilled files also hold records of
+// the objects completed before it, so those are left for the next run too,
+// with the failed one. Nothing is committed, so nothing is lost or doubled.
+func (w *worker) abandon(ctx context.Context, info objstore.ObjectInfo) {
+	w.in.discard(context.WithoutCancel(ctx), w.spilled)
+	w.spilled = nil
+	w.release()
+	var events int64
+	for _, src := range w.sources {
+		events += src.Events
+	}
+	if n := len(w.sources); n > 0 {
+		w.in.rep.failed.Add(int64(n))
+		w.in.rep.events.Add(-events)
+		w.in.rep.problem(Problem{Key: info.Key, Retry: true, Msg: fmt.Sprintf(
+			"its records were partly written with those of %d earlier objects (%d events) when it failed; the next run ingests them all again", n, events)})
+	}
 	w.sources, w.days = nil, nil
-	if len(fr.files) == 0 && len(fr.sources) == 0 {
-		return nil
-	}
-	select {
-	case out <- fr:
-		return nil
-	case <-ctx.Done():
-		w.in.discard(context.WithoutCancel(ctx), fr.files) // never committed
-		return ctx.Err()
-	}
 }
 
 func (w *worker) batchFor(pk partition.Key) *batch {
@@ -293,7 +359,19 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 		faults      string
 		marks       = map[*batch]mark{}
 		deliveryDay = partition.DayOf(k.Day) // for records without an eventTime
+		spilled     bool                     // batches were written mid-object
+		unchecked   int                      // record bytes added since the last memory check
 	)
+	// rollback removes this object's records after a transient failure.
+	rollback := func() {
+		if spilled {
+			w.abandon(ctx, info)
+			return
+		}
+		for b, m := range marks {
+			b.rollback(m)
+		}
+	}
 	defer func() { in.rep.decompressed.Add(dcr.n) }()
 	if in.cfg.HashSources {
 		// The hash must cover every uncompressed byte, also those after
@@ -315,15 +393,11 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 			}
 			var se *sourceError
 			if errors.As(re.Err, &se) && ctx.Err() == nil {
-				for b, m := range marks {
-					b.rollback(m)
-				}
+				rollback()
 				return 0, "", w.retry(info, re.Offset, re.Record, se.err)
 			}
 			if ctx.Err() != nil {
-				for b, m := range marks {
-					b.rollback(m)
-				}
+				rollback()
 				return 0, "", true
 			}
 			in.rep.problem(Problem{Key: info.Key, Offset: re.Offset, Record: re.Record, Msg: re.Msg + errSuffix(re.Err)})
@@ -362,6 +436,20 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 		}
 		b.add(w.dec, rec, k.Layout, sr.index-1)
 		events++
+		if unchecked += len(rec); unchecked >= spillCheckBytes {
+			unchecked = 0
+			if float64(w.memory()) >= spillFactor*float64(in.cfg.MemoryPerWorker) {
+				if err := w.spill(ctx); err != nil {
+					// The object cannot be completed now; like a read
+					// failure, it is left for the next run.
+					spilled = true
+					rollback()
+					return 0, "", w.retry(info, sr.offset(), sr.index-1, err)
+				}
+				spilled = true
+				clear(marks) // the batches are empty; later records mark anew
+			}
+		}
 	}
 }
 
