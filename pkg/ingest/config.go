@@ -74,10 +74,16 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("ingest: list concurrency = %d; must be at least 1", c.ListConcurrency)
 	case c.MaxRecordBytes < 1<<10:
 		return fmt.Errorf("ingest: max record size %d is below 1 KiB", c.MaxRecordBytes)
+	case c.MaxRecordBytes > maxRecordLimit:
+		// A batch addresses its bytes with 32-bit offsets; these two
+		// limits keep a batch (spill point plus one record) below 2 GiB.
+		return fmt.Errorf("ingest: max record size %d is above %d MiB", c.MaxRecordBytes, maxRecordLimit>>20)
 	case c.CommitInterval <= 0:
 		return fmt.Errorf("ingest: commit interval %s must be positive", c.CommitInterval)
 	case c.MemoryPerWorker < 1<<20:
 		return fmt.Errorf("ingest: memory per worker %d is below 1 MiB", c.MemoryPerWorker)
+	case c.MemoryPerWorker > maxMemoryPerWorker:
+		return fmt.Errorf("ingest: memory per worker %d is above %d MiB", c.MemoryPerWorker, maxMemoryPerWorker>>20)
 	case !c.Since.IsZero() && !c.Until.IsZero() && !c.Since.Before(c.Until):
 		return fmt.Errorf("ingest: since %s is not before until %s", c.Since.Format(time.RFC3339), c.Until.Format(time.RFC3339))
 	case c.Shards < 0 || (c.Shards > 0 && (c.Shard < 0 || c.Shard >= c.Shards)):
@@ -131,3 +137,9 @@ func (c *Config) dateOverlaps(acc string, level int) bool {
 	end := [3]time.Time{start.AddDate(1, 0, 0), start.AddDate(0, 1, 0), start.AddDate(0, 0, 1)}[level]
 	return (c.Until.IsZero() || start.Before(c.Until)) && (c.Since.IsZero() || end.After(c.Since))
 }
+
+// Upper limits of MaxRecordBytes and MemoryPerWorker (see Validate).
+const (
+	maxRecordLimit     = 256 << 20
+	maxMemoryPerWorker = 1 << 30
+)
