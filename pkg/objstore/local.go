@@ -241,10 +241,10 @@ func (l *Local) wrap(op, key string, err error) error {
 // An op whose failure has another cause returns it wrapped in final.
 func inDir(dir string, op func() error) error {
 	for attempt := 0; ; attempt++ {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
+		err := os.MkdirAll(dir, 0o755)
+		if err == nil {
+			err = op()
 		}
-		err := op()
 		var f final
 		if errors.As(err, &f) {
 			return f.err
