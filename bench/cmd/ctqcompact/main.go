@@ -20,9 +20,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/ctq-dev/ctq/bench/internal/measure"
 	"github.com/ctq-dev/ctq/pkg/gen"
 )
 
@@ -38,6 +38,7 @@ type options struct {
 }
 
 func main() {
+	measure.Main()
 	if err := run(context.Background(), os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "ctqcompact:", err)
 		os.Exit(1)
@@ -133,19 +134,13 @@ func run(ctx context.Context, args []string) error {
 	if o.workers > 0 {
 		args = append(args, "--workers", fmt.Sprint(o.workers))
 	}
-	cmd := exec.CommandContext(ctx, ctq, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	c0 := time.Now()
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("ctq compact: %w\n%s", err, stderr.String())
+	// measure.Run, as every harness: wall, CPU and the peak RSS of the
+	// ctq process alone (through the spawner), stderr kept for errors.
+	use, stdout, err := measure.Run(exec.CommandContext(ctx, ctq, args...))
+	if err != nil {
+		return fmt.Errorf("ctq compact: %w", err)
 	}
-	wall := time.Since(c0)
-	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	rss := 0.0
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = float64(ru.Maxrss) / 1024
-	}
+	wall, cpu, rss := use.Wall, use.CPU(), use.PeakRSSMiB
 	var cres struct {
 		Merged     int   `json:"merged"`
 		FilesIn    int   `json:"filesIn"`
@@ -156,7 +151,7 @@ func run(ctx context.Context, args []string) error {
 		BytesIn    int64 `json:"bytesIn"`
 		BytesOut   int64 `json:"bytesOut"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &cres); err != nil {
+	if err := json.Unmarshal(stdout, &cres); err != nil {
 		return fmt.Errorf("parse ctq compact --json: %w", err)
 	}
 	after, err := partitions(ctx, ctq, lake)
