@@ -91,23 +91,15 @@ func (w *worker) memory() int {
 // flush writes every batch as a file and hands the files, with the objects
 // they complete, to the committer.
 func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
-	fr := flushResult{files: w.spilled}
-	w.spilled = nil
-	for pk, b := range w.batches {
-		if len(b.rows) == 0 {
-			continue
-		}
-		w.seq++
-		f, err := w.in.writeFile(ctx, &w.fw, b, pk, dataFileName(w.in.run.ID(), w.id, w.seq))
-		if err != nil {
-			w.in.discard(context.WithoutCancel(ctx), fr.files) // never committed
-			return err
-		}
-		fr.files = append(fr.files, f)
+	// The batches are written the way a spill writes them; the files then
+	// go to the committer with everything spilled before.
+	if err := w.spill(ctx); err != nil {
+		w.in.discard(context.WithoutCancel(ctx), w.spilled) // never committed
+		w.spilled = nil
+		return err
 	}
-	w.release()
-	fr.sources, fr.days = w.sources, w.days
-	w.sources, w.days = nil, nil
+	fr := flushResult{files: w.spilled, sources: w.sources, days: w.days}
+	w.spilled, w.sources, w.days = nil, nil, nil
 	if len(fr.files) == 0 && len(fr.sources) == 0 {
 		return nil
 	}
@@ -152,8 +144,8 @@ const spillFactor = 1.5
 const spillCheckBytes = 1 << 20
 
 // spill writes every batch as a staged file kept in w.spilled and empties
-// the batches. The files hold records of the object being decoded, so they
-// must not be committed before it completes: the next flush hands them to
+// the batches. In the middle of an object, the files hold records of the
+// object being decoded, so they must not be committed before it completes: the next flush hands them to
 // the committer together with the object (and every object before it whose
 // records they hold). If the object then fails and must be retried, abandon
 // discards them instead.

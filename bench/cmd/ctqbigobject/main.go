@@ -63,14 +63,13 @@ type figure struct {
 }
 
 type report struct {
-	Started   string        `json:"started"`
-	Machine   string        `json:"machine"`
-	Command   string        `json:"command"`
-	Events    int           `json:"events"`
-	JSONBytes int64         `json:"jsonBytes"`
-	GzipBytes int64         `json:"gzipBytes"`
-	Variants  []*variant    `json:"variants"`
-	Elapsed   time.Duration `json:"-"`
+	Started   string     `json:"started"`
+	Machine   string     `json:"machine"`
+	Command   string     `json:"command"`
+	Events    int        `json:"events"`
+	JSONBytes int64      `json:"jsonBytes"`
+	GzipBytes int64      `json:"gzipBytes"`
+	Variants  []*variant `json:"variants"`
 }
 
 func run(ctx context.Context, args []string) error {
@@ -109,7 +108,6 @@ func run(ctx context.Context, args []string) error {
 	}
 	rep := &report{Started: time.Now().UTC().Format(time.RFC3339), Machine: measure.DescribeMachine().String(),
 		Command: "ctqbigobject " + measure.ShellJoin(args), Events: o.events}
-	t0 := time.Now()
 	ctq, err := measure.BuildCtq(ctx, root, o.work)
 	if err != nil {
 		return err
@@ -161,7 +159,6 @@ func run(ctx context.Context, args []string) error {
 	if spill := rep.Variants[0]; spill.Runs[0].Files < 2 {
 		return fmt.Errorf("the object did not spill: %d file(s) for its one partition", spill.Runs[0].Files)
 	}
-	rep.Elapsed = time.Since(t0)
 	data, _ := json.MarshalIndent(rep, "", "  ")
 	if err := measure.WriteRedacted(filepath.Join(o.out, "bigobject.json"), append(data, '\n'), o.work); err != nil {
 		return err
