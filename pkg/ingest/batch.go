@@ -29,17 +29,24 @@ type row struct {
 type batch struct {
 	arena arena
 	rows  []row
-	vals  []span // len(rows) * len(schema.leaves)
+	vals  spanRows // the value spans of each row (len(schema.leaves) a row)
 	res   []resource
 	keys  []string
+	keyB  [][]byte // keys as bytes, for the Parquet values
 	keyIx map[string]int32
 }
 
-func newBatch() *batch { return &batch{keyIx: map[string]int32{}} }
+func newBatch() *batch { return newPooledBatch(nil) }
+
+// newPooledBatch returns a batch whose span blocks come from and go back
+// to pool.
+func newPooledBatch(pool *spanPool) *batch {
+	return &batch{keyIx: map[string]int32{}, vals: spanRows{pool: pool}}
+}
 
 // size is the memory the batch holds, for flush decisions.
 func (b *batch) size() int {
-	return b.arena.size() + cap(b.rows)*int(rowSize) + cap(b.vals)*8 + cap(b.res)*24
+	return b.arena.size() + cap(b.rows)*int(rowSize) + b.vals.size() + cap(b.res)*24
 }
 
 const rowSize = 96 // approximate bytes per row struct, for size accounting
@@ -47,9 +54,11 @@ const rowSize = 96 // approximate bytes per row struct, for size accounting
 func (b *batch) reset() {
 	b.arena.reset()
 	b.rows = b.rows[:0]
-	b.vals = b.vals[:0]
+	b.vals.truncate(0)
 	b.res = b.res[:0]
 	b.keys = b.keys[:0]
+	clear(b.keyB)
+	b.keyB = b.keyB[:0]
 	clear(b.keyIx)
 }
 
@@ -58,25 +67,24 @@ func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 	d := &dc.d
 	base, dst := b.arena.alloc(len(rec) + len(dc.scratch))
 	copy(dst[copy(dst, rec):], dc.scratch)
-	if cap(b.vals)-len(b.vals) < len(d.vals) {
-		b.vals = slices.Grow(b.vals, max(cap(b.vals), len(d.vals)))
-	}
 	shift := func(s span) span {
 		if s.n >= 0 {
 			s.off += base
 		}
 		return s
 	}
-	for i, v := range d.vals {
+	vals := b.vals.add(len(b.rows))
+	for i, v := range d.vals[:len(vals)] {
 		if schema.leaves[i].kind != kBool {
 			v = shift(v)
 		}
-		b.vals = append(b.vals, v)
+		vals[i] = v
 	}
 	ki, ok := b.keyIx[srcKey]
 	if !ok {
 		ki = int32(len(b.keys))
 		b.keys = append(b.keys, srcKey)
+		b.keyB = append(b.keyB, []byte(srcKey))
 		b.keyIx[srcKey] = ki
 	}
 	r := row{

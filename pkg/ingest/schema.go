@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // The lake schema is described once, as a tree of fields. The record decoder
@@ -247,7 +246,7 @@ func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 	}
 	opts := []parquet.WriterOption{
 		sch,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.Compression(newPageCodec()),
 		parquet.BloomFilters(filters...),
 		parquet.DataPageStatistics(true),
 		parquet.PageBufferSize(pageBufferSize),

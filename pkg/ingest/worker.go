@@ -40,10 +40,14 @@ type worker struct {
 	// they are handed to the committer only with the next flush, after the
 	// object completed (see spill).
 	spilled []partition.File
+	spans   spanPool // free span blocks of this worker's batches
 }
 
 func (in *ingester) newWorker(id int) *worker {
-	return &worker{in: in, id: id, dec: newDecoder(), batches: map[partition.Key]*batch{}, br: bufio.NewReaderSize(nil, 64<<10)}
+	return &worker{in: in, id: id, dec: newDecoder(), batches: map[partition.Key]*batch{}, br: bufio.NewReaderSize(nil, 64<<10),
+		// The blocks of the rows a flush writes are reused by the batches
+		// that fill up next; a third of the budget covers a full flush.
+		spans: spanPool{limit: in.cfg.MemoryPerWorker / 3}}
 }
 
 func (w *worker) loop(ctx context.Context, units <-chan unit, out chan<- flushResult) error {
@@ -194,7 +198,7 @@ func (w *worker) batchFor(pk partition.Key) *batch {
 	if n := len(w.free); n > 0 {
 		b, w.free = w.free[n-1], w.free[:n-1]
 	} else {
-		b = newBatch()
+		b = newPooledBatch(&w.spans)
 	}
 	w.batches[pk] = b
 	return b
@@ -202,15 +206,16 @@ func (w *worker) batchFor(pk partition.Key) *batch {
 
 // mark is a batch length to roll back to when an object fails transiently.
 type mark struct {
-	arena           arenaMark
-	rows, vals, res int
+	arena     arenaMark
+	rows, res int
 }
 
-func (b *batch) mark() mark { return mark{b.arena.mark(), len(b.rows), len(b.vals), len(b.res)} }
+func (b *batch) mark() mark { return mark{b.arena.mark(), len(b.rows), len(b.res)} }
 
 func (b *batch) rollback(m mark) {
 	b.arena.rollback(m.arena)
-	b.rows, b.vals, b.res = b.rows[:m.rows], b.vals[:m.vals], b.res[:m.res]
+	b.vals.truncate(m.rows)
+	b.rows, b.res = b.rows[:m.rows], b.res[:m.res]
 }
 
 // sourceError marks a failure to read the source object itself (network,

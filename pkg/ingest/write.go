@@ -133,7 +133,7 @@ func fileValues(b *batch, st *FileStats) {
 		set := map[string]struct{}{}
 		var prev []byte // consecutive rows often repeat a value: skip the lookup
 		for i := range b.rows {
-			v := b.vals[i*len(schema.leaves)+slot]
+			v := b.vals.at(i, slot)
 			if !v.ok() {
 				continue
 			}
@@ -170,7 +170,7 @@ func fileRanges(b *batch, st *FileStats) {
 		var lo, hi []byte
 		seen := false
 		for i := range b.rows {
-			v := b.vals[i*len(schema.leaves)+slot]
+			v := b.vals.at(i, slot)
 			if !v.ok() {
 				continue
 			}
@@ -203,8 +203,16 @@ func fileRanges(b *batch, st *FileStats) {
 type fileWriter struct {
 	pw   *parquet.Writer
 	vals []parquet.Value
-	view batch   // a block of rows in write order (see block)
-	ids  []int32 // 0, 1, 2, ...: the view's rows in order
+	view view // a block of rows in write order (see block)
+}
+
+// view is a block of a batch's rows, copied in write order, with their
+// value spans side by side (nLeaves a row). It shares the batch's arena,
+// resources and keys.
+type view struct {
+	b    *batch
+	rows []row
+	vals []span
 }
 
 // writeBatch writes the batch's rows, sorted by eventTime, as one Parquet
@@ -268,23 +276,22 @@ func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 		// alive for as long as this writer lives: clear the whole buffer.
 		clear(vals[:cap(vals)])
 		fw.vals = vals[:0]
-		fw.view.arena, fw.view.res, fw.view.keys = arena{}, nil, nil
+		fw.view.b = nil
 	}()
 	for lo := 0; lo < len(order); lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, len(order))
-		rg := fw.pw.BeginRowGroup()
-		cws := rg.ColumnWriters()
+		cws := fw.pw.ColumnWriters()
 		for blo := lo; blo < hi; blo += blockRows {
-			view, ids := fw.block(b, order[blo:min(blo+blockRows, hi)])
+			v := fw.block(b, order[blo:min(blo+blockRows, hi)])
 			for i := range colPlans {
 				p := &colPlans[i]
-				vals = appendColumn(vals[:0], view, ids, p)
+				vals = appendColumn(vals[:0], v, p)
 				if _, err := cws[p.index].WriteRowValues(vals); err != nil {
 					return fmt.Errorf("write column %d: %w", p.index, err)
 				}
 			}
 		}
-		if _, err := rg.Commit(); err != nil {
+		if err := fw.pw.Flush(); err != nil {
 			return fmt.Errorf("commit row group: %w", err)
 		}
 	}
@@ -297,22 +304,18 @@ func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 const blockRows = 1024
 
 // block copies the rows of b named by rows, in that order, into fw.view
-// and returns the view with the identity order over it. Writing reads the
-// batch column by column; in eventTime order the rows of a batch are
-// scattered, and reading one slot per scattered row missed the cache on
-// nearly every value. The view shares the batch's arena, resources and keys.
-func (fw *fileWriter) block(b *batch, rows []int32) (*batch, []int32) {
-	v, stride := &fw.view, len(schema.leaves)
-	v.arena, v.res, v.keys = b.arena, b.res, b.keys
+// and returns the view. Writing reads the batch column by column; in
+// eventTime order the rows of a batch are scattered, and reading one slot
+// per scattered row missed the cache on nearly every value.
+func (fw *fileWriter) block(b *batch, rows []int32) *view {
+	v := &fw.view
+	v.b = b
 	v.rows, v.vals = v.rows[:0], v.vals[:0]
 	for _, ri := range rows {
 		v.rows = append(v.rows, b.rows[ri])
-		v.vals = append(v.vals, b.vals[int(ri)*stride:int(ri+1)*stride]...)
+		v.vals = append(v.vals, b.vals.row(int(ri))...)
 	}
-	for len(fw.ids) < len(rows) {
-		fw.ids = append(fw.ids, int32(len(fw.ids)))
-	}
-	return v, fw.ids[:len(rows)]
+	return v
 }
 
 // close finishes the file (footer, page index, bloom filters).
@@ -326,27 +329,27 @@ func (fw *fileWriter) close() error {
 func null(rep, def, col int) parquet.Value { return parquet.Value{}.Level(rep, def, col) }
 
 // appendColumn appends the values of one column for the given rows.
-func appendColumn(dst []parquet.Value, b *batch, rows []int32, p *colPlan) []parquet.Value {
-	col := p.index
+func appendColumn(dst []parquet.Value, v *view, p *colPlan) []parquet.Value {
+	col, b := p.index, v.b
 	switch p.kind {
 	case cLeaf:
 		f := p.leaf
 		maxDef := len(f.groups) + 1
-		stride, slot, isBool := len(schema.leaves), f.slot, f.kind == kBool
-		vals, ar := b.vals, &b.arena
-		for _, ri := range rows {
-			v := vals[int(ri)*stride+slot]
-			if v.ok() {
+		slot, isBool := f.slot, f.kind == kBool
+		vals, ar := v.vals, &b.arena
+		for ri := range v.rows {
+			s := vals[ri*nLeaves+slot]
+			if s.ok() {
 				var pv parquet.Value
 				if isBool {
-					pv = parquet.BooleanValue(v.off == 1)
+					pv = parquet.BooleanValue(s.off == 1)
 				} else {
-					pv = parquet.ByteArrayValue(ar.bytes(v.off, v.n))
+					pv = parquet.ByteArrayValue(ar.bytes(s.off, s.n))
 				}
 				dst = append(dst, pv.Level(0, maxDef, col))
 				continue
 			}
-			r := &b.rows[ri]
+			r := &v.rows[ri]
 			def := 0
 			for _, gr := range f.groups {
 				if r.groups&(1<<gr.group) == 0 {
@@ -357,8 +360,8 @@ func appendColumn(dst []parquet.Value, b *batch, rows []int32, p *colPlan) []par
 			dst = append(dst, p.nulls[def])
 		}
 	case cTime:
-		for _, ri := range rows {
-			r := &b.rows[ri]
+		for ri := range v.rows {
+			r := &v.rows[ri]
 			if r.hasTime {
 				dst = append(dst, parquet.Int64Value(r.time).Level(0, 1, col))
 			} else {
@@ -366,16 +369,16 @@ func appendColumn(dst []parquet.Value, b *batch, rows []int32, p *colPlan) []par
 			}
 		}
 	case cRaw:
-		for _, ri := range rows {
-			dst = append(dst, parquet.ByteArrayValue(b.bytes(b.rows[ri].raw)).Level(0, 0, col))
+		for ri := range v.rows {
+			dst = append(dst, parquet.ByteArrayValue(b.bytes(v.rows[ri].raw)).Level(0, 0, col))
 		}
 	case cExact:
-		for _, ri := range rows {
-			dst = append(dst, parquet.BooleanValue(b.rows[ri].exact).Level(0, 0, col))
+		for ri := range v.rows {
+			dst = append(dst, parquet.BooleanValue(v.rows[ri].exact).Level(0, 0, col))
 		}
 	case cExtra:
-		for _, ri := range rows {
-			r := &b.rows[ri]
+		for ri := range v.rows {
+			r := &v.rows[ri]
 			if r.extra.ok() {
 				dst = append(dst, parquet.ByteArrayValue(b.bytes(r.extra)).Level(0, 1, col))
 			} else {
@@ -383,16 +386,16 @@ func appendColumn(dst []parquet.Value, b *batch, rows []int32, p *colPlan) []par
 			}
 		}
 	case cSrcKey:
-		for _, ri := range rows {
-			dst = append(dst, parquet.ByteArrayValue([]byte(b.keys[b.rows[ri].src])).Level(0, 0, col))
+		for ri := range v.rows {
+			dst = append(dst, parquet.ByteArrayValue(b.keyB[v.rows[ri].src]).Level(0, 0, col))
 		}
 	case cSrcIdx:
-		for _, ri := range rows {
-			dst = append(dst, parquet.Int32Value(b.rows[ri].srcIdx).Level(0, 0, col))
+		for ri := range v.rows {
+			dst = append(dst, parquet.Int32Value(v.rows[ri].srcIdx).Level(0, 0, col))
 		}
 	case cNulls:
-		for _, ri := range rows {
-			r := &b.rows[ri]
+		for ri := range v.rows {
+			r := &v.rows[ri]
 			if r.nulls.empty() {
 				dst = append(dst, null(0, 0, col))
 				continue
@@ -406,8 +409,8 @@ func appendColumn(dst []parquet.Value, b *batch, rows []int32, p *colPlan) []par
 			}
 		}
 	case cRes:
-		for _, ri := range rows {
-			r := &b.rows[ri]
+		for ri := range v.rows {
+			r := &v.rows[ri]
 			switch {
 			case !r.hasRes:
 				dst = append(dst, null(0, 0, col))
@@ -419,9 +422,9 @@ func appendColumn(dst []parquet.Value, b *batch, rows []int32, p *colPlan) []par
 					if k > 0 {
 						rep = 1
 					}
-					v := b.res[r.resOff+k][p.member]
-					if v.ok() {
-						dst = append(dst, parquet.ByteArrayValue(b.bytes(v)).Level(rep, 3, col))
+					s := b.res[r.resOff+k][p.member]
+					if s.ok() {
+						dst = append(dst, parquet.ByteArrayValue(b.bytes(s)).Level(rep, 3, col))
 					} else {
 						dst = append(dst, null(rep, 2, col))
 					}
