@@ -248,7 +248,10 @@ func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 		sch,
 		parquet.Compression(newPageCodec()),
 		parquet.BloomFilters(filters...),
-		parquet.DataPageStatistics(true),
+		// Per-page min/max go into the page index only: statistics in
+		// each page header are a legacy copy that made the writer compute
+		// every page's bounds twice, and queries parse every header.
+		parquet.DataPageStatistics(false),
 		parquet.PageBufferSize(pageBufferSize),
 		parquet.CreatedBy("ctq", "0.1.0", ""),
 		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending("eventTime"))),
