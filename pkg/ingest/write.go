@@ -3,10 +3,12 @@ package ingest
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // rowGroupRows is the number of rows per row group. At ~1.5 KB per CloudTrail
@@ -201,9 +203,12 @@ func fileRanges(b *batch, st *FileStats) {
 // and its buffers between files (one per worker), so writing a file does not
 // allocate and clear megabytes of column buffers again.
 type fileWriter struct {
-	pw   *parquet.Writer
-	vals []parquet.Value
-	view view // a block of rows in write order (see block)
+	pw *parquet.Writer
+	// sortDecl is the writer's own declaration of the sort order, captured
+	// from the footer of the first file it wrote (see begin).
+	sortDecl []format.SortingColumn
+	vals     []parquet.Value
+	view     view // a block of rows in write order (see block)
 }
 
 // view is a block of a batch's rows, copied in write order, with their
@@ -261,10 +266,29 @@ func countDups(b *batch, order []int32) int64 {
 func (fw *fileWriter) begin(w io.Writer) {
 	if fw.pw == nil {
 		fw.pw = parquet.NewWriter(w, WriterOptions(lakeSchema)...)
-	} else {
-		fw.pw.Reset(w)
+		return
 	}
+	fw.pw.Reset(w)
+	// parquet-go (v0.32) gives every row group the writer's one slice of
+	// sorting columns and clears the row groups' slices on Reset, which
+	// zeroes the writer's declaration too: every file after the first
+	// declared column 0 (addendum.originalEventID) as its sort key. The
+	// declaration is put back through the slice captured from the first
+	// file's footer, which shares that array.
+	copy(fw.sortDecl, sortingColumns)
 }
+
+// sortingColumns is the sort order every file declares: eventTime,
+// ascending (rows are sorted by (eventTime, eventID); eventID is a
+// tie-break readers need not know about).
+var sortingColumns = func() []format.SortingColumn {
+	for i, p := range lakeSchema.Columns() {
+		if len(p) == 1 && p[0] == "eventTime" {
+			return []format.SortingColumn{{ColumnIdx: int32(i)}}
+		}
+	}
+	panic("BUG: no eventTime column")
+}()
 
 // rowGroups writes the batch's rows in the given order as row groups of at
 // most rowGroupRows rows.
@@ -322,6 +346,11 @@ func (fw *fileWriter) block(b *batch, rows []int32) *view {
 func (fw *fileWriter) close() error {
 	if err := fw.pw.Close(); err != nil {
 		return fmt.Errorf("close parquet writer: %w", err)
+	}
+	if fw.sortDecl == nil {
+		if md := fw.pw.File().Metadata(); len(md.RowGroups) > 0 && slices.Equal(md.RowGroups[0].SortingColumns, sortingColumns) {
+			fw.sortDecl = md.RowGroups[0].SortingColumns
+		}
 	}
 	return nil
 }

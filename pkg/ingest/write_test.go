@@ -145,3 +145,74 @@ func TestFileWriter_KeepsNoArenaReference(t *testing.T) {
 		}
 	}
 }
+
+// The footer declares the order the rows are in (eventTime, the column
+// external engines see as sorted), for every row group of every file a
+// reused writer writes; row-group statistics are kept while page headers
+// carry none (the page index holds per-page bounds).
+func TestFileWriter_FooterOfReusedWriter(t *testing.T) {
+	b, _ := decodeFileToBatch(t, realTestdata(t)[0])
+	timeCol := -1
+	for i, p := range lakeSchema.Columns() {
+		if len(p) == 1 && p[0] == "eventTime" {
+			timeCol = i
+		}
+	}
+	var fw fileWriter
+	for file := 0; file < 2; file++ {
+		var buf bytes.Buffer
+		// Write every row twice so the file has more than one row group.
+		order := append(b.order(), b.order()...)
+		fw.begin(&buf)
+		for len(order) < rowGroupRows+1 {
+			order = append(order, order...)
+		}
+		slicesSortByTime(b, order)
+		if err := fw.rowGroups(b, order); err != nil {
+			t.Fatal(err)
+		}
+		if err := fw.close(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := f.Metadata()
+		if len(md.RowGroups) < 2 {
+			t.Fatalf("file %d: %d row groups, want at least 2", file, len(md.RowGroups))
+		}
+		for ri, rg := range md.RowGroups {
+			if len(rg.SortingColumns) != 1 || int(rg.SortingColumns[0].ColumnIdx) != timeCol || rg.SortingColumns[0].Descending {
+				t.Fatalf("file %d row group %d: sorting columns %+v, want ascending column %d (eventTime)", file, ri, rg.SortingColumns, timeCol)
+			}
+			st := rg.Columns[timeCol].MetaData.Statistics
+			if len(st.MinValue) != 8 || len(st.MaxValue) != 8 {
+				t.Fatalf("file %d row group %d: eventTime statistics missing: %+v", file, ri, st)
+			}
+		}
+		pages := f.RowGroups()[0].ColumnChunks()[timeCol].Pages()
+		p, err := pages.ReadPage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		parquet.Release(p)
+		pages.Close()
+		for _, fp := range f.RowGroups()[0].ColumnChunks() {
+			if fc, ok := fp.(*parquet.FileColumnChunk); ok {
+				if ci, err := fc.ColumnIndex(); err != nil || ci == nil || ci.NumPages() == 0 {
+					t.Fatalf("file %d: column %d has no page index (%v)", file, fc.Column(), err)
+				}
+			}
+		}
+	}
+}
+
+// slicesSortByTime orders row indexes by eventTime (stable), as write does.
+func slicesSortByTime(b *batch, order []int32) {
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && b.rows[order[j]].time < b.rows[order[j-1]].time; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+}
