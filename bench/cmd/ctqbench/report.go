@@ -173,8 +173,8 @@ func (r *report) markdown() string {
 	m := r.Machine
 	fmt.Fprintf(&b, "# ctq ingest benchmark\n\n")
 	fmt.Fprintf(&b, "Command: `%s`  \nReproduce: `%s`  \nStarted: %s\n\n", r.Command, r.Reproduce, r.Started.Format(time.RFC3339))
-	fmt.Fprintf(&b, "Machine: %d cores (%s), %.1f GiB memory, %s, kernel %s; %s; DuckDB %s (go-duckdb v1.8.5); %s\n\n",
-		m.Cores, m.CPUModel, float64(m.MemoryMiB)/1024, m.OS, m.Kernel, m.GoVersion, m.DuckDBVersion, m.CtqVersion)
+	fmt.Fprintf(&b, "Machine: %d cores (%s), %.1f GiB memory, %s, kernel %s, %s; %s; DuckDB %s (go-duckdb v1.8.5); %s\n\n",
+		m.Cores, m.CPUModel, float64(m.MemoryMiB)/1024, m.OS, m.Kernel, m.PageFaults(), m.GoVersion, m.DuckDBVersion, m.CtqVersion)
 	fmt.Fprintf(&b, "Archive (pkg/gen, seed %d, org %s): %d accounts x %d regions x %d days, %d objects, %d events (%d duplicates), %.1f MB JSON, %.1f MB gzip",
 		a.Seed, a.OrgID, a.Accounts, len(a.Regions), a.Days, a.Objects, a.Events, a.Duplicates, mb(a.RawJSONBytes), mb(a.GzipBytes))
 	if a.Reused {

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // Machine describes the machine a benchmark ran on. Reports embed it, so
@@ -22,6 +24,11 @@ type Machine struct {
 	OS        string `json:"os"` // GOOS/GOARCH
 	Kernel    string `json:"kernel"`
 	GoVersion string `json:"goVersion"` // the toolchain that built the harness and ctq
+	// PageFaultMicros is what touching a fresh 4 KiB page of memory costs,
+	// in microseconds (see PageFaultCost). Some virtual machines make it
+	// tens of times dearer than bare metal, which slows tools that hold
+	// gigabytes (DuckDB) far more than tools that reuse a small heap.
+	PageFaultMicros float64 `json:"pageFaultMicros,omitempty"`
 }
 
 // DescribeMachine reads the machine's description from /proc; fields it
@@ -40,13 +47,46 @@ func DescribeMachine() Machine {
 		kib, _ := strconv.ParseInt(f[0], 10, 64)
 		m.MemoryMiB = kib / 1024
 	}
+	m.PageFaultMicros = PageFaultCost()
 	return m
+}
+
+// PageFaultCost maps 64 MiB of fresh anonymous memory, writes one byte in
+// each 4 KiB page and returns the microseconds per page (the best of three
+// rounds), or 0 when it cannot map memory.
+func PageFaultCost() float64 {
+	const size, page = 64 << 20, 4096
+	best := 0.0
+	for round := 0; round < 3; round++ {
+		mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+		if err != nil {
+			return 0
+		}
+		t := time.Now()
+		for i := 0; i < size; i += page {
+			mem[i] = 1
+		}
+		us := float64(time.Since(t).Nanoseconds()) / 1e3 / (size / page)
+		_ = syscall.Munmap(mem)
+		if round == 0 || us < best {
+			best = us
+		}
+	}
+	return best
 }
 
 // String is the machine in one line, as reports print it.
 func (m Machine) String() string {
-	return fmt.Sprintf("%d cores (%s), %.1f GiB memory, %s, kernel %s, %s",
-		m.Cores, m.CPUModel, float64(m.MemoryMiB)/1024, m.OS, m.Kernel, m.GoVersion)
+	return fmt.Sprintf("%d cores (%s), %.1f GiB memory, %s, kernel %s, %s, %s",
+		m.Cores, m.CPUModel, float64(m.MemoryMiB)/1024, m.OS, m.Kernel, m.GoVersion, m.PageFaults())
+}
+
+// PageFaults describes the page-fault cost for reports.
+func (m Machine) PageFaults() string {
+	if m.PageFaultMicros <= 0 {
+		return "page-fault cost not measured"
+	}
+	return fmt.Sprintf("%.2f µs per fresh 4 KiB page", m.PageFaultMicros)
 }
 
 // procField returns the value of the first "name : value" line of a /proc

@@ -67,6 +67,14 @@ func TestDescribeMachine(t *testing.T) {
 	if m.Cores < 1 || m.GoVersion == "" || m.OS == "" {
 		t.Fatalf("machine %+v: want cores, Go version and OS", m)
 	}
+	// Touching a fresh page costs something, and far less than a
+	// millisecond on any machine a benchmark is worth running on.
+	if m.PageFaultMicros <= 0 || m.PageFaultMicros > 1000 {
+		t.Fatalf("page-fault cost %v µs: want a measured, plausible figure", m.PageFaultMicros)
+	}
+	if !strings.Contains(m.String(), "µs per fresh 4 KiB page") {
+		t.Fatalf("machine line %q does not show the page-fault cost", m.String())
+	}
 }
 
 func TestRatio(t *testing.T) {
