@@ -182,7 +182,7 @@ func TestRun_RealTestdataByteIdentical(t *testing.T) {
 	e := newEnv(t)
 	want := srcSet{}
 	noTime := 0
-	for i, f := range realFiles(t) {
+	for i, f := range ingest.RealTestdata(t) {
 		doc, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -217,16 +217,6 @@ func TestRun_RealTestdataByteIdentical(t *testing.T) {
 			t.Errorf("%s[%d]: eventID column %q, raw has no string eventID", r.Key, r.Index, *r.EventID)
 		}
 	}
-}
-
-func realFiles(t *testing.T) []string {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "testdata", "cloudtrail-real", "*.records.json"))
-	if len(files) == 0 {
-		t.Fatal("no real CloudTrail test files found")
-	}
-	slices.Sort(files)
-	return files
 }
 
 // randomRecords returns n valid records with poorly compressible content.

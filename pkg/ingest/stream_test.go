@@ -8,23 +8,9 @@ import (
 	"io"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// realTestdata returns the shared real-world CloudTrail files.
-func realTestdata(t testing.TB) []string {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "testdata", "cloudtrail-real", "*.records.json"))
-	if len(files) == 0 {
-		files, _ = filepath.Glob(filepath.Join("testdata", "real", "*.records.json"))
-	}
-	if len(files) == 0 {
-		t.Fatal("no real CloudTrail test files found")
-	}
-	return files
-}
 
 // readAll runs a stream reader to the end, copying each record.
 func readAll(t testing.TB, data []byte, maxRecord int) (recs [][]byte, errs []*RecordError) {

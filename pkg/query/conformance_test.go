@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// Conformance with /work/shared/spec/filter-patterns.md: §3 (rows 1-64),
+// Conformance with the filter-pattern specification (filter-patterns.md): §3 (rows 1-64),
 // §4 (every CIS metric filter), and the choices ctq makes on the open
 // questions of §8 (documented in LANGUAGE.md).
 
