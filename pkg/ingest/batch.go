@@ -31,8 +31,7 @@ type batch struct {
 	rows  []row
 	vals  spanRows // the value spans of each row (len(schema.leaves) a row)
 	res   []resource
-	keys  []string
-	keyB  [][]byte // keys as bytes, for the Parquet values
+	keys  [][]byte // source object keys, as the Parquet values take them
 	keyIx map[string]int32
 }
 
@@ -56,9 +55,8 @@ func (b *batch) reset() {
 	b.rows = b.rows[:0]
 	b.vals.truncate(0)
 	b.res = b.res[:0]
+	clear(b.keys)
 	b.keys = b.keys[:0]
-	clear(b.keyB)
-	b.keyB = b.keyB[:0]
 	clear(b.keyIx)
 }
 
@@ -83,8 +81,7 @@ func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 	ki, ok := b.keyIx[srcKey]
 	if !ok {
 		ki = int32(len(b.keys))
-		b.keys = append(b.keys, srcKey)
-		b.keyB = append(b.keyB, []byte(srcKey))
+		b.keys = append(b.keys, []byte(srcKey))
 		b.keyIx[srcKey] = ki
 	}
 	r := row{

@@ -416,7 +416,7 @@ func appendColumn(dst []parquet.Value, v *view, p *colPlan) []parquet.Value {
 		}
 	case cSrcKey:
 		for ri := range v.rows {
-			dst = append(dst, parquet.ByteArrayValue(b.keyB[v.rows[ri].src]).Level(0, 0, col))
+			dst = append(dst, parquet.ByteArrayValue(b.keys[v.rows[ri].src]).Level(0, 0, col))
 		}
 	case cSrcIdx:
 		for ri := range v.rows {
