@@ -419,3 +419,20 @@ func Join(parts ...string) string {
 	}
 	return path.Join(nonEmpty...)
 }
+
+// localReaderAt is an open local file; ReadAt is pread(2).
+type localReaderAt struct {
+	*os.File
+	size int64
+}
+
+func (r localReaderAt) Size() int64 { return r.size }
+
+// OpenReaderAt implements Bucket.
+func (l *Local) OpenReaderAt(ctx context.Context, key string) (ReaderAt, ObjectInfo, error) {
+	rc, info, err := l.Open(ctx, key)
+	if err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	return localReaderAt{File: rc.(*os.File), size: info.Size}, info, nil
+}

@@ -43,6 +43,14 @@ type ListOptions struct {
 	StartAfter string // only keys (and prefixes) strictly greater than StartAfter
 }
 
+// ReaderAt is an object opened for ranged reads.
+type ReaderAt interface {
+	io.ReaderAt
+	io.Closer
+	// Size is the object's length in bytes.
+	Size() int64
+}
+
 // Bucket is a flat key space of immutable objects.
 //
 // Keys use "/" separators and never start with "/". Implementations must be
@@ -57,6 +65,12 @@ type Bucket interface {
 	// sees either the complete byte stream or a final error. The caller must
 	// close the reader.
 	Open(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)
+	// OpenReaderAt opens the object for random access: each ReadAt fetches
+	// only the bytes it asks for (a ranged GET on S3, pread on local files),
+	// pinned to the version opened (S3: If-Match on the ETag), with
+	// transient failures retried. The returned value must be safe for
+	// concurrent ReadAt calls and must be closed by the caller.
+	OpenReaderAt(ctx context.Context, key string) (ReaderAt, ObjectInfo, error)
 	// Stat returns the object's info, or an error wrapping ErrNotExist.
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
 	// Put stores the object, replacing any existing one. Readers see the old or
