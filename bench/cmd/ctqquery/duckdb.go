@@ -127,12 +127,13 @@ type duckRun struct {
 }
 
 // runDuckDB re-executes this binary in child mode for one statement.
-func runDuckDB(ctx context.Context, query string, threads int) (*duckRun, error) {
+// Extra child flags (e.g. -rows) follow the statement.
+func runDuckDB(ctx context.Context, query string, threads int, extra ...string) (*duckRun, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find own executable: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, self, childFlag, "-threads", strconv.Itoa(threads), "-sql", query)
+	cmd := exec.CommandContext(ctx, self, append([]string{childFlag, "-threads", strconv.Itoa(threads), "-sql", query}, extra...)...)
 	u, stdout, err := measure.Run(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("DuckDB: %w", err)

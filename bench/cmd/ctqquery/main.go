@@ -42,6 +42,7 @@ type options struct {
 	archive, lake, ctq, out, work string
 	runs                          int
 	jq, smoke                     bool
+	suite                         string
 	threads                       int
 	quiet                         time.Duration
 	only                          map[string]bool
@@ -80,6 +81,7 @@ func run(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.smoke, "smoke", false, "generate a small archive (a few thousand events) and run the whole suite once: for CI")
 	fs.IntVar(&o.threads, "duckdb-threads", runtime.NumCPU(), "DuckDB threads (ctq uses one worker per CPU)")
 	fs.DurationVar(&o.quiet, "quiet-wait", time.Minute, "before each measured run, wait up to this long for other processes to leave the CPUs idle (0: don't; -smoke: 0)")
+	fs.StringVar(&o.suite, "suite", "filter", "which suite: filter (ctq query --count against SQL WHERE counts) or agg (ctq insights aggregations against SQL GROUP BY rows; results in agg.json and agg.md)")
 	only := fs.String("only", "", "comma-separated query ids to run (default all)")
 	fs.StringVar(&o.p.Account, "account", "", "account of the time-bounded query (default: the account x region with the most GetObject)")
 	fs.StringVar(&o.p.Region, "region", "", "region of the time-bounded query (default: as -account)")
@@ -202,6 +204,19 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	rep.Params = p
+	switch o.suite {
+	case "filter":
+	case "agg":
+		if err := runAggSuite(ctx, &o, p); err != nil {
+			return err
+		}
+		if tmpWork != "" {
+			return os.RemoveAll(filepath.Join(tmpWork, "smoke"))
+		}
+		return nil
+	default:
+		return fmt.Errorf("-suite %q: want filter or agg", o.suite)
+	}
 	var qs []query
 	for _, q := range suite(p) {
 		if o.only == nil || o.only[q.ID] {
