@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -150,5 +152,35 @@ func TestLake(t *testing.T) {
 		if ps := traceBoth(k).Parents(k); len(ps) != 1 || ps[0].Rule != "L4" || !strings.HasPrefix(ps[0].From, "saml:") {
 			t.Errorf("SAML key %s: parents %+v", k, ps)
 		}
+	}
+
+	// Summaries and first-seen values read the lake the same way.
+	ls := &lineage.LakeSource{Lake: lake, Snap: snap}
+	for _, by := range []string{"", "userIdentity.accessKeyId"} {
+		got, err := lineage.Summarize(ctx, ls, lineage.SummaryConfig{By: by})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := lineage.Summarize(ctx, mem, lineage.SummaryConfig{By: by})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		if string(g) != string(w) || len(got) < 10 {
+			t.Errorf("summary by %q: lake and memory differ (%d and %d groups)", by, len(got), len(want))
+		}
+	}
+	ncfg := lineage.NewConfig{Field: "sourceIPAddress", Per: "userIdentity.arn", BaselineSince: cfg.Start, Since: cfg.Start.Add(24 * time.Hour)}
+	got, err := lineage.NewValues(ctx, ls, ncfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := lineage.NewValues(ctx, mem, ncfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w || len(got) == 0 {
+		t.Errorf("new values: lake %d, memory %d", len(got), len(want))
 	}
 }

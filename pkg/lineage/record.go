@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,7 +25,7 @@ type record struct {
 
 	ID identity
 
-	req, resp, add, sed map[string]any
+	doc, req, resp, add, sed map[string]any
 }
 
 // identity is the userIdentity of a record.
@@ -47,7 +48,7 @@ func decodeRecord(raw []byte) (*record, error) {
 	if err := d.Decode(&m); err != nil {
 		return nil, fmt.Errorf("lineage: record is not a JSON object (offset %d): %w", d.InputOffset(), err)
 	}
-	r := &record{raw: raw}
+	r := &record{raw: raw, doc: m}
 	r.EventID = str(m, "eventID")
 	r.EventName = str(m, "eventName")
 	r.EventSource = str(m, "eventSource")
@@ -105,6 +106,33 @@ func str(m map[string]any, path ...string) string {
 	}
 	s, _ := v.(string)
 	return s
+}
+
+// field returns the value at a dotted path ("userIdentity.arn",
+// "requestParameters.bucketName") as text: strings as they are, numbers
+// and booleans in their JSON spelling, objects and arrays as compact JSON;
+// "" when the path reaches nothing or null.
+func (r *record) field(path string) string {
+	var v any = r.doc
+	for _, p := range strings.Split(path, ".") {
+		o, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = o[p]
+	}
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	b, _ := json.Marshal(v) // decoded JSON re-encodes
+	return string(b)
 }
 
 // timeLayouts are the eventTime and creationDate spellings seen in logs:

@@ -250,30 +250,52 @@ const topN = 5
 
 // add accumulates records into s.
 func (s *Summary) add(recs []*record) {
-	apis, errs := map[string]int{}, map[string]int{}
-	accts, regions, ips, uas := set{}, set{}, set{}, set{}
+	var a accum
 	for _, r := range recs {
-		s.Events++
-		if r.HasTime {
-			if s.First.IsZero() || r.Time.Before(s.First) {
-				s.First = r.Time
-			}
-			if r.Time.After(s.Last) {
-				s.Last = r.Time
-			}
+		a.add(r)
+	}
+	a.into(s)
+}
+
+// accum gathers a Summary one record at a time, keeping only counts and
+// distinct values, never the records.
+type accum struct {
+	events, errors                 int
+	first, last                    time.Time
+	apis, errs                     map[string]int
+	accts, regions, ips, uas, keys set
+}
+
+func (a *accum) add(r *record) {
+	if a.apis == nil {
+		a.apis, a.errs = map[string]int{}, map[string]int{}
+		a.accts, a.regions, a.ips, a.uas, a.keys = set{}, set{}, set{}, set{}, set{}
+	}
+	a.events++
+	if r.HasTime {
+		if a.first.IsZero() || r.Time.Before(a.first) {
+			a.first = r.Time
 		}
-		accts.add(r.Recipient)
-		regions.add(r.Region)
-		ips.add(r.SourceIP)
-		uas.add(r.UserAgent)
-		apis[r.EventSource+":"+r.EventName]++
-		if r.ErrorCode != "" {
-			s.Errors++
-			errs[r.ErrorCode]++
+		if r.Time.After(a.last) {
+			a.last = r.Time
 		}
 	}
-	s.Accounts, s.Regions, s.SourceIPs, s.UserAgents = accts.sorted(), regions.sorted(), ips.sorted(), uas.sorted()
-	s.TopAPIs, s.ErrorCodes = top(apis, topN), top(errs, topN)
+	a.accts.add(r.Recipient)
+	a.regions.add(r.Region)
+	a.ips.add(r.SourceIP)
+	a.uas.add(r.UserAgent)
+	a.keys.add(r.ID.AccessKeyID)
+	a.apis[r.EventSource+":"+r.EventName]++
+	if r.ErrorCode != "" {
+		a.errors++
+		a.errs[r.ErrorCode]++
+	}
+}
+
+func (a *accum) into(s *Summary) {
+	s.Events, s.Errors, s.First, s.Last = a.events, a.errors, a.first, a.last
+	s.Accounts, s.Regions, s.SourceIPs, s.UserAgents = a.accts.sorted(), a.regions.sorted(), a.ips.sorted(), a.uas.sorted()
+	s.TopAPIs, s.ErrorCodes = top(a.apis, topN), top(a.errs, topN)
 }
 
 type set map[string]bool
