@@ -74,11 +74,8 @@ func (t *tracer) describeIssuer(p *Credential, is *issuance) {
 // ids collided (they are not unique): the one whose time matches the
 // creationDate of most uses wins, and the others are reported.
 func (t *tracer) findIssuing(c *Credential) (*issuance, error) {
-	since := time.Time{}
-	if !t.cfg.Since.IsZero() && !strings.HasPrefix(c.AccessKeyID, "AKIA") {
-		since = t.cfg.Since.Add(-lookBack)
-	}
-	recs, err := t.query("issuing event of "+c.AccessKeyID, issuingPattern(c.AccessKeyID), since, t.cfg.Until)
+	since, until := t.issuingWindow(c)
+	recs, err := t.query("issuing event of "+c.AccessKeyID, issuingPattern(c.AccessKeyID), since, until)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +127,46 @@ func (t *tracer) findIssuing(c *Credential) (*issuance, error) {
 	c.Warnings = append(c.Warnings, fmt.Sprintf("key id issued by %d calls (events %s): key ids are not unique; linked to %s, the one matching its uses' session creation time",
 		len(calls), strings.Join(ids, ", "), calls[best].rec.EventID))
 	return calls[best], nil
+}
+
+// issuingWindow bounds the search for c's issuing event. The uses'
+// creationDate is the issuing eventTime, so when they carry one the
+// window is those seconds; else the event precedes the first use by at
+// most the longest temporary lifetime (36 h), or, for a long-term key,
+// by any time. Without uses the trace window, widened by 36 h for
+// temporary keys, applies.
+func (t *tracer) issuingWindow(c *Credential) (since, until time.Time) {
+	var lo, hi, first time.Time
+	for _, r := range c.recs {
+		if r.ID.HasCreation {
+			if lo.IsZero() || r.ID.CreationDate.Before(lo) {
+				lo = r.ID.CreationDate
+			}
+			hi = later(hi, r.ID.CreationDate)
+		}
+		if r.HasTime && (first.IsZero() || r.Time.Before(first)) {
+			first = r.Time
+		}
+	}
+	longTerm := strings.HasPrefix(c.AccessKeyID, "AKIA")
+	switch {
+	case !lo.IsZero() && !longTerm:
+		return lo.Truncate(time.Second), hi.Truncate(time.Second).Add(time.Second)
+	case !first.IsZero() && longTerm:
+		return time.Time{}, first.Add(time.Second)
+	case !first.IsZero():
+		return first.Add(-lookBack), first.Add(time.Second)
+	case longTerm || t.cfg.Since.IsZero():
+		return time.Time{}, t.cfg.Until
+	}
+	return t.cfg.Since.Add(-lookBack), t.cfg.Until
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // inferIssuer handles a key with no issuing event: a session whose keys

@@ -32,9 +32,15 @@ type MemorySource struct {
 	records [][]byte
 	times   []time.Time
 	ok      []bool
-	// Queries counts Events calls, so tests can bound the lookups a trace
-	// makes.
-	Queries int
+	// Lookups records every Events call, so tests can check the lookups
+	// a trace makes.
+	Lookups []Lookup
+}
+
+// Lookup is one Events call.
+type Lookup struct {
+	Pattern      string
+	Since, Until time.Time
 }
 
 var _ EventSource = (*MemorySource)(nil)
@@ -54,7 +60,7 @@ func NewMemorySource(records [][]byte) *MemorySource {
 // Events implements EventSource. A record without a readable eventTime
 // matches only when both bounds are open.
 func (s *MemorySource) Events(ctx context.Context, pattern string, since, until time.Time, fn func(raw []byte) error) error {
-	s.Queries++
+	s.Lookups = append(s.Lookups, Lookup{pattern, since, until})
 	p, err := query.Parse(pattern, query.ParseOptions{})
 	if err != nil {
 		return fmt.Errorf("lineage: pattern %q: %w", pattern, err)

@@ -242,7 +242,12 @@ func (t *tracer) loadUses(c *Credential) error {
 		return nil
 	}
 	c.loaded = true
-	recs, err := t.query("uses of "+c.AccessKeyID, usePattern(c.AccessKeyID), t.cfg.Since, t.cfg.Until)
+	// An issued key is used only after its issuance.
+	since := t.cfg.Since
+	if c.issuedKnown && c.IssuedAt.After(since) {
+		since = c.IssuedAt.Truncate(time.Second)
+	}
+	recs, err := t.query("uses of "+c.AccessKeyID, usePattern(c.AccessKeyID), since, t.cfg.Until)
 	if err != nil {
 		return err
 	}

@@ -402,3 +402,38 @@ func TestSourceError(t *testing.T) {
 		t.Errorf("error %v: want the source's error with the lookup", err)
 	}
 }
+
+// TestLookupWindows: the issuing event of a session key is searched in the
+// second its uses name as creation time, that of a long-term key up to its
+// first use, and an issued key's uses from its issuance on.
+func TestLookupWindows(t *testing.T) {
+	src := NewMemorySource(encode(t, chainRecords()...))
+	if _, err := Trace(context.Background(), src, Config{Target: "ASIADBADMIN000000001"}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{
+		issuingPattern("ASIADBADMIN000000001"): {"2026-01-05T10:05:00Z", "2026-01-05T10:05:01Z"},
+		issuingPattern("AKIAALICE00000000001"): {"0001-01-01T00:00:00Z", "2026-01-05T10:00:01Z"},
+	}
+	for _, l := range src.Lookups {
+		if w, ok := want[l.Pattern]; ok {
+			if got := [2]string{l.Since.Format(time.RFC3339), l.Until.Format(time.RFC3339)}; got != w {
+				t.Errorf("%s: window %v, want %v", l.Pattern, got, w)
+			}
+			delete(want, l.Pattern)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("lookups not made: %v", want)
+	}
+
+	src = NewMemorySource(encode(t, chainRecords()...))
+	if _, err := Trace(context.Background(), src, Config{Target: "AKIAALICE00000000001"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range src.Lookups {
+		if l.Pattern == usePattern("ASIADBADMIN000000001") && !l.Since.Equal(time.Date(2026, 1, 5, 10, 5, 0, 0, time.UTC)) {
+			t.Errorf("uses of the chained key from %s, want its issuance", l.Since)
+		}
+	}
+}
