@@ -19,6 +19,10 @@ const (
 	// root, an AWS service, a SAML or web identity, another account's
 	// caller seen only through the role owner's copy).
 	MechPrincipal Mechanism = "principal"
+	// MechInferredSession: a session key that no event issues but that
+	// belongs to an issued session by principal id and creation time
+	// (rule L2c: console role switch, IAM Identity Center).
+	MechInferredSession Mechanism = "session (inferred)"
 )
 
 // issuingEvents are the eventNames that hand out credentials with a key in

@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// MechInferredSession marks a session key that no event issues but that
-// belongs to an issued session by principal id and creation time (rule
-// L2c: console role switch, IAM Identity Center).
-const MechInferredSession Mechanism = "session (inferred)"
-
 // Result is a traced lineage.
 type Result struct {
 	// Target is Config.Target.
