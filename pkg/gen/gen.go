@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -496,4 +497,21 @@ func (w *worker) buildLog(j *job, b []byte) []byte {
 	}
 	r.b = append(r.b, "]}"...)
 	return r.b
+}
+
+// Records decompresses a log or insight object and returns its records,
+// each the raw JSON text of one record.
+func (o Object) Records() ([]json.RawMessage, error) {
+	if o.Kind == KindDigest {
+		return nil, fmt.Errorf("gen: %s is a digest, not a log file", o.Key)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(o.Data))
+	if err != nil {
+		return nil, fmt.Errorf("gen: %s: %w", o.Key, err)
+	}
+	var doc struct{ Records []json.RawMessage }
+	if err := json.NewDecoder(zr).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("gen: %s: %w", o.Key, err)
+	}
+	return doc.Records, nil
 }

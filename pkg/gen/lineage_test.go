@@ -93,3 +93,24 @@ func TestLineages(t *testing.T) {
 		t.Errorf("Events below the lineage records: error %v", err)
 	}
 }
+
+func TestObjectRecords(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Digest = true
+	objs, _ := collect(t, cfg)
+	for _, o := range objs {
+		recs, err := o.Object.Records()
+		if o.Kind == KindDigest {
+			if err == nil {
+				t.Errorf("%s: digest decoded as records", o.Key)
+			}
+			continue
+		}
+		if err != nil || len(recs) != len(o.records) {
+			t.Fatalf("%s: %d records, %v; want %d", o.Key, len(recs), err, len(o.records))
+		}
+	}
+	if _, err := (Object{Key: "k", Data: []byte("not gzip")}).Records(); err == nil || !strings.Contains(err.Error(), "k") {
+		t.Errorf("bad object: error %v", err)
+	}
+}

@@ -5,14 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/ctq-dev/ctq/pkg/gen"
 	"github.com/ctq-dev/ctq/pkg/ingest"
@@ -35,19 +32,11 @@ func TestLake(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(o.Data))
+		recs, err := o.Records()
 		if err != nil {
 			return err
 		}
-		raw, err := io.ReadAll(zr)
-		if err != nil {
-			return err
-		}
-		var doc struct{ Records []json.RawMessage }
-		if err := json.Unmarshal(raw, &doc); err != nil {
-			return err
-		}
-		for _, r := range doc.Records {
+		for _, r := range recs {
 			records = append(records, r)
 		}
 		return os.WriteFile(p, o.Data, 0o644)

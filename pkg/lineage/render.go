@@ -114,6 +114,9 @@ func (tw *treeWriter) line(c *Credential, via Link) string {
 	if c.Target {
 		b.WriteString(" [target]")
 	}
+	if c.SourceIdentity != "" {
+		fmt.Fprintf(&b, " sourceIdentity=%s", Escape(c.SourceIdentity))
+	}
 	switch {
 	case via.EventID != "":
 		fmt.Fprintf(&b, " via %s %s", Escape(via.Mechanism), Escape(via.EventID))

@@ -268,6 +268,11 @@ func (t *tracer) loadUses(c *Credential) error {
 		if r.ID.Workload {
 			c.Workload = true
 		}
+		if c.SourceIdentity == "" {
+			// sourceIdentity persists through chaining: it names the
+			// original identity even when the issuing event is missing.
+			c.SourceIdentity = r.ID.SourceIdentity
+		}
 	}
 	return nil
 }

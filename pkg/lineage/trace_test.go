@@ -229,30 +229,6 @@ func TestIdentityCenter(t *testing.T) {
 	}
 }
 
-func TestUnlinkedRoot(t *testing.T) {
-	// Spec E2 (flaws2): a key used without its issuing event in the lake.
-	res := trace(t, "ASIAZQNB3KHGIGYQXVVG", ev("u1", "ListImages", "2018-11-28T23:05:53Z", obj{
-		"userIdentity": obj{"type": "AssumedRole", "arn": "arn:aws:sts::653711331788:assumed-role/level1/level1", "accessKeyId": "ASIAZQNB3KHGIGYQXVVG", "accountId": "653711331788"}}))
-	c := res.Credential("ASIAZQNB3KHGIGYQXVVG")
-	if !c.UnlinkedRoot || !strings.Contains(c.Unlinked, "653711331788") || len(res.Links) != 0 {
-		t.Errorf("unlinked root %+v, links %v", c, res.Links)
-	}
-}
-
-func TestKeyAccount(t *testing.T) {
-	for key, want := range map[string]string{
-		"ASIAZQNB3KHGIGYQXVVG": "653711331788", // flaws2
-		"ASIAZQNB3KHGNXWXBSJS": "653711331788",
-		"AKIAIOSFODNN7EXAMPLE": "", // old style: no account
-		"ASIA":                 "",
-		"ASIA0000000000000000": "", // '0' is not base32
-	} {
-		if got := KeyAccount(key); got != want {
-			t.Errorf("KeyAccount(%s) = %q, want %q", key, got, want)
-		}
-	}
-}
-
 // TestCyclesAndRepeats: a key that (in crafted logs) issued its own
 // issuer, a session assuming the same role three times, and a key id
 // issued twice.
@@ -316,67 +292,6 @@ func TestCyclesAndRepeats(t *testing.T) {
 	}
 }
 
-// flaws2Lambda is spec example E2's Lambda session (real values), with the
-// service's AssumeRole, whose body was not published, reconstructed.
-func flaws2Lambda(outside bool) []obj {
-	id := obj{"type": "AssumedRole", "arn": "arn:aws:sts::653711331788:assumed-role/level1/level1", "principalId": "AROAIBATWWYQXZTTALNCE:level1",
-		"accountId": "653711331788", "accessKeyId": "ASIAZQNB3KHGIGYQXVVG",
-		"sessionContext": obj{"attributes": obj{"creationDate": "2018-11-28T23:03:12Z"}}}
-	recs := []obj{
-		ev("assume", "AssumeRole", "2018-11-28T23:03:12Z", obj{"recipientAccountId": "653711331788", "sharedEventID": "sh-1",
-			"userIdentity": obj{"type": "AWSService", "invokedBy": "lambda.amazonaws.com"}, "sourceIPAddress": "lambda.amazonaws.com", "userAgent": "lambda.amazonaws.com",
-			"requestParameters": obj{"roleArn": "arn:aws:iam::653711331788:role/service-role/level1", "roleSessionName": "level1"},
-			"responseElements":  obj{"credentials": obj{"accessKeyId": "ASIAZQNB3KHGIGYQXVVG", "expiration": "Nov 29, 2018 11:03:12 AM"}}}),
-		ev("logs", "CreateLogStream", "2018-11-28T23:03:12Z", obj{"recipientAccountId": "653711331788", "sourceIPAddress": "34.234.236.212", "userAgent": "awslambda-worker", "userIdentity": id}),
-		ev("logs2", "PutLogEvents", "2018-11-28T23:03:13Z", obj{"recipientAccountId": "653711331788", "sourceIPAddress": "34.234.236.212", "userAgent": "awslambda-worker", "userIdentity": id}),
-	}
-	if outside {
-		recs = append(recs,
-			ev("cli1", "ListImages", "2018-11-28T23:05:53Z", obj{"recipientAccountId": "653711331788", "sourceIPAddress": "104.102.221.250",
-				"userAgent": "aws-cli/1.16.19 Python/2.7.10 Darwin/17.7.0 botocore/1.12.9", "userIdentity": id}),
-			ev("cli2", "BatchGetImage", "2018-11-28T23:06:17Z", obj{"recipientAccountId": "653711331788", "sourceIPAddress": "104.102.221.250",
-				"userAgent": "aws-cli/1.16.19 Python/2.7.10 Darwin/17.7.0 botocore/1.12.9", "userIdentity": id}))
-	}
-	return recs
-}
-
-func TestExfiltrationFlag(t *testing.T) {
-	res := trace(t, "ASIAZQNB3KHGIGYQXVVG", flaws2Lambda(true)...)
-	c := res.Credential("ASIAZQNB3KHGIGYQXVVG")
-	if len(c.Flags) != 1 {
-		t.Fatalf("flags %+v, want one", c.Flags)
-	}
-	f := c.Flags[0]
-	if f.Kind != FlagExfiltration || !slices.Equal(f.Evidence, []string{"logs", "cli1", "cli2"}) ||
-		!slices.Equal(f.Reasons, []string{ReasonNewAddress, ReasonNewAgent}) {
-		t.Errorf("flag %+v", f)
-	}
-	if c.Service != "lambda.amazonaws.com" || !c.Workload {
-		t.Errorf("credential %+v: want a Lambda workload", c)
-	}
-
-	res = trace(t, "ASIAZQNB3KHGIGYQXVVG", flaws2Lambda(false)...)
-	if c := res.Credential("ASIAZQNB3KHGIGYQXVVG"); len(c.Flags) != 0 || c.Events != 2 {
-		t.Errorf("service-only use flagged: %+v", c)
-	}
-}
-
-func TestAgentFamily(t *testing.T) {
-	for ua, want := range map[string]string{
-		"aws-cli/1.16.19 Python/2.7.10":                     "aws-cli",
-		"[aws-cli/1.16.19 Python/2.7.10]":                   "aws-cli",
-		"awslambda-worker":                                  "aws-lambda-runtime",
-		"Boto3/1.28 Python/3.11 exec-env/AWS_Lambda_python": "aws-lambda-runtime",
-		"lambda.amazonaws.com":                              "aws-service",
-		"Mozilla/5.0 (X11)":                                 "mozilla",
-		"":                                                  "",
-	} {
-		if got := agentFamily(ua); got != want {
-			t.Errorf("agentFamily(%q) = %q, want %q", ua, got, want)
-		}
-	}
-}
-
 func TestConfigErrors(t *testing.T) {
 	for _, cfg := range []Config{
 		{},
@@ -400,40 +315,5 @@ func TestSourceError(t *testing.T) {
 	_, err := Trace(context.Background(), failingSource{}, Config{Target: "ASIAZQNB3KHGIGYQXVVG"})
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") || !strings.Contains(err.Error(), "ASIAZQNB3KHGIGYQXVVG") {
 		t.Errorf("error %v: want the source's error with the lookup", err)
-	}
-}
-
-// TestLookupWindows: the issuing event of a session key is searched in the
-// second its uses name as creation time, that of a long-term key up to its
-// first use, and an issued key's uses from its issuance on.
-func TestLookupWindows(t *testing.T) {
-	src := NewMemorySource(encode(t, chainRecords()...))
-	if _, err := Trace(context.Background(), src, Config{Target: "ASIADBADMIN000000001"}); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string][2]string{
-		issuingPattern("ASIADBADMIN000000001"): {"2026-01-05T10:05:00Z", "2026-01-05T10:05:01Z"},
-		issuingPattern("AKIAALICE00000000001"): {"0001-01-01T00:00:00Z", "2026-01-05T10:00:01Z"},
-	}
-	for _, l := range src.Lookups {
-		if w, ok := want[l.Pattern]; ok {
-			if got := [2]string{l.Since.Format(time.RFC3339), l.Until.Format(time.RFC3339)}; got != w {
-				t.Errorf("%s: window %v, want %v", l.Pattern, got, w)
-			}
-			delete(want, l.Pattern)
-		}
-	}
-	if len(want) > 0 {
-		t.Errorf("lookups not made: %v", want)
-	}
-
-	src = NewMemorySource(encode(t, chainRecords()...))
-	if _, err := Trace(context.Background(), src, Config{Target: "AKIAALICE00000000001"}); err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range src.Lookups {
-		if l.Pattern == usePattern("ASIADBADMIN000000001") && !l.Since.Equal(time.Date(2026, 1, 5, 10, 5, 0, 0, time.UTC)) {
-			t.Errorf("uses of the chained key from %s, want its issuance", l.Since)
-		}
 	}
 }
