@@ -18,19 +18,32 @@ import (
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
-// TestLake traces generated lineages through a lake built by ingest and
-// checks that the lake source gives the same result as the in-memory one.
-func TestLake(t *testing.T) {
+// lakeFixture is a generated archive ingested into a lake, with its
+// records.
+type lakeFixture struct {
+	cfg     gen.Config
+	lake    *partition.Lake
+	snap    *partition.Snapshot
+	records [][]byte
+}
+
+// buildLake generates events records with lineages scenarios and ingests
+// them.
+func buildLake(t testing.TB, events, lineages int) *lakeFixture {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	archive := filepath.Join(dir, "archive")
 	cfg := gen.DefaultConfig()
-	cfg.Events, cfg.Lineages = 4000, 8
+	cfg.Events, cfg.Lineages = events, lineages
 	var records [][]byte
 	if _, err := gen.Generate(ctx, cfg, func(o gen.Object) error {
 		p := filepath.Join(archive, filepath.FromSlash(o.Key))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
+		}
+		if o.Kind != gen.KindLog {
+			return os.WriteFile(p, o.Data, 0o644)
 		}
 		recs, err := o.Records()
 		if err != nil {
@@ -61,28 +74,19 @@ func TestLake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return &lakeFixture{cfg: cfg, lake: lake, snap: snap, records: records}
+}
+
+// TestLake traces generated lineages through a lake built by ingest and
+// checks that the lake source gives the same result as the in-memory one.
+func TestLake(t *testing.T) {
+	ctx := context.Background()
+	fx := buildLake(t, 4000, 8)
+	cfg, lake, snap, records := fx.cfg, fx.lake, fx.snap, fx.records
 	mem := lineage.NewMemorySource(records)
 
-	// The generated scenarios' keys, found by their issuing events.
 	find := func(name, callerType, invokedBy string) []string {
-		var keys []string
-		for _, raw := range records {
-			var r struct {
-				EventName    string
-				UserIdentity struct{ Type, InvokedBy string }
-				Response     struct {
-					Credentials struct{ AccessKeyID, SessionToken string }
-				} `json:"responseElements"`
-			}
-			if json.Unmarshal(raw, &r) == nil && r.EventName == name && r.UserIdentity.Type == callerType &&
-				r.UserIdentity.InvokedBy == invokedBy && r.Response.Credentials.SessionToken == "<redacted>" {
-				keys = append(keys, r.Response.Credentials.AccessKeyID)
-			}
-		}
-		if len(keys) == 0 {
-			t.Fatalf("no generated %s by %s %s", name, callerType, invokedBy)
-		}
-		return keys
+		return generatedKeys(t, records, name, callerType, invokedBy)
 	}
 	traceBoth := func(key string) *lineage.Result {
 		t.Helper()
@@ -172,4 +176,28 @@ func TestLake(t *testing.T) {
 	if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w || len(got) == 0 {
 		t.Errorf("new values: lake %d, memory %d", len(got), len(want))
 	}
+}
+
+// generatedKeys returns the keys the generator's lineage scenarios issued
+// with eventName name to a caller of type callerType (and invokedBy).
+func generatedKeys(t testing.TB, records [][]byte, name, callerType, invokedBy string) []string {
+	t.Helper()
+	var keys []string
+	for _, raw := range records {
+		var r struct {
+			EventName    string
+			UserIdentity struct{ Type, InvokedBy string }
+			Response     struct {
+				Credentials struct{ AccessKeyID, SessionToken string }
+			} `json:"responseElements"`
+		}
+		if json.Unmarshal(raw, &r) == nil && r.EventName == name && r.UserIdentity.Type == callerType &&
+			r.UserIdentity.InvokedBy == invokedBy && r.Response.Credentials.SessionToken == "<redacted>" {
+			keys = append(keys, r.Response.Credentials.AccessKeyID)
+		}
+	}
+	if len(keys) == 0 {
+		t.Fatalf("no generated %s by %s %s", name, callerType, invokedBy)
+	}
+	return keys
 }
