@@ -11,7 +11,8 @@ import (
 
 // LakeSource is an EventSource over a lake snapshot: each lookup is one
 // run of the query engine, so it prunes files by their eventName value sets
-// and row groups by the bloom filter on userIdentity.accessKeyId.
+// and row groups by the bloom filter on userIdentity.accessKeyId. It is not
+// safe for concurrent use (Stats).
 type LakeSource struct {
 	Lake *partition.Lake
 	Snap *partition.Snapshot

@@ -97,12 +97,39 @@ func (tw *treeWriter) node(c *Credential, via Link, depth int) {
 	for _, m := range c.Warnings {
 		tw.printf("%s  warning: %s\n", sub, Escape(m))
 	}
+	shown := map[string]int{} // leaf sessions printed per ARN
+	hidden := map[string][2]int{}
+	var order []string
 	for _, l := range tw.r.Children(c.ID) {
-		if k := tw.r.Credential(l.To); k != nil {
-			tw.node(k, l, depth+1)
+		k := tw.r.Credential(l.To)
+		if k == nil {
+			continue
 		}
+		if leaf := k.ARN != "" && len(k.Flags) == 0 && len(tw.r.Children(k.ID)) == 0 && !tw.printed[k.ID]; leaf {
+			if shown[k.ARN] >= collapseAfter {
+				h, ok := hidden[k.ARN]
+				if !ok {
+					order = append(order, k.ARN)
+				}
+				hidden[k.ARN] = [2]int{h[0] + 1, h[1] + k.Events}
+				tw.printed[k.ID] = true
+				continue
+			}
+			shown[k.ARN]++
+		}
+		tw.node(k, l, depth+1)
+	}
+	for _, arn := range order {
+		h := hidden[arn]
+		tw.printf("%s  └ … %d more sessions of %s (%d events; all in the JSON output)\n", pad, h[0], Escape(arn), h[1])
 	}
 }
+
+// collapseAfter is how many sessions with the same ARN and nothing below
+// them the tree prints under one issuer before it folds the rest into one
+// line: a service role assumed every few minutes would otherwise fill the
+// screen.
+const collapseAfter = 3
 
 // line renders one credential's summary line.
 func (tw *treeWriter) line(c *Credential, via Link) string {

@@ -3,6 +3,7 @@ package lineage
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -105,5 +106,29 @@ func TestWriteJSON(t *testing.T) {
 	}
 	if n := strings.Count(nd.String(), "\n"); n != 5 {
 		t.Errorf("%d NDJSON events, want 5 (the issuing event and 4 uses)", n)
+	}
+}
+
+// TestWriteTreeCollapses: many sessions of one role under one issuer fold
+// into one line after the first few; the JSON keeps them all.
+func TestWriteTreeCollapses(t *testing.T) {
+	src := user("111111111111", "gina", "AKIAGINA000000000001")
+	var recs []obj
+	for i := range 7 {
+		k := fmt.Sprintf("ASIAFOLD%012d", i)
+		recs = append(recs, ev(fmt.Sprintf("e%d", i), "AssumeRole", fmt.Sprintf("2026-03-02T10:%02d:00Z", i), obj{"userIdentity": src,
+			"requestParameters": obj{"roleArn": "arn:aws:iam::111111111111:role/R", "roleSessionName": "gina"},
+			"responseElements":  assumed("111111111111", "R", "gina", k)}))
+	}
+	res := trace(t, "AKIAGINA000000000001", recs...)
+	var b bytes.Buffer
+	if err := WriteTree(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "ASIAFOLD"); n != collapseAfter || !strings.Contains(b.String(), "… 4 more sessions of arn:aws:sts::111111111111:assumed-role/R/gina") {
+		t.Errorf("%d sessions printed, want %d and a fold line:\n%s", n, collapseAfter, b.String())
+	}
+	if len(res.Children("AKIAGINA000000000001")) != 7 {
+		t.Errorf("links: %d, want 7", len(res.Children("AKIAGINA000000000001")))
 	}
 }
