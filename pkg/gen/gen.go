@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -82,6 +83,12 @@ type Config struct {
 	// Bucket is the bucket name written into digests and trail events
 	// (default "aws-cloudtrail-logs-ctq").
 	Bucket string
+	// Lineages is the number of credential lineage scenarios woven into
+	// the archive (lineage.go): keys issued by AssumeRole and friends,
+	// then used by later events, across accounts and through service
+	// roles. Their records count towards Events, which must leave room
+	// for them. 0 means none.
+	Lineages int
 }
 
 // DefaultStart is the Start used when Config.Start is zero.
@@ -121,6 +128,9 @@ func (c Config) normalize() (Config, error) {
 	}
 	if c.Accounts <= 0 {
 		c.Accounts = 1
+	}
+	if c.Lineages < 0 {
+		return c, fmt.Errorf("gen: negative Lineages %d", c.Lineages)
 	}
 	if c.Accounts > 1_000_000 {
 		return c, fmt.Errorf("gen: too many accounts %d", c.Accounts)
@@ -241,6 +251,7 @@ type job struct {
 	wStart  int64
 	deliver int64
 	slots   []slot
+	pre     []linRec // rendered lineage records (lineage.go); a job has slots or pre
 	ins     insightJob
 
 	data       []byte
@@ -260,6 +271,10 @@ func Generate(ctx context.Context, cfg Config, emit func(Object) error) (Stats, 
 		return Stats{}, err
 	}
 	m := newModel(cfg)
+	m.lineages = m.planLineages()
+	if n := lineageEvents(m.lineages); n > cfg.Events {
+		return Stats{}, fmt.Errorf("gen: Events %d leaves no room for the %d records of %d lineages", cfg.Events, n, cfg.Lineages)
+	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -329,8 +344,8 @@ func Generate(ctx context.Context, cfg Config, emit func(Object) error) (Stats, 
 	emitJob := func(j *job) error {
 		o := Object{Key: j.key, Data: j.data, Kind: j.kind, Delivered: time.Unix(j.deliver, 0).UTC()}
 		if j.kind == KindLog {
-			o.Events = len(j.slots)
-			st.Events += len(j.slots)
+			o.Events = len(j.slots) + len(j.pre)
+			st.Events += o.Events
 			st.Duplicates += j.dups
 			st.Late += j.late
 			minT, maxT = min(minT, j.minT), max(maxT, j.maxT)
@@ -461,8 +476,15 @@ func (w *worker) buildLog(j *job, b []byte) []byte {
 	r.regIdx = j.region
 	r.b = append(b, `{"Records":[`...)
 	j.minT, j.maxT = math.MaxInt64, math.MinInt64
-	for i, s := range j.slots {
+	for i, p := range j.pre {
 		if i > 0 {
+			r.b = append(r.b, ',')
+		}
+		r.b = append(r.b, p.raw...)
+		j.minT, j.maxT = min(j.minT, p.t), max(j.maxT, p.t)
+	}
+	for i, s := range j.slots {
+		if i > 0 || len(j.pre) > 0 {
 			r.b = append(r.b, ',')
 		}
 		r.build(s.seq, s.t, s.flags)
@@ -475,4 +497,21 @@ func (w *worker) buildLog(j *job, b []byte) []byte {
 	}
 	r.b = append(r.b, "]}"...)
 	return r.b
+}
+
+// Records decompresses a log or insight object and returns its records,
+// each the raw JSON text of one record.
+func (o Object) Records() ([]json.RawMessage, error) {
+	if o.Kind == KindDigest {
+		return nil, fmt.Errorf("gen: %s is a digest, not a log file", o.Key)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(o.Data))
+	if err != nil {
+		return nil, fmt.Errorf("gen: %s: %w", o.Key, err)
+	}
+	var doc struct{ Records []json.RawMessage }
+	if err := json.NewDecoder(zr).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("gen: %s: %w", o.Key, err)
+	}
+	return doc.Records, nil
 }

@@ -104,6 +104,8 @@ func TestDeterminism(t *testing.T) {
 	extras.Insight, extras.Digest = true, true
 	single := smallConfig()
 	single.Accounts, single.Regions, single.Days = 1, []string{"eu-central-1"}, 1
+	lin := smallConfig()
+	lin.Lineages, lin.Digest = 6, true
 	tests := []struct {
 		name string
 		cfg  Config
@@ -112,6 +114,7 @@ func TestDeterminism(t *testing.T) {
 		{"no-org-prefix", noOrg},
 		{"insight-digest", extras},
 		{"single-account-region", single},
+		{"lineages", lin},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -87,6 +87,7 @@ type model struct {
 	span      int64 // seconds
 	trailName string
 	bucket    string
+	lineages  []*job // lineage files in window order (lineage.go)
 }
 
 type evTable struct {

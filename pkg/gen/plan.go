@@ -69,7 +69,8 @@ func (m *model) warp(f float64) int64 {
 func (m *model) plan(send func(*job) bool) {
 	cfg := m.cfg
 	g := newRng(cfg.Seed, 0x91A4)
-	n := cfg.Events
+	lin := m.lineages
+	n := cfg.Events - lineageEvents(lin)
 	nr := len(m.regions)
 	rings := make([]dupRing, len(m.accounts)*nr)
 	capN := max(1, min(n/10, 4000))
@@ -93,6 +94,14 @@ func (m *model) plan(send func(*job) bool) {
 				return
 			}
 			ins = ins[1:]
+		}
+		for len(lin) > 0 && lin[0].wStart <= wStart {
+			lin[0].idx = idx
+			idx++
+			if !send(lin[0]) {
+				return
+			}
+			lin = lin[1:]
 		}
 		ring := &rings[a*nr+reg]
 		slots := make([]slot, s)
@@ -126,7 +135,7 @@ func (m *model) plan(send func(*job) bool) {
 		}
 		done += s
 	}
-	for _, j := range ins {
+	for _, j := range append(lin, ins...) {
 		j.idx = idx
 		idx++
 		if !send(j) {
