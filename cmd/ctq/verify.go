@@ -10,6 +10,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/integrity"
+	"github.com/ctq-dev/ctq/pkg/integrity/awskeys"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -39,7 +40,7 @@ func keySource(loc objstore.Location, aws *awsFlags, file string, since, until t
 	if until.IsZero() || until.After(now) {
 		until = now
 	}
-	return integrity.NewRegionKeys(integrity.ListPublicKeysFunc(integrity.AWSKeysOptions{Profile: aws.profile}), since, until), nil
+	return integrity.NewRegionKeys(awskeys.Fetch(awskeys.Options{Profile: aws.profile}), since, until), nil
 }
 
 // verifyResult counts the verdicts an ingest --verify recorded.
