@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/integrity/awskeys"
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -68,7 +68,7 @@ func verifyIngested(ctx context.Context, lake *partition.Lake, src objstore.Buck
 		if s.SHA256 == "" || s.Verified == string(integrity.Valid) || !strings.HasPrefix(s.URL, src.String()+"/") {
 			continue
 		}
-		k, err := ingest.ParseKey(s.Key)
+		k, err := layout.ParseKey(s.Key)
 		if err != nil {
 			continue
 		}
