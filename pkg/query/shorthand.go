@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
 // The shorthand (eventName=GetObject useridentity.username=alice) names
@@ -32,45 +34,33 @@ type ctField struct {
 	children []*ctField // ctObject members, or ctArray element members
 }
 
-func ctS(name string) *ctField { return &ctField{name: name, typ: ctString} }
-func ctB(name string) *ctField { return &ctField{name: name, typ: ctBool} }
-func ctJ(name string) *ctField { return &ctField{name: name, typ: ctJSON} }
-func ctObj(name string, c ...*ctField) *ctField {
-	return &ctField{name: name, typ: ctObject, children: c}
-}
+// ctRecord is the documented CloudTrail record, pkg/schema's Record with the
+// fields the lake does not store as columns too: the shorthand resolves every
+// documented field, wherever the lake keeps it. It is never modified.
+var ctRecord = ctFieldOf(schema.Record)
 
-// ctRecord is the documented CloudTrail record (eventVersion 1.11,
-// cloudtrail.md §6.3 and the userIdentity element). It is never modified.
-var ctRecord = ctObj("",
-	ctS("eventVersion"),
-	ctObj("userIdentity",
-		ctS("type"), ctS("principalId"), ctS("arn"), ctS("accountId"), ctS("accessKeyId"),
-		ctS("userName"), ctS("invokedBy"), ctS("credentialId"), ctS("identityProvider"),
-		ctObj("onBehalfOf", ctS("userId"), ctS("identityStoreArn")),
-		ctObj("sessionContext",
-			ctObj("attributes", ctS("creationDate"), ctS("mfaAuthenticated")),
-			ctObj("sessionIssuer", ctS("type"), ctS("principalId"), ctS("arn"), ctS("accountId"), ctS("userName")),
-			ctObj("webIdFederationData", ctS("federatedProvider"), ctJ("attributes")),
-			ctS("sourceIdentity"), ctS("ec2RoleDelivery"), ctS("assumedRoot"),
-		),
-	),
-	&ctField{name: "eventTime", typ: ctTime},
-	ctS("eventSource"), ctS("eventName"), ctS("awsRegion"), ctS("sourceIPAddress"), ctS("userAgent"),
-	ctS("errorCode"), ctS("errorMessage"),
-	ctJ("requestParameters"), ctJ("responseElements"), ctJ("additionalEventData"),
-	ctS("requestID"), ctS("eventID"), ctS("eventType"), ctS("apiVersion"),
-	ctB("managementEvent"), ctB("readOnly"),
-	&ctField{name: "resources", typ: ctArray, children: []*ctField{ctS("ARN"), ctS("accountId"), ctS("type")}},
-	ctS("recipientAccountId"), ctJ("serviceEventDetails"), ctS("sharedEventID"),
-	ctS("vpcEndpointId"), ctS("vpcEndpointAccountId"), ctS("eventCategory"),
-	ctObj("addendum", ctS("reason"), ctS("updatedFields"), ctS("originalRequestID"), ctS("originalEventID")),
-	ctS("sessionCredentialFromConsole"),
-	ctJ("edgeDeviceDetails"),
-	ctObj("tlsDetails", ctS("tlsVersion"), ctS("cipherSuite"), ctS("clientProvidedHostHeader"), ctS("keyExchange")),
-	ctJ("eventContext"), // CloudTrail Lake only
-	ctJ("insightDetails"),
-	ctS("annotation"),
-)
+// ctFieldOf converts a declared field and its members.
+func ctFieldOf(sf *schema.Field) *ctField {
+	f := &ctField{name: sf.Name}
+	switch sf.Kind {
+	case schema.String:
+		f.typ = ctString
+	case schema.JSON:
+		f.typ = ctJSON
+	case schema.Bool:
+		f.typ = ctBool
+	case schema.Time:
+		f.typ = ctTime
+	case schema.Group:
+		f.typ = ctObject
+	case schema.List:
+		f.typ = ctArray
+	}
+	for _, c := range sf.Fields {
+		f.children = append(f.children, ctFieldOf(c))
+	}
+	return f
+}
 
 func (f *ctField) child(name string, fold bool) *ctField {
 	for _, c := range f.children {
