@@ -67,7 +67,7 @@ func commands() []command {
 		{"translate", "turn a filter pattern into the equivalent SQL WHERE clause for Athena, Trino or DuckDB", cmdTranslate},
 		{"demo", "generate a sample archive, ingest it, show the lake and run a first query (no AWS needed)", cmdDemo},
 		{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
-			fmt.Fprintln(e.stdout, "ctq", version)
+			fmt.Fprintln(e.stdout, versionLine())
 			return nil
 		}},
 	}
