@@ -12,15 +12,17 @@ import (
 // for the decoder: the record decoder walks JSON with it and the Parquet
 // writer derives columns and levels from it, so the two can never disagree.
 
-type fieldKind uint8
+// fieldKind is the declared kind; the short names keep the decoder's
+// switches readable.
+type fieldKind = schema.Kind
 
 const (
-	kString    fieldKind = iota // JSON string -> STRING
-	kJSON                       // any JSON value -> its exact text, STRING (JSON)
-	kBool                       // JSON boolean -> BOOLEAN
-	kTime                       // CloudTrail timestamp string -> TIMESTAMP(MICROS, UTC)
-	kGroup                      // JSON object with known members -> optional group
-	kResources                  // array of {ARN, accountId, type} -> optional list of groups
+	kString    = schema.String // JSON string -> STRING
+	kJSON      = schema.JSON   // any JSON value -> its exact text, STRING (JSON)
+	kBool      = schema.Bool   // JSON boolean -> BOOLEAN
+	kTime      = schema.Time   // CloudTrail timestamp string -> TIMESTAMP(MICROS, UTC)
+	kGroup     = schema.Group  // JSON object with known members -> optional group
+	kResources = schema.List   // array of {ARN, accountId, type} -> optional list of groups
 )
 
 // encoding hints for string leaves.
@@ -53,23 +55,11 @@ type field struct {
 // tree, leaving out fields that are not lake columns: the decoder then sends
 // them to ctqExtra like any unknown member.
 func fromSchema(sf *schema.Field) *field {
-	f := &field{name: sf.Name, bloom: sf.Bloom, noBounds: sf.NoBounds}
-	switch sf.Kind {
-	case schema.String:
-		f.kind = kString
-		if sf.Unique {
-			f.enc = encPlain
-		}
-	case schema.JSON:
-		f.kind, f.enc = kJSON, encPlain
-	case schema.Bool:
-		f.kind = kBool
-	case schema.Time:
-		f.kind = kTime
-	case schema.List:
-		f.kind = kResources
-	case schema.Group:
-		f.kind = kGroup
+	f := &field{name: sf.Name, kind: sf.Kind, bloom: sf.Bloom, noBounds: sf.NoBounds}
+	if sf.Unique || sf.Kind == schema.JSON {
+		f.enc = encPlain
+	}
+	if sf.Kind == schema.Group {
 		for _, c := range sf.Fields {
 			if !c.NotStored {
 				f.children = append(f.children, fromSchema(c))

@@ -15,16 +15,17 @@ import (
 // free-form JSON member (requestParameters, ...) exactly as typed, because
 // JSON keys are case-sensitive.
 
-// ctType is the JSON type CloudTrail documents for a record field.
-type ctType uint8
+// ctType is the JSON type CloudTrail documents for a record field, as
+// pkg/schema declares it.
+type ctType = schema.Kind
 
 const (
-	ctString ctType = iota // JSON string
-	ctBool                 // JSON boolean
-	ctTime                 // timestamp string (eventTime)
-	ctObject               // object with documented members
-	ctJSON                 // free-form JSON: any member names below it
-	ctArray                // array of objects with documented members (resources)
+	ctString = schema.String // JSON string
+	ctBool   = schema.Bool   // JSON boolean
+	ctTime   = schema.Time   // timestamp string (eventTime)
+	ctObject = schema.Group  // object with documented members
+	ctJSON   = schema.JSON   // free-form JSON: any member names below it
+	ctArray  = schema.List   // array of objects with documented members (resources)
 )
 
 // ctField is one documented CloudTrail record field.
@@ -41,21 +42,7 @@ var ctRecord = ctFieldOf(schema.Record)
 
 // ctFieldOf converts a declared field and its members.
 func ctFieldOf(sf *schema.Field) *ctField {
-	f := &ctField{name: sf.Name}
-	switch sf.Kind {
-	case schema.String:
-		f.typ = ctString
-	case schema.JSON:
-		f.typ = ctJSON
-	case schema.Bool:
-		f.typ = ctBool
-	case schema.Time:
-		f.typ = ctTime
-	case schema.Group:
-		f.typ = ctObject
-	case schema.List:
-		f.typ = ctArray
-	}
+	f := &ctField{name: sf.Name, typ: sf.Kind}
 	for _, c := range sf.Fields {
 		f.children = append(f.children, ctFieldOf(c))
 	}
@@ -126,9 +113,9 @@ func DefaultResolver(path string) (Selector, error) {
 			return sel, nil
 		case ctString, ctBool, ctTime:
 			if st.Kind == StepIndex || st.Kind == StepAnyIndex {
-				return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field, not an array; in %q", typed, ctTypeName(f.typ), path)}
+				return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field, not an array; in %q", typed, f.typ, path)}
 			}
-			return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field and has no members; in %q", typed, ctTypeName(f.typ), path)}
+			return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field and has no members; in %q", typed, f.typ, path)}
 		case ctArray:
 			switch st.Kind {
 			case StepIndex, StepAnyIndex:
@@ -177,22 +164,6 @@ func nameOr(s, alt string) string {
 		return alt
 	}
 	return s
-}
-
-func ctTypeName(t ctType) string {
-	switch t {
-	case ctBool:
-		return "boolean"
-	case ctTime:
-		return "timestamp"
-	case ctObject:
-		return "object"
-	case ctArray:
-		return "array"
-	case ctJSON:
-		return "JSON"
-	}
-	return "string"
 }
 
 func stepText(st Step) string {

@@ -28,13 +28,7 @@ func (b *s3Bucket) OpenReaderAt(ctx context.Context, key string) (objstore.Reade
 	if err != nil {
 		return nil, objstore.ObjectInfo{}, fmt.Errorf("s3 open %s: %w", key, err)
 	}
-	info := objstore.ObjectInfo{
-		Key:      key,
-		Size:     aws.ToInt64(out.ContentLength),
-		ETag:     trimETag(out.ETag),
-		Modified: aws.ToTime(out.LastModified),
-		Metadata: lowerKeys(out.Metadata),
-	}
+	info := objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata)
 	return &s3ReaderAt{ctx: ctx, b: b, key: key, etag: aws.ToString(out.ETag), size: info.Size}, info, nil
 }
 

@@ -254,13 +254,19 @@ func (b *s3Bucket) Stat(ctx context.Context, key string) (objstore.ObjectInfo, e
 	if err != nil {
 		return objstore.ObjectInfo{}, fmt.Errorf("s3 stat %s: %w", key, err)
 	}
+	return objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata), nil
+}
+
+// objectInfo builds the info of an object from the headers of a HEAD or GET
+// response.
+func objectInfo(key string, size *int64, etag *string, modified *time.Time, meta map[string]string) objstore.ObjectInfo {
 	return objstore.ObjectInfo{
 		Key:      key,
-		Size:     aws.ToInt64(out.ContentLength),
-		ETag:     trimETag(out.ETag),
-		Modified: aws.ToTime(out.LastModified),
-		Metadata: lowerKeys(out.Metadata),
-	}, nil
+		Size:     aws.ToInt64(size),
+		ETag:     trimETag(etag),
+		Modified: aws.ToTime(modified),
+		Metadata: lowerKeys(meta),
+	}
 }
 
 // head issues HeadObject, mapping a missing key to objstore.ErrNotExist.
@@ -282,14 +288,7 @@ func (b *s3Bucket) Open(ctx context.Context, key string) (io.ReadCloser, objstor
 	if out.ContentLength != nil {
 		r.size = *out.ContentLength
 	}
-	info := objstore.ObjectInfo{
-		Key:      key,
-		Size:     aws.ToInt64(out.ContentLength),
-		ETag:     trimETag(out.ETag),
-		Modified: aws.ToTime(out.LastModified),
-		Metadata: lowerKeys(out.Metadata),
-	}
-	return r, info, nil
+	return r, objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata), nil
 }
 
 // Put stores the object, using a multipart upload above 64 MiB. A negative
