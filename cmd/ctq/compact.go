@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/compact"
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
@@ -68,7 +69,7 @@ func cmdCompact(ctx context.Context, e *env, args []string) error {
 	}
 	cfg.Accounts, cfg.Regions = splitList(accounts), splitList(regions)
 	for _, a := range cfg.Accounts {
-		if !partition.ValidAccount(a) {
+		if !layout.ValidAccount(a) {
 			return usagef("--accounts: %q is not a 12-digit account id", a)
 		}
 	}

@@ -111,7 +111,7 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	if err != nil {
 		return nil, usagef("source: %v", err)
 	}
-	if cfg.Source, err = objstore.Open(ctx, loc, f.aws.options()); err != nil {
+	if cfg.Source, err = openBucket(ctx, loc, f.aws.options()); err != nil {
 		return nil, fmt.Errorf("open source %s: %w", source, err)
 	}
 	if cfg.Lake, err = openLake(ctx, e, f.lake, &f.aws); err != nil {

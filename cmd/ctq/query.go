@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/integrity"
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/partition"
 	"github.com/ctq-dev/ctq/pkg/query"
 )
@@ -93,12 +94,12 @@ func (q *queryFlags) options() (query.Options, error) {
 	}
 	o.Accounts, o.Regions = splitList(q.accounts), splitList(q.regions)
 	for _, a := range o.Accounts {
-		if !partition.ValidAccount(a) {
+		if !layout.ValidAccount(a) {
 			return o, usagef("--accounts: %q is not a 12-digit account id", a)
 		}
 	}
 	for _, r := range o.Regions {
-		if !partition.ValidRegion(r) {
+		if !layout.ValidRegion(r) {
 			return o, usagef("--regions: %q is not a region name", r)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ctq-dev/ctq/pkg/objstore"
+	s3store "github.com/ctq-dev/ctq/pkg/objstore/s3"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
@@ -66,7 +67,7 @@ func commands() []command {
 		{"translate", "turn a filter pattern into the equivalent SQL WHERE clause for Athena, Trino or DuckDB", cmdTranslate},
 		{"demo", "generate a sample archive, ingest it, show the lake and run a first query (no AWS needed)", cmdDemo},
 		{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
-			fmt.Fprintln(e.stdout, "ctq", version)
+			fmt.Fprintln(e.stdout, versionLine())
 			return nil
 		}},
 	}
@@ -180,8 +181,8 @@ func (a *awsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.endpoint, "endpoint-url", "", "S3-compatible endpoint URL, e.g. http://127.0.0.1:9000 (path-style)")
 }
 
-func (a *awsFlags) options() objstore.S3Options {
-	return objstore.S3Options{Profile: a.profile, Region: a.region, EndpointURL: a.endpoint, PathStyle: a.endpoint != ""}
+func (a *awsFlags) options() s3store.Options {
+	return s3store.Options{Profile: a.profile, Region: a.region, EndpointURL: a.endpoint, PathStyle: a.endpoint != ""}
 }
 
 // lakeLocation resolves --lake, $CTQ_LAKE and the per-user default.
@@ -211,7 +212,7 @@ func openLake(ctx context.Context, e *env, flagValue string, aws *awsFlags) (*pa
 	if err != nil {
 		return nil, usagef("--lake: %v", err)
 	}
-	b, err := objstore.Open(ctx, l, aws.options())
+	b, err := openBucket(ctx, l, aws.options())
 	if err != nil {
 		return nil, fmt.Errorf("open lake %s: %w", loc, err)
 	}

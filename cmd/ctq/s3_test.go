@@ -23,6 +23,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/gen"
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
+	s3store "github.com/ctq-dev/ctq/pkg/objstore/s3"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
@@ -393,7 +394,7 @@ func TestIngest_LakeOnMinIO(t *testing.T) {
 	client := srv.Client()
 	env := baseEnv(t, srv.Env()...)
 	openLakeBucket := func(prefix string) objstore.Bucket {
-		b, err := objstore.OpenS3(context.Background(), bucket, prefix, srv.Options())
+		b, err := s3store.Open(context.Background(), bucket, prefix, srv.Options())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -593,7 +594,7 @@ func TestIngest_OverlappingRunsOnMinIO(t *testing.T) {
 	if codeB != 0 && (codeB != 1 || !strings.Contains(bErr.String(), "conflict")) {
 		t.Errorf("run B: exit %d, want 0 or a conflict (1)\nstderr:\n%s", codeB, bErr.String())
 	}
-	lb, err := objstore.OpenS3(context.Background(), "lakebucket", "overlap", srv.Options())
+	lb, err := s3store.Open(context.Background(), "lakebucket", "overlap", srv.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -718,7 +719,7 @@ func TestIngest_ThreeShardsConcurrentlyOnMinIO(t *testing.T) {
 	if events != int64(len(want)) {
 		t.Errorf("the shards ingested %d events in all, the archive holds %d", events, len(want))
 	}
-	lb, err := objstore.OpenS3(context.Background(), "lakebucket", "sharded", srv.Options())
+	lb, err := s3store.Open(context.Background(), "lakebucket", "sharded", srv.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -729,7 +730,7 @@ func TestIngest_ThreeShardsConcurrentlyOnMinIO(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("single run: exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
-	ls, err := objstore.OpenS3(context.Background(), "lakebucket", "single", srv.Options())
+	ls, err := s3store.Open(context.Background(), "lakebucket", "single", srv.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/integrity"
+	"github.com/ctq-dev/ctq/pkg/integrity/awskeys"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 )
 
@@ -134,9 +135,9 @@ func (f *validateFlags) config(ctx context.Context, source string) (integrity.Co
 		if end.IsZero() || end.After(now) {
 			end = now
 		}
-		cfg.Keys = integrity.NewRegionKeys(integrity.ListPublicKeysFunc(integrity.AWSKeysOptions{Profile: f.aws.profile}), start, end)
+		cfg.Keys = integrity.NewRegionKeys(awskeys.Fetch(awskeys.Options{Profile: f.aws.profile}), start, end)
 	}
-	if cfg.Source, err = objstore.Open(ctx, loc, f.aws.options()); err != nil {
+	if cfg.Source, err = openBucket(ctx, loc, f.aws.options()); err != nil {
 		return cfg, fmt.Errorf("open source %s: %w", source, err)
 	}
 	return cfg, nil

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/integrity"
+	"github.com/ctq-dev/ctq/pkg/integrity/awskeys"
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -39,7 +40,7 @@ func keySource(loc objstore.Location, aws *awsFlags, file string, since, until t
 	if until.IsZero() || until.After(now) {
 		until = now
 	}
-	return integrity.NewRegionKeys(integrity.ListPublicKeysFunc(integrity.AWSKeysOptions{Profile: aws.profile}), since, until), nil
+	return integrity.NewRegionKeys(awskeys.Fetch(awskeys.Options{Profile: aws.profile}), since, until), nil
 }
 
 // verifyResult counts the verdicts an ingest --verify recorded.
@@ -67,7 +68,7 @@ func verifyIngested(ctx context.Context, lake *partition.Lake, src objstore.Buck
 		if s.SHA256 == "" || s.Verified == string(integrity.Valid) || !strings.HasPrefix(s.URL, src.String()+"/") {
 			continue
 		}
-		k, err := ingest.ParseKey(s.Key)
+		k, err := layout.ParseKey(s.Key)
 		if err != nil {
 			continue
 		}

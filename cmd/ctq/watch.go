@@ -112,7 +112,7 @@ func cmdWatch(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return usagef("source: %v", err)
 		}
-		if ic.Source, err = objstore.Open(ctx, loc, f.q.aws.options()); err != nil {
+		if ic.Source, err = openBucket(ctx, loc, f.q.aws.options()); err != nil {
 			return fmt.Errorf("open source %s: %w", pos[0], err)
 		}
 		ic.Lake = lake

@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/ctq-dev/ctq/pkg/objstore"
+	s3store "github.com/ctq-dev/ctq/pkg/objstore/s3"
 )
 
 // Fixed test credentials of the MinIO root user.
@@ -186,9 +186,9 @@ func (s *Server) Credentials() aws.CredentialsProvider {
 	return credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, "")
 }
 
-// Options returns S3Options that reach the server directly.
-func (s *Server) Options() objstore.S3Options {
-	return objstore.S3Options{
+// Options returns bucket options that reach the server directly.
+func (s *Server) Options() s3store.Options {
+	return s3store.Options{
 		Region:      region,
 		EndpointURL: s.Endpoint,
 		PathStyle:   true,

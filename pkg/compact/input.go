@@ -11,9 +11,9 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
 // record is one row of an input file, as compaction needs it. The byte
@@ -38,7 +38,7 @@ const (
 	numCols
 )
 
-var columnNames = [numCols]string{"eventTime", "eventID", ingest.ColRaw, ingest.ColSourceKey, ingest.ColSourceIndex}
+var columnNames = [numCols]string{schema.TimeColumn, schema.IDColumn, schema.ColRaw, schema.ColSourceKey, schema.ColSourceIndex}
 
 // cursor streams the rows of one data file, page by page, reading only the
 // columns compaction needs. Memory is one page per column.

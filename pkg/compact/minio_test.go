@@ -8,6 +8,7 @@ import (
 
 	"github.com/ctq-dev/ctq/internal/miniotest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
+	s3store "github.com/ctq-dev/ctq/pkg/objstore/s3"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
@@ -19,7 +20,7 @@ func TestCompact_OnMinIO(t *testing.T) {
 	srv := miniotest.Start(t)
 	srv.CreateBucket(t, "lake")
 	ctx := context.Background()
-	b, err := objstore.OpenS3(ctx, "lake", "ctq", srv.Options())
+	b, err := s3store.Open(ctx, "lake", "ctq", srv.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

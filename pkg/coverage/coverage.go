@@ -14,7 +14,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/ctq-dev/ctq/pkg/ingest"
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
@@ -147,8 +147,8 @@ func FromSources(sources map[string]partition.Source, cfg Config) (*Report, erro
 	streams := map[[2]string][]source{}
 	var first, newest time.Time
 	for _, s := range sources {
-		k, err := ingest.ParseKey(s.Key)
-		if err != nil || k.Kind != ingest.KindCloudTrail {
+		k, err := layout.ParseKey(s.Key)
+		if err != nil || k.Kind != layout.KindCloudTrail {
 			rep.Skipped++
 			continue
 		}

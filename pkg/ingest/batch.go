@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"slices"
 	"time"
+
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
 // row is one decoded record inside a batch. Spans point into batch.arena.
@@ -29,7 +31,7 @@ type row struct {
 type batch struct {
 	arena arena
 	rows  []row
-	vals  spanRows // the value spans of each row (len(schema.leaves) a row)
+	vals  spanRows // the value spans of each row (len(tree.leaves) a row)
 	res   []resource
 	keys  [][]byte // source object keys, as the Parquet values take them
 	keyIx map[string]int32
@@ -73,7 +75,7 @@ func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 	}
 	vals := b.vals.add(len(b.rows))
 	for i, v := range d.vals[:len(vals)] {
-		if schema.leaves[i].kind != kBool {
+		if tree.leaves[i].kind != kBool {
 			v = shift(v)
 		}
 		vals[i] = v
@@ -108,7 +110,7 @@ func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 	b.rows = append(b.rows, r)
 }
 
-var eventIDSlot = schema.top.byName["eventID"].slot
+var eventIDSlot = tree.top.byName[schema.IDColumn].slot
 
 func (b *batch) bytes(s span) []byte { return b.arena.bytes(s.off, s.n) }
 

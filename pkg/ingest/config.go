@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -90,12 +91,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("ingest: shard %d/%d out of range", c.Shard, c.Shards)
 	}
 	for _, a := range c.Accounts {
-		if !partition.ValidAccount(a) {
+		if !layout.ValidAccount(a) {
 			return fmt.Errorf("ingest: invalid account %q: want 12 digits", a)
 		}
 	}
 	for _, r := range c.Regions {
-		if !partition.ValidRegion(r) {
+		if !layout.ValidRegion(r) {
 			return fmt.Errorf("ingest: invalid region %q", r)
 		}
 	}
@@ -114,7 +115,7 @@ func (c *Config) inWindow(t time.Time) bool {
 	return (c.Since.IsZero() || !t.Before(c.Since)) && (c.Until.IsZero() || t.Before(c.Until))
 }
 
-func (c *Config) inShard(k ObjectKey) bool {
+func (c *Config) inShard(k layout.Key) bool {
 	return c.Shards <= 1 || shardOf(k, c.Shards) == c.Shard
 }
 

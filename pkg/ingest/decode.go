@@ -23,7 +23,7 @@ func (n *nullSet) has(node int) bool { return n[node>>6]&(1<<(node&63)) != 0 }
 func (n *nullSet) empty() bool       { return n[0]|n[1] == 0 }
 
 func init() {
-	if schema.nodes > 128 {
+	if tree.nodes > 128 {
 		panic("BUG: nullSet too small for the schema")
 	}
 }
@@ -53,7 +53,7 @@ type decoder struct {
 }
 
 func newDecoder() *decoder {
-	return &decoder{d: decoded{vals: make([]span, len(schema.leaves))}}
+	return &decoder{d: decoded{vals: make([]span, len(tree.leaves))}}
 }
 
 // decode parses one record object at the start of b (after optional
@@ -88,7 +88,7 @@ func (dc *decoder) decode(b []byte) (int, error) {
 		for {
 			s.ws()
 			memberStart := s.i
-			f, err := dc.member(schema.top)
+			f, err := dc.member(tree.top)
 			if err != nil {
 				return 0, err
 			}
@@ -144,7 +144,7 @@ func (dc *decoder) rebase(start int) {
 			sp.off -= int32(start)
 		}
 	}
-	for i, f := range schema.leaves {
+	for i, f := range tree.leaves {
 		if f.kind != kBool {
 			fix(&dc.d.vals[i])
 		}

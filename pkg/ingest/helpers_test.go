@@ -20,6 +20,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/gen"
 	"github.com/ctq-dev/ctq/pkg/ingest"
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -72,10 +73,10 @@ func (s srcSet) merge(o srcSet) srcSet {
 	return out
 }
 
-func (s srcSet) filter(keep func(ingest.ObjectKey) bool) srcSet {
+func (s srcSet) filter(keep func(layout.Key) bool) srcSet {
 	out := srcSet{}
 	for k, v := range s {
-		pk, err := ingest.ParseKey(v.Key)
+		pk, err := layout.ParseKey(v.Key)
 		if err != nil {
 			panic(err)
 		}
@@ -338,7 +339,7 @@ func checkPartition(t *testing.T, r fileRow) {
 	if !strings.HasPrefix(r.Path, pk.Dir()+"/") || strings.Count(strings.TrimPrefix(r.Path, pk.Dir()+"/"), "/") != 0 {
 		t.Errorf("lake file %s is not directly inside its partition directory", r.Path)
 	}
-	sk, err := ingest.ParseKey(r.Key)
+	sk, err := layout.ParseKey(r.Key)
 	if err != nil {
 		t.Errorf("row source key %q does not parse: %v", r.Key, err)
 		return
@@ -423,7 +424,7 @@ func genArchive(t *testing.T, dir string, cfg gen.Config) srcSet {
 		if len(recs) != o.Events {
 			return fmt.Errorf("%s: %d records, gen says %d", o.Key, len(recs), o.Events)
 		}
-		pk, err := ingest.ParseKey(o.Key)
+		pk, err := layout.ParseKey(o.Key)
 		if err != nil {
 			return err
 		}
@@ -453,11 +454,11 @@ func putObject(t *testing.T, dir, key string, data []byte, recs [][]byte) *srcOb
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	layout := key
-	if pk, err := ingest.ParseKey(key); err == nil {
-		layout = pk.Layout
+	lk := key
+	if pk, err := layout.ParseKey(key); err == nil {
+		lk = pk.Layout
 	}
-	return &srcObj{Key: key, Layout: layout, Records: recs, Size: int64(len(data))}
+	return &srcObj{Key: key, Layout: lk, Records: recs, Size: int64(len(data))}
 }
 
 func gzipBytes(t testing.TB, data []byte) []byte {

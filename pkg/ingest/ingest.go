@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -47,9 +46,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		in.tmpDir = os.TempDir()
 	} else {
 		in.tmpDir = cfg.TempDir
-	}
-	if l, ok := lake.Bucket().(*objstore.Local); ok {
-		in.localLake = l
 	}
 
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -151,14 +147,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 }
 
 type ingester struct {
-	cfg       *Config
-	lake      *partition.Lake
-	run       *partition.Run
-	snap      *partition.Snapshot
-	rep       *reporter
-	tmpDir    string
-	localLake *objstore.Local
-	commits   int
+	cfg     *Config
+	lake    *partition.Lake
+	run     *partition.Run
+	snap    *partition.Snapshot
+	rep     *reporter
+	tmpDir  string
+	commits int
 }
 
 func (in *ingester) fillResult(res *Result, start time.Time) {
@@ -284,50 +279,26 @@ func dataFileName(runID string, worker, seq int) string {
 func (in *ingester) writeFile(ctx context.Context, fw *fileWriter, b *batch, pk partition.Key, name string) (partition.File, error) {
 	staging := in.run.StagingKey(name)
 	f := partition.File{Path: pk.Dir() + "/" + name, Staging: staging}
-	var path string
-	if in.localLake != nil {
-		path = filepath.Join(in.localLake.Root(), filepath.FromSlash(staging))
-	} else {
-		path = filepath.Join(in.tmpDir, "ctq-"+name)
-	}
-	// CreateFile also makes the directory, again if a concurrent publish
-	// removed it as it emptied it.
-	out, err := objstore.CreateFile(path)
+	// On a local lake the file is written in place under staging; on S3 it
+	// is written to a temporary file and uploaded.
+	out, err := objstore.CreateObjectFile(in.lake.Bucket(), staging, in.tmpDir)
 	if err != nil {
 		return f, fmt.Errorf("create data file: %w", err)
 	}
-	st, werr := fw.write(out, b)
-	if werr == nil {
-		werr = out.Sync()
+	st, err := fw.write(out, b)
+	if err != nil {
+		out.Abort()
+		return f, fmt.Errorf("write data file %s: %w", f.Path, err)
 	}
-	info, serr := out.Stat()
-	if cerr := out.Close(); werr == nil {
-		werr = cerr
+	size, err := out.Commit(ctx)
+	if err != nil {
+		return f, fmt.Errorf("data file %s: %w", f.Path, err)
 	}
-	if werr == nil {
-		werr = serr
-	}
-	if werr != nil {
-		os.Remove(path)
-		return f, fmt.Errorf("write data file %s: %w", f.Path, werr)
-	}
-	if in.localLake == nil {
-		defer os.Remove(path)
-		rf, err := os.Open(path)
-		if err != nil {
-			return f, err
-		}
-		err = in.lake.Bucket().Put(ctx, staging, rf, info.Size())
-		rf.Close()
-		if err != nil {
-			return f, fmt.Errorf("upload data file %s: %w", f.Path, err)
-		}
-	}
-	f.Rows, f.Bytes = st.Rows, info.Size()
+	f.Rows, f.Bytes = st.Rows, size
 	f.MinTime, f.MaxTime = time.UnixMicro(st.MinTime).UTC(), time.UnixMicro(st.MaxTime).UTC()
 	f.Ranges, f.Inexact, f.Values, f.Dups = st.Ranges, st.Inexact, st.Values, st.Dups
 	in.rep.files.Add(1)
-	in.rep.written.Add(info.Size())
+	in.rep.written.Add(size)
 	in.rep.partition(pk.Dir())
 	return f, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/gen"
 	"github.com/ctq-dev/ctq/pkg/ingest"
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
@@ -79,9 +80,9 @@ func TestRun_GeneratedArchiveEndToEnd(t *testing.T) {
 			t.Errorf("manifest: %s URL %q does not end in its key", layout, s.URL)
 		}
 	}
-	for layout := range snap.Sources {
-		if strings.Contains(layout, ingest.KindDigest) || strings.Contains(layout, ingest.KindInsight) {
-			t.Errorf("digest or insight object ingested: %s", layout)
+	for lk := range snap.Sources {
+		if strings.Contains(lk, layout.KindDigest) || strings.Contains(lk, layout.KindInsight) {
+			t.Errorf("digest or insight object ingested: %s", lk)
 		}
 	}
 	if res.Files != int64(len(snap.Files)) {
@@ -100,7 +101,7 @@ func TestRun_GeneratedArchiveEndToEnd(t *testing.T) {
 	// make sure the archive exercises that.
 	crossDay := 0
 	for _, r := range rows {
-		if sk, _ := ingest.ParseKey(r.Key); !strings.Contains(r.Path, "day="+sk.Day.Format("2006-01-02")+"/") {
+		if sk, _ := layout.ParseKey(r.Key); !strings.Contains(r.Path, "day="+sk.Day.Format("2006-01-02")+"/") {
 			crossDay++
 		}
 	}
@@ -135,12 +136,12 @@ func TestRun_GeneratedArchiveEndToEnd(t *testing.T) {
 		some = first[layout]
 		break
 	}
-	sk, _ := ingest.ParseKey(some.Key)
+	sk, _ := layout.ParseKey(some.Key)
 	lastDelivery := sk.Delivery
 	dayPrefix := some.Key[:strings.LastIndexByte(some.Key, '/')+1]
 	for _, o := range first {
 		if strings.HasPrefix(o.Key, dayPrefix) {
-			if k, _ := ingest.ParseKey(o.Key); k.Delivery.After(lastDelivery) {
+			if k, _ := layout.ParseKey(o.Key); k.Delivery.After(lastDelivery) {
 				lastDelivery = k.Delivery
 			}
 		}
@@ -618,21 +619,21 @@ func TestRun_Filters(t *testing.T) {
 	cases := []struct {
 		name string
 		set  func(*ingest.Config)
-		keep func(ingest.ObjectKey) bool
+		keep func(layout.Key) bool
 	}{
 		{"since", func(c *ingest.Config) { c.Since = since },
-			func(k ingest.ObjectKey) bool { return !k.Delivery.Before(since) }},
+			func(k layout.Key) bool { return !k.Delivery.Before(since) }},
 		{"until", func(c *ingest.Config) { c.Until = until },
-			func(k ingest.ObjectKey) bool { return k.Delivery.Before(until) }},
+			func(k layout.Key) bool { return k.Delivery.Before(until) }},
 		{"since and until", func(c *ingest.Config) { c.Since, c.Until = since, until },
-			func(k ingest.ObjectKey) bool { return !k.Delivery.Before(since) && k.Delivery.Before(until) }},
+			func(k layout.Key) bool { return !k.Delivery.Before(since) && k.Delivery.Before(until) }},
 		{"one account", func(c *ingest.Config) { c.Accounts = []string{accts[1]} },
-			func(k ingest.ObjectKey) bool { return k.Account == accts[1] }},
+			func(k layout.Key) bool { return k.Account == accts[1] }},
 		{"two regions", func(c *ingest.Config) { c.Regions = []string{"eu-west-1", "ap-southeast-2"} },
-			func(k ingest.ObjectKey) bool { return k.Region != "us-east-1" }},
+			func(k layout.Key) bool { return k.Region != "us-east-1" }},
 		{"account, region and window", func(c *ingest.Config) {
 			c.Accounts, c.Regions, c.Since, c.Until = []string{accts[0], accts[2]}, []string{"us-east-1"}, since, until
-		}, func(k ingest.ObjectKey) bool {
+		}, func(k layout.Key) bool {
 			return (k.Account == accts[0] || k.Account == accts[2]) && k.Region == "us-east-1" && !k.Delivery.Before(since) && k.Delivery.Before(until)
 		}},
 	}
@@ -651,7 +652,7 @@ func TestRun_Filters(t *testing.T) {
 			e.checkLake(want)
 			// An unfiltered run then ingests exactly the rest.
 			res2 := e.run(e.config())
-			checkCleanResult(t, res2, all.filter(func(k ingest.ObjectKey) bool { return !c.keep(k) }))
+			checkCleanResult(t, res2, all.filter(func(k layout.Key) bool { return !c.keep(k) }))
 			e.checkLake(all)
 		})
 	}
@@ -700,12 +701,12 @@ func TestRun_ShardsUnionEqualsSingleRun(t *testing.T) {
 		// Shards split by account x region x delivery day.
 		shardUnits := map[string]bool{}
 		for id := range added {
-			k, _ := ingest.ParseKey(id.Key)
+			k, _ := layout.ParseKey(id.Key)
 			shardUnits[k.Account+"/"+k.Region+"/"+k.Day.Format("2006-01-02")] = true
 			union[id.Key] = all[id.Key]
 		}
 		for id := range prev {
-			k, _ := ingest.ParseKey(id.Key)
+			k, _ := layout.ParseKey(id.Key)
 			if shardUnits[k.Account+"/"+k.Region+"/"+k.Day.Format("2006-01-02")] {
 				t.Errorf("shard %d took part of a unit of an earlier shard (%s)", i, id.Key)
 				break
@@ -827,7 +828,7 @@ func TestRun_ConflictWithAbsorbedCommit(t *testing.T) {
 		}
 		inFirst := map[string]bool{}
 		for _, s := range c.Sources {
-			k, _ := ingest.ParseKey(s.Key)
+			k, _ := layout.ParseKey(s.Key)
 			inFirst[k.Account+"/"+k.Region] = true
 		}
 		for _, a := range accts {
@@ -923,7 +924,7 @@ func TestRun_ConflictReturns(t *testing.T) {
 			otherErr = fmt.Errorf("first commit has no sources (%v)", err)
 			return
 		}
-		k, err := ingest.ParseKey(c.Sources[0].Key)
+		k, err := layout.ParseKey(c.Sources[0].Key)
 		if err != nil {
 			otherErr = err
 			return

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -22,7 +23,7 @@ type unit struct {
 	region   string
 	day      time.Time
 	objects  []objstore.ObjectInfo
-	keys     []ObjectKey
+	keys     []layout.Key
 	complete bool   // the unit covers the whole day (no time filter cut it)
 	upTo     string // largest layout key listed, for the day mark
 }
@@ -111,7 +112,7 @@ func (l *lister) findRoots(p string, depth int) error {
 		return err
 	}
 	for _, s := range subs {
-		if lastSegment(s) == "AWSLogs" {
+		if layout.IsRoot(s) {
 			root := s
 			l.spawn(func() error { return l.awsLogs(root) })
 			return nil
@@ -144,7 +145,7 @@ func (l *lister) awsLogs(root string) error {
 	for _, s := range subs {
 		name := lastSegment(s)
 		switch {
-		case orgRe.MatchString(name):
+		case layout.ValidOrgID(name):
 			org := s
 			l.spawn(func() error {
 				accts, err := l.prefixes(org)
@@ -165,19 +166,19 @@ func (l *lister) awsLogs(root string) error {
 
 func (l *lister) account(p string) {
 	name := lastSegment(p)
-	if !partition.ValidAccount(name) {
+	if !layout.ValidAccount(name) {
 		l.rep.problem(Problem{Key: p, Msg: fmt.Sprintf("skipped prefix: %q is neither a 12-digit account id nor an organization id", name)})
 		return
 	}
 	if !l.cfg.wantAccount(name) {
 		return
 	}
-	kinds := []string{KindCloudTrail}
+	kinds := []string{layout.KindCloudTrail}
 	if l.cfg.IncludeInsight {
-		kinds = append(kinds, KindInsight)
+		kinds = append(kinds, layout.KindInsight)
 	}
 	if l.cfg.IncludeNetworkActivity {
-		kinds = append(kinds, KindNetworkActivity)
+		kinds = append(kinds, layout.KindNetworkActivity)
 	}
 	for _, k := range kinds {
 		kp := p + k + "/"
@@ -192,7 +193,7 @@ func (l *lister) regions(p string) error {
 	}
 	for _, s := range subs {
 		name := lastSegment(s)
-		if !partition.ValidRegion(name) {
+		if !layout.ValidRegion(name) {
 			l.rep.problem(Problem{Key: s, Msg: fmt.Sprintf("skipped prefix: %q is not a valid region name", name)})
 			continue
 		}
@@ -235,8 +236,7 @@ func (l *lister) dates(p string, level int, acc string) error {
 
 // day lists one day's objects and emits them as a unit.
 func (l *lister) day(p string) error {
-	i := strings.Index("/"+p, "/AWSLogs/")
-	layoutPrefix := p[i:]
+	_, layoutPrefix, _ := layout.SplitRoot(p)
 	u := unit{prefix: p, layout: layoutPrefix, complete: true}
 	start := ""
 	if mark := l.snap.Days[layoutPrefix]; mark != "" {
@@ -247,12 +247,12 @@ func (l *lister) day(p string) error {
 		if e.IsPrefix {
 			return nil
 		}
-		k, err := ParseKey(e.Key)
+		k, err := layout.ParseKey(e.Key)
 		if err != nil {
 			l.rep.problem(Problem{Key: e.Key, Msg: "skipped: " + err.Error()})
 			return nil
 		}
-		if k.Kind == KindDigest || !strings.HasPrefix(k.Layout, layoutPrefix) || strings.Contains(k.Layout[len(layoutPrefix):], "/") {
+		if k.Kind == layout.KindDigest || !strings.HasPrefix(k.Layout, layoutPrefix) || strings.Contains(k.Layout[len(layoutPrefix):], "/") {
 			l.rep.problem(Problem{Key: e.Key, Warning: true, Msg: "skipped: not a log file of this day prefix"})
 			return nil
 		}
@@ -310,19 +310,15 @@ func (u byKey) Swap(i, j int) {
 // prefix whose objects up to file name mark were ingested: lateMargin before
 // the mark's delivery time, so late deliveries named earlier are not missed.
 func restartKey(prefix, mark string) string {
-	m := fileTimeRe.FindStringSubmatchIndex(mark)
-	if m == nil {
+	t, at, ok := layout.FileTime(mark)
+	if !ok {
 		return ""
 	}
-	t, err := time.Parse("20060102T1504Z", mark[m[2]:m[3]])
-	if err != nil {
-		return ""
-	}
-	return prefix + mark[:m[2]] + t.Add(-lateMargin).Format("20060102T1504Z")
+	return prefix + mark[:at] + layout.FormatFileTime(t.Add(-lateMargin))
 }
 
 // shardOf maps an account x region x day to one of n shards.
-func shardOf(k ObjectKey, n int) int {
+func shardOf(k layout.Key, n int) int {
 	h := fnv.New32a()
 	h.Write([]byte(k.Account + "/" + k.Region + "/" + k.Day.Format("2006-01-02")))
 	return int(h.Sum32() % uint32(n))

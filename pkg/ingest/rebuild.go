@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
 // FileBuilder writes one lake data file from records that are already in the
@@ -124,7 +126,7 @@ func (fb *FileBuilder) merge(s FileStats) {
 		}
 		st.Ranges[name] = [2]string{min(cur[0], r[0]), max(cur[1], r[1])}
 	}
-	for _, name := range valueColumns {
+	for _, name := range schema.ValueSetColumns {
 		set, seen := fb.values[name]
 		if seen && set == nil {
 			continue // already too many
@@ -157,7 +159,7 @@ func (fb *FileBuilder) Close() (FileStats, error) {
 		return fb.st, err
 	}
 	st := fb.st
-	for _, name := range valueColumns {
+	for _, name := range schema.ValueSetColumns {
 		set := fb.values[name]
 		if set == nil {
 			continue

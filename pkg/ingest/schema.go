@@ -4,21 +4,25 @@ import (
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
-// The lake schema is described once, as a tree of fields. The record decoder
-// walks JSON with it and the Parquet writer derives columns and levels from it,
-// so the two can never disagree.
+// ingest's view of the lake schema (pkg/schema) is a tree of fields indexed
+// for the decoder: the record decoder walks JSON with it and the Parquet
+// writer derives columns and levels from it, so the two can never disagree.
 
-type fieldKind uint8
+// fieldKind is the declared kind; the short names keep the decoder's
+// switches readable.
+type fieldKind = schema.Kind
 
 const (
-	kString    fieldKind = iota // JSON string -> STRING
-	kJSON                       // any JSON value -> its exact text, STRING (JSON)
-	kBool                       // JSON boolean -> BOOLEAN
-	kTime                       // CloudTrail timestamp string -> TIMESTAMP(MICROS, UTC)
-	kGroup                      // JSON object with known members -> optional group
-	kResources                  // array of {ARN, accountId, type} -> optional list of groups
+	kString    = schema.String // JSON string -> STRING
+	kJSON      = schema.JSON   // any JSON value -> its exact text, STRING (JSON)
+	kBool      = schema.Bool   // JSON boolean -> BOOLEAN
+	kTime      = schema.Time   // CloudTrail timestamp string -> TIMESTAMP(MICROS, UTC)
+	kGroup     = schema.Group  // JSON object with known members -> optional group
+	kResources = schema.List   // array of {ARN, accountId, type} -> optional list of groups
 )
 
 // encoding hints for string leaves.
@@ -34,6 +38,7 @@ type field struct {
 	kind     fieldKind
 	enc      encHint
 	bloom    bool // high-cardinality lookup column: write a bloom filter
+	noBounds bool // written without min/max statistics
 	children []*field
 	byName   map[string]*field
 	byLen    [][]*field // children by name length, for allocation-free lookup
@@ -46,61 +51,36 @@ type field struct {
 	group  int      // group index for kGroup, -1 otherwise
 }
 
-func s(name string) *field      { return &field{name: name, kind: kString} }
-func sPlain(name string) *field { return &field{name: name, kind: kString, enc: encPlain} }
-func sBloom(name string) *field { return &field{name: name, kind: kString, bloom: true} }
-func js(name string) *field     { return &field{name: name, kind: kJSON, enc: encPlain} }
-func b(name string) *field      { return &field{name: name, kind: kBool} }
-func g(name string, c ...*field) *field {
-	return &field{name: name, kind: kGroup, children: c}
+// fromSchema converts a declared field (and its members) into the decoder's
+// tree, leaving out fields that are not lake columns: the decoder then sends
+// them to ctqExtra like any unknown member.
+func fromSchema(sf *schema.Field) *field {
+	f := &field{name: sf.Name, kind: sf.Kind, bloom: sf.Bloom, noBounds: sf.NoBounds}
+	if sf.Unique || sf.Kind == schema.JSON {
+		f.enc = encPlain
+	}
+	if sf.Kind == schema.Group {
+		for _, c := range sf.Fields {
+			if !c.NotStored {
+				f.children = append(f.children, fromSchema(c))
+			}
+		}
+	}
+	return f
 }
 
-// cloudTrailFields are the documented CloudTrail record fields (eventVersion
-// 1.11), in CloudTrail's usual order.
-var cloudTrailFields = []*field{
-	s("eventVersion"),
-	g("userIdentity",
-		s("type"), sPlain("principalId"), sBloom("arn"), s("accountId"), s("invokedBy"),
-		&field{name: "accessKeyId", kind: kString, enc: encPlain, bloom: true}, s("userName"), s("credentialId"), s("identityProvider"),
-		g("onBehalfOf", s("userId"), s("identityStoreArn")),
-		g("sessionContext",
-			g("attributes", s("mfaAuthenticated"), sPlain("creationDate")),
-			g("sessionIssuer", s("type"), s("principalId"), s("arn"), s("accountId"), s("userName")),
-			g("webIdFederationData", s("federatedProvider"), js("attributes")),
-			s("sourceIdentity"), s("ec2RoleDelivery"), s("assumedRoot"),
-		),
-	),
-	{name: "eventTime", kind: kTime},
-	s("eventSource"), s("eventName"), s("awsRegion"),
-	&field{name: "sourceIPAddress", kind: kString, enc: encPlain, bloom: true}, s("userAgent"),
-	s("errorCode"), s("errorMessage"),
-	js("requestParameters"), js("responseElements"), js("additionalEventData"),
-	sPlain("requestID"), {name: "eventID", kind: kString, enc: encPlain, bloom: true},
-	b("readOnly"),
-	{name: "resources", kind: kResources},
-	s("eventType"), s("apiVersion"), b("managementEvent"), s("recipientAccountId"),
-	js("serviceEventDetails"), sPlain("sharedEventID"), s("vpcEndpointId"), s("vpcEndpointAccountId"),
-	s("eventCategory"),
-	g("addendum", s("reason"), s("updatedFields"), s("originalRequestID"), s("originalEventID")),
-	s("sessionCredentialFromConsole"),
-	js("edgeDeviceDetails"),
-	g("tlsDetails", s("tlsVersion"), s("cipherSuite"), s("clientProvidedHostHeader"), s("keyExchange")),
-	js("insightDetails"),
-}
-
-// Columns ctq adds to every row. They start with "ctq" so they cannot collide
-// with CloudTrail field names.
-const (
-	ColRaw         = "ctqRaw"         // the record's original bytes, exactly as delivered
-	ColExact       = "ctqExact"       // typed columns represent the record exactly (see docs)
-	ColNulls       = "ctqNulls"       // JSON paths of typed fields whose value was JSON null
-	ColExtra       = "ctqExtra"       // unknown top-level members, as a JSON object text
-	ColSourceKey   = "ctqSourceKey"   // layout key of the source object (AWSLogs/...)
-	ColSourceIndex = "ctqSourceIndex" // index of the record in the source object's Records array
-)
-
-// Resource member names inside the resources list elements.
-var resourceMembers = [3]string{"ARN", "accountId", "type"}
+// resourceMembers are the member names of the resources list's elements;
+// the decoder keeps one span per member (type resource).
+var resourceMembers = func() []string {
+	var out []string
+	for _, m := range schema.Lookup("resources").Fields {
+		out = append(out, m.Name)
+	}
+	if len(out) != len(resource{}) {
+		panic("BUG: type resource does not have one span per member of schema's resources")
+	}
+	return out
+}()
 
 type schemaIndex struct {
 	top    *field
@@ -112,10 +92,10 @@ type schemaIndex struct {
 	res    *field
 }
 
-var schema = indexSchema()
+var tree = indexSchema()
 
 func indexSchema() *schemaIndex {
-	si := &schemaIndex{top: g("", cloudTrailFields...)}
+	si := &schemaIndex{top: fromSchema(schema.Record)}
 	var walk func(f *field, prefix string, groups []*field)
 	walk = func(f *field, prefix string, groups []*field) {
 		f.node = si.nodes
@@ -144,30 +124,13 @@ func indexSchema() *schemaIndex {
 			}
 		}
 	}
-	si.top.byName = make(map[string]*field, len(cloudTrailFields))
-	for _, c := range cloudTrailFields {
+	si.top.byName = make(map[string]*field, len(si.top.children))
+	for _, c := range si.top.children {
 		si.top.byName[c.name] = c
 		si.top.index(c)
 		walk(c, "", nil)
 	}
 	return si
-}
-
-// KnownField reports whether a dotted path names a typed lake column
-// (e.g. "userIdentity.type"), for callers that validate field names.
-func KnownField(path string) bool {
-	f := schema.top
-	for _, part := range strings.Split(path, ".") {
-		if f.byName == nil {
-			return false
-		}
-		c, ok := f.byName[part]
-		if !ok {
-			return false
-		}
-		f = c
-	}
-	return true
 }
 
 func stringNode(f *field) parquet.Node {
@@ -210,22 +173,22 @@ func nodeOf(f *field) parquet.Node {
 // ParquetSchema returns the lake's Parquet schema.
 func ParquetSchema() *parquet.Schema {
 	root := parquet.Group{}
-	for _, f := range cloudTrailFields {
+	for _, f := range tree.top.children {
 		root[f.name] = nodeOf(f)
 	}
-	root[ColRaw] = parquet.Encoded(parquet.String(), &parquet.DeltaLengthByteArray)
-	root[ColExact] = parquet.Leaf(parquet.BooleanType)
-	root[ColNulls] = parquet.Optional(parquet.List(parquet.Encoded(parquet.String(), &parquet.RLEDictionary)))
-	root[ColExtra] = parquet.Optional(parquet.Encoded(parquet.JSON(), &parquet.DeltaLengthByteArray))
-	root[ColSourceKey] = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
-	root[ColSourceIndex] = parquet.Int(32)
+	root[schema.ColRaw] = parquet.Encoded(parquet.String(), &parquet.DeltaLengthByteArray)
+	root[schema.ColExact] = parquet.Leaf(parquet.BooleanType)
+	root[schema.ColNulls] = parquet.Optional(parquet.List(parquet.Encoded(parquet.String(), &parquet.RLEDictionary)))
+	root[schema.ColExtra] = parquet.Optional(parquet.Encoded(parquet.JSON(), &parquet.DeltaLengthByteArray))
+	root[schema.ColSourceKey] = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
+	root[schema.ColSourceIndex] = parquet.Int(32)
 	return parquet.NewSchema("cloudtrail", root)
 }
 
 // bloomColumns lists the columns that get a bloom filter.
 func bloomColumns() [][]string {
 	var out [][]string
-	for _, f := range schema.leaves {
+	for _, f := range tree.leaves {
 		if f.bloom {
 			out = append(out, strings.Split(f.path, "."))
 		}
@@ -254,7 +217,7 @@ func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 		parquet.DataPageStatistics(false),
 		parquet.PageBufferSize(pageBufferSize),
 		parquet.CreatedBy("ctq", "0.1.0", ""),
-		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending("eventTime"))),
+		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending(schema.TimeColumn))),
 	}
 	// Min/max of whole records or JSON documents prune nothing and would put
 	// kilobytes into every page header and the footer, which every query
@@ -267,9 +230,9 @@ func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 
 // noBoundsColumns are the columns written without min/max statistics.
 func noBoundsColumns() [][]string {
-	out := [][]string{{ColRaw}, {ColExtra}, {"errorMessage"}}
-	for _, f := range schema.leaves {
-		if f.kind == kJSON {
+	out := [][]string{{schema.ColRaw}, {schema.ColExtra}}
+	for _, f := range tree.leaves {
+		if f.kind == kJSON || f.noBounds {
 			out = append(out, strings.Split(f.path, "."))
 		}
 	}

@@ -20,7 +20,7 @@ const (
 )
 
 // nLeaves is the number of value spans a row has.
-var nLeaves = len(schema.leaves)
+var nLeaves = len(tree.leaves)
 
 // row returns the spans of row i.
 func (s *spanRows) row(i int) []span {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -255,7 +256,7 @@ func (c *byteCounter) Read(p []byte) (int, error) {
 
 // object ingests one source object. It returns false when the object failed
 // transiently and must be retried by a later run.
-func (w *worker) object(ctx context.Context, info objstore.ObjectInfo, k ObjectKey) bool {
+func (w *worker) object(ctx context.Context, info objstore.ObjectInfo, k layout.Key) bool {
 	in := w.in
 	src := partition.Source{Key: k.Layout, URL: in.cfg.Source.String() + "/" + info.Key, Size: info.Size, ETag: info.ETag, Status: partition.StatusOK}
 	rc, oinfo, err := in.cfg.Source.Open(ctx, info.Key)
@@ -312,7 +313,7 @@ func (w *worker) object(ctx context.Context, info objstore.ObjectInfo, k ObjectK
 // decodeObject streams one object into the batches. It returns the number of
 // records kept, a description of any content fault, and whether the object
 // must be retried (a source read failure: its records were rolled back).
-func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objstore.ObjectInfo, k ObjectKey) (int64, string, bool) {
+func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objstore.ObjectInfo, k layout.Key) (int64, string, bool) {
 	in := w.in
 	w.br.Reset(cr)
 	var r io.Reader = w.br

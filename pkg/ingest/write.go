@@ -9,6 +9,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
 // rowGroupRows is the number of rows per row group. At ~1.5 KB per CloudTrail
@@ -49,7 +51,7 @@ var (
 
 func planColumns(sch *parquet.Schema) []colPlan {
 	byPath := map[string]*field{}
-	for _, f := range schema.leaves {
+	for _, f := range tree.leaves {
 		byPath[f.path] = f
 	}
 	var plans []colPlan
@@ -57,19 +59,19 @@ func planColumns(sch *parquet.Schema) []colPlan {
 		p := colPlan{index: i}
 		joined := strings.Join(path, ".")
 		switch {
-		case joined == "eventTime":
+		case joined == schema.TimeColumn:
 			p.kind = cTime
-		case joined == ColRaw:
+		case joined == schema.ColRaw:
 			p.kind = cRaw
-		case joined == ColExact:
+		case joined == schema.ColExact:
 			p.kind = cExact
-		case joined == ColExtra:
+		case joined == schema.ColExtra:
 			p.kind = cExtra
-		case joined == ColSourceKey:
+		case joined == schema.ColSourceKey:
 			p.kind = cSrcKey
-		case joined == ColSourceIndex:
+		case joined == schema.ColSourceIndex:
 			p.kind = cSrcIdx
-		case path[0] == ColNulls:
+		case path[0] == schema.ColNulls:
 			p.kind = cNulls
 		case path[0] == "resources":
 			p.kind = cRes
@@ -107,21 +109,13 @@ type FileStats struct {
 	Dups             int64 // rows repeating the previous row's eventTime and eventID
 }
 
-// rangeColumns are the string columns whose per-file [min, max] goes into
-// the manifest for file pruning without opening files.
-var rangeColumns = []string{"awsRegion", "recipientAccountId"}
-
-// valueColumns are low-cardinality columns whose distinct values per file go
-// into the manifest, so selective queries skip files without opening them.
-var valueColumns = []string{"eventName", "eventSource", "errorCode", "eventType", "userIdentity.type"}
-
 // maxFileValues bounds a column's value set in the manifest: a file of one
 // account, region and day rarely has more distinct event names; beyond it
 // the set is omitted (unknown) to keep the manifest small.
 const maxFileValues = 64
 
 func leafByPath(path string) *field {
-	for _, f := range schema.leaves {
+	for _, f := range tree.leaves {
 		if f.path == path {
 			return f
 		}
@@ -130,7 +124,7 @@ func leafByPath(path string) *field {
 }
 
 func fileValues(b *batch, st *FileStats) {
-	for _, name := range valueColumns {
+	for _, name := range schema.ValueSetColumns {
 		slot := leafByPath(name).slot
 		set := map[string]struct{}{}
 		var prev []byte // consecutive rows often repeat a value: skip the lookup
@@ -167,8 +161,8 @@ func fileValues(b *batch, st *FileStats) {
 }
 
 func fileRanges(b *batch, st *FileStats) {
-	for _, name := range rangeColumns {
-		slot := schema.top.byName[name].slot
+	for _, name := range schema.RangeColumns {
+		slot := tree.top.byName[name].slot
 		var lo, hi []byte
 		seen := false
 		for i := range b.rows {
@@ -283,7 +277,7 @@ func (fw *fileWriter) begin(w io.Writer) {
 // tie-break readers need not know about).
 var sortingColumns = func() []format.SortingColumn {
 	for i, p := range lakeSchema.Columns() {
-		if len(p) == 1 && p[0] == "eventTime" {
+		if len(p) == 1 && p[0] == schema.TimeColumn {
 			return []format.SortingColumn{{ColumnIdx: int32(i)}}
 		}
 	}
@@ -430,7 +424,7 @@ func appendColumn(dst []parquet.Value, v *view, p *colPlan) []parquet.Value {
 				continue
 			}
 			rep := 0
-			for _, f := range schema.all {
+			for _, f := range tree.all {
 				if r.nulls.has(f.node) {
 					dst = append(dst, parquet.ByteArrayValue(nodePathBytes[f.node]).Level(rep, 2, col))
 					rep = 1
@@ -465,8 +459,8 @@ func appendColumn(dst []parquet.Value, v *view, p *colPlan) []parquet.Value {
 }
 
 var nodePathBytes = func() [][]byte {
-	out := make([][]byte, len(schema.all))
-	for _, f := range schema.all {
+	out := make([][]byte, len(tree.all))
+	for _, f := range tree.all {
 		out[f.node] = []byte(f.path)
 	}
 	return out

@@ -16,9 +16,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/ctq-dev/ctq/pkg/ingest"
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/objstore"
-	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
 // Config configures a validation.
@@ -92,21 +91,21 @@ type validator struct {
 	rep *Report
 
 	digestKeys []listedDigest
-	logKeys    []ingest.ObjectKey // listed log files (layout keys) with their source keys in logSrc
-	logSrc     map[string]string  // layout -> key in Source
+	logKeys    []layout.Key      // listed log files (layout keys) with their source keys in logSrc
+	logSrc     map[string]string // layout -> key in Source
 	digests    []*loaded
 	mount      string // what precedes a Source key in digestS3Object / s3Object
 }
 
 type listedDigest struct {
 	key string
-	dk  DigestKey
+	dk  layout.DigestKey
 }
 
 // loaded is one digest read from the source.
 type loaded struct {
 	key   string
-	dk    DigestKey
+	dk    layout.DigestKey
 	d     *Digest
 	sha   [32]byte
 	sig   string // from x-amz-meta-signature or the sidecar; "" if none
@@ -140,7 +139,7 @@ func (v *validator) list(ctx context.Context) error {
 				subs = append(subs, accts...)
 				continue
 			}
-			if partition.ValidAccount(name) && (len(v.cfg.Accounts) == 0 || slices.Contains(v.cfg.Accounts, name)) {
+			if layout.ValidAccount(name) && (len(v.cfg.Accounts) == 0 || slices.Contains(v.cfg.Accounts, name)) {
 				accounts = append(accounts, s)
 			}
 		}
@@ -150,8 +149,8 @@ func (v *validator) list(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(v.cfg.Concurrency)
 	for _, a := range accounts {
-		for _, kind := range []string{ingest.KindDigest, ingest.KindCloudTrail} {
-			if kind == ingest.KindCloudTrail && v.cfg.Logs != nil {
+		for _, kind := range []string{layout.KindDigest, layout.KindCloudTrail} {
+			if kind == layout.KindCloudTrail && v.cfg.Logs != nil {
 				continue
 			}
 			regions, err := v.prefixes(ctx, a+kind+"/")
@@ -160,10 +159,10 @@ func (v *validator) list(ctx context.Context) error {
 			}
 			for _, rp := range regions {
 				region := lastSegment(rp)
-				if !partition.ValidRegion(region) || len(v.cfg.Regions) > 0 && !slices.Contains(v.cfg.Regions, region) {
+				if !layout.ValidRegion(region) || len(v.cfg.Regions) > 0 && !slices.Contains(v.cfg.Regions, region) {
 					continue
 				}
-				for _, p := range v.dayPrefixes(rp, kind == ingest.KindDigest) {
+				for _, p := range v.dayPrefixes(rp, kind == layout.KindDigest) {
 					g.Go(func() error {
 						return v.cfg.Source.List(gctx, objstore.ListOptions{Prefix: p}, func(e objstore.Entry) error {
 							if e.IsPrefix {
@@ -171,18 +170,18 @@ func (v *validator) list(ctx context.Context) error {
 							}
 							mu.Lock()
 							defer mu.Unlock()
-							if kind == ingest.KindDigest {
+							if kind == layout.KindDigest {
 								if strings.HasSuffix(e.Key, SignatureSuffix) {
 									return nil
 								}
-								dk, err := ParseDigestKey(e.Key)
+								dk, err := layout.ParseDigestKey(e.Key)
 								if err != nil || !v.digestInWindow(dk.End) {
 									return nil
 								}
 								v.digestKeys = append(v.digestKeys, listedDigest{key: e.Key, dk: dk})
 								return nil
 							}
-							k, err := ingest.ParseKey(e.Key)
+							k, err := layout.ParseKey(e.Key)
 							if err != nil || !strings.HasSuffix(k.File, ".json.gz") || !v.inWindow(k.Delivery) {
 								return nil
 							}
@@ -199,8 +198,8 @@ func (v *validator) list(ctx context.Context) error {
 		return fmt.Errorf("list %s: %w", v.cfg.Source, err)
 	}
 	if v.cfg.Logs != nil {
-		for layout := range v.cfg.Logs {
-			k, err := ingest.ParseKey(layout)
+		for lk := range v.cfg.Logs {
+			k, err := layout.ParseKey(lk)
 			if err != nil || !v.wantKey(k.Account, k.Region) {
 				continue
 			}
@@ -262,7 +261,7 @@ func (v *validator) findRoots(ctx context.Context, p string, depth int) ([]strin
 		return nil, err
 	}
 	for _, s := range subs {
-		if lastSegment(s) == "AWSLogs" {
+		if layout.IsRoot(s) {
 			return []string{s}, nil
 		}
 	}
@@ -610,9 +609,9 @@ func (v *validator) checkChains() {
 				continue
 			}
 			prevKey, err := v.sourceKey(*d.PreviousDigestS3Bucket, *d.PreviousDigestS3Object)
-			var pk DigestKey
+			var pk layout.DigestKey
 			if err == nil {
-				pk, err = ParseDigestKey(prevKey)
+				pk, err = layout.ParseDigestKey(prevKey)
 			}
 			if err != nil {
 				v.rep.Items = append(v.rep.Items, Item{
@@ -656,9 +655,9 @@ func (v *validator) checkLogs(ctx context.Context) error {
 		}
 		for _, f := range l.d.LogFiles {
 			key, err := v.sourceKey(f.S3Bucket, f.S3Object)
-			var k ingest.ObjectKey
+			var k layout.Key
 			if err == nil {
-				k, err = ingest.ParseKey(key)
+				k, err = layout.ParseKey(key)
 			}
 			if err != nil {
 				bad = append(bad, Item{Kind: KindLog, Key: f.S3Object, Account: l.dk.Account, Region: l.dk.Region, Start: l.d.Start,
@@ -702,7 +701,7 @@ func (v *validator) checkLogs(ctx context.Context) error {
 }
 
 func (v *validator) checkLog(ctx context.Context, r *logRef) Item {
-	k, _ := ingest.ParseKey(r.key)
+	k, _ := layout.ParseKey(r.key)
 	it := Item{Kind: KindLog, Key: r.key, Layout: r.layout, Account: k.Account, Region: k.Region, Start: k.Delivery, Digest: r.digest.dk.Layout}
 	var got string
 	if v.cfg.Logs != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/ctq-dev/ctq/internal/miniotest"
 	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/objstore"
+	s3store "github.com/ctq-dev/ctq/pkg/objstore/s3"
 )
 
 // want is an expected verdict: the item whose key ends with keySuffix (or,
@@ -198,7 +199,7 @@ func TestValidate_S3(t *testing.T) {
 			a := buildArchive(t, bucket, sc.name, sc.opts)
 			wants := sc.mutate(t, a)
 			a.writeS3(t, srv.Client(), bucket)
-			src, err := objstore.OpenS3(context.Background(), bucket, sc.name, srv.Options())
+			src, err := s3store.Open(context.Background(), bucket, sc.name, srv.Options())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,7 +209,7 @@ func TestValidate_S3(t *testing.T) {
 	t.Run("wrong-bucket-name-is-moved", func(t *testing.T) {
 		a := buildArchive(t, "another-bucket", "elsewhere", archiveOptions{hours: 2})
 		a.writeS3(t, srv.Client(), bucket)
-		src, err := objstore.OpenS3(context.Background(), bucket, "elsewhere", srv.Options())
+		src, err := s3store.Open(context.Background(), bucket, "elsewhere", srv.Options())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
@@ -372,7 +373,7 @@ func backtick(parts ...string) string {
 
 func athenaDDL(table []string, loc string, cols []column, cfg DDLConfig) (string, error) {
 	for _, a := range cfg.Accounts {
-		if !partition.ValidAccount(a) {
+		if !layout.ValidAccount(a) {
 			return "", fmt.Errorf("account %q: want 12 digits", a)
 		}
 	}
@@ -381,7 +382,7 @@ func athenaDDL(table []string, loc string, cols []column, cfg DDLConfig) (string
 		regions = DefaultRegions
 	}
 	for _, r := range regions {
-		if !partition.ValidRegion(r) {
+		if !layout.ValidRegion(r) {
 			return "", fmt.Errorf("region %q: not a region name", r)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/interop"
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -69,6 +70,25 @@ func TestDDL_FollowsSchema(t *testing.T) {
 	for _, f := range ingest.ParquetSchema().Fields() {
 		if !strings.Contains(athena, "`"+f.Name()+"` ") {
 			t.Errorf("Athena DDL lacks column %s", f.Name())
+		}
+	}
+	// Every column declared in pkg/schema, nested ones as struct members.
+	schema.Walk(schema.Record, func(path string, f *schema.Field) {
+		top, _, nested := strings.Cut(path, ".")
+		switch {
+		case schema.Lookup(top).NotStored:
+			if strings.Contains(athena, "`"+path+"`") {
+				t.Errorf("Athena DDL has %s, which the lake does not store", path)
+			}
+		case !nested && !strings.Contains(athena, "`"+path+"` "):
+			t.Errorf("Athena DDL lacks column %s", path)
+		case nested && !strings.Contains(athena, path[strings.LastIndexByte(path, '.')+1:]+":"):
+			t.Errorf("Athena DDL lacks member %s", path)
+		}
+	})
+	for _, c := range schema.CtqColumns {
+		if !strings.Contains(athena, "`"+c+"` ") {
+			t.Errorf("Athena DDL lacks column %s", c)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package objstore
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -69,12 +68,4 @@ func validBucketName(b string) bool {
 		}
 	}
 	return true
-}
-
-// Open returns the Bucket for a location, rooted at its path.
-func Open(ctx context.Context, loc Location, o S3Options) (Bucket, error) {
-	if loc.Scheme == "s3" {
-		return OpenS3(ctx, loc.Bucket, loc.Path, o)
-	}
-	return OpenLocal(loc.Path)
 }

@@ -5,23 +5,11 @@ package partition
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ctq-dev/ctq/pkg/layout"
 )
-
-var (
-	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
-	// regionRe accepts AWS region names such as us-east-1, eu-central-2,
-	// us-gov-west-1, cn-north-1, us-isob-east-1 and ap-southeast-5.
-	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
-)
-
-// ValidAccount reports whether s is a 12-digit AWS account id.
-func ValidAccount(s string) bool { return accountRe.MatchString(s) }
-
-// ValidRegion reports whether s has the syntax of an AWS region name.
-func ValidRegion(s string) bool { return regionRe.MatchString(s) }
 
 // Key identifies one partition.
 type Key struct {
@@ -35,10 +23,10 @@ func DayOf(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // Validate checks every component that becomes part of a path.
 func (k Key) Validate() error {
-	if !ValidAccount(k.Account) {
+	if !layout.ValidAccount(k.Account) {
 		return fmt.Errorf("invalid account %q: want 12 digits", k.Account)
 	}
-	if !ValidRegion(k.Region) {
+	if !layout.ValidRegion(k.Region) {
 		return fmt.Errorf("invalid region %q", k.Region)
 	}
 	if _, err := time.Parse("2006-01-02", k.Day); err != nil {

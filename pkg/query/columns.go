@@ -1,40 +1,69 @@
 package query
 
-import "strings"
+import (
+	"slices"
+	"strings"
 
-// Lake columns the engine knows by name. Everything else is discovered from
-// the Parquet footer of each file.
-const (
-	colRaw    = "ctqRaw"
-	colExact  = "ctqExact"
-	colNulls  = "ctqNulls.list.element"
-	colExtra  = "ctqExtra"
-	colTime   = "eventTime"
-	colID     = "eventID"
-	nullsRoot = "ctqNulls"
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
-// jsonColumns hold free-form JSON objects as text; selectors below them are
-// evaluated by extracting the path from that text.
-var jsonColumns = map[string]bool{
-	"requestParameters":   true,
-	"responseElements":    true,
-	"additionalEventData": true,
-	"serviceEventDetails": true,
-	"edgeDeviceDetails":   true,
-	"insightDetails":      true,
-	"userIdentity.sessionContext.webIdFederationData.attributes": true,
+// Lake columns the engine knows by name, from pkg/schema. Everything else
+// is discovered from the Parquet footer of each file.
+const (
+	colRaw    = schema.ColRaw
+	colExact  = schema.ColExact
+	colNulls  = schema.ColNulls + ".list.element" // the leaf of the ctqNulls list
+	colExtra  = schema.ColExtra
+	colTime   = schema.TimeColumn
+	colID     = schema.IDColumn
+	nullsRoot = schema.ColNulls
+)
+
+// The typed schema as the engine classifies selectors, derived from
+// pkg/schema's stored fields (the engine still checks each file's footer):
+//   - jsonColumns hold free-form JSON as text; selectors below them are
+//     evaluated by extracting the path from that text;
+//   - typedGroups are the object-valued fields stored as Parquet groups;
+//   - boolColumns are the typed boolean leaves;
+//   - knownLeaves are the typed leaf columns (string, boolean, eventTime)
+//     outside lists;
+//   - knownTopLevel are the stored top-level members (anything else is in
+//     ctqExtra).
+var jsonColumns, typedGroups, boolColumns, knownLeaves, knownTopLevel = typedSchema()
+
+func typedSchema() (jsonCols, groups, bools, leaves, top map[string]bool) {
+	jsonCols, groups, bools, leaves, top = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var walk func(f *schema.Field, prefix string)
+	walk = func(f *schema.Field, prefix string) {
+		for _, c := range f.Fields {
+			if c.NotStored {
+				continue
+			}
+			p := prefix + c.Name
+			if prefix == "" {
+				top[p] = true
+			}
+			switch c.Kind {
+			case schema.JSON:
+				jsonCols[p] = true
+			case schema.Group:
+				groups[p] = true
+				walk(c, p+".")
+			case schema.Bool:
+				bools[p] = true
+				leaves[p] = true
+			case schema.String, schema.Time:
+				leaves[p] = true
+			}
+		}
+	}
+	walk(schema.Record, "")
+	return
 }
 
-// typedGroups are the object-valued fields stored as Parquet groups.
-var typedGroups = map[string]bool{
-	"userIdentity": true, "userIdentity.onBehalfOf": true, "userIdentity.sessionContext": true,
-	"userIdentity.sessionContext.attributes": true, "userIdentity.sessionContext.sessionIssuer": true,
-	"userIdentity.sessionContext.webIdFederationData": true, "addendum": true, "tlsDetails": true,
-}
-
-// boolColumns are the typed boolean leaves.
-var boolColumns = map[string]bool{"readOnly": true, "managementEvent": true}
+// isRangeColumn reports whether the manifest records a per-file [min, max]
+// of the column (schema.RangeColumns).
+func isRangeColumn(name string) bool { return slices.Contains(schema.RangeColumns, name) }
 
 // targetKind says where a selector's value lives in the lake.
 type targetKind uint8
@@ -80,43 +109,3 @@ func classify(sel Selector) target {
 	}
 	return target{kind: tRaw} // a group itself, or the root
 }
-
-// knownLeaves and knownTopLevel list the typed schema; they mirror the lake
-// schema written by ingest (the engine still checks each file's footer).
-var knownLeaves = func() map[string]bool {
-	m := map[string]bool{}
-	for _, p := range []string{
-		"eventVersion", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent",
-		"errorCode", "errorMessage", "requestID", "eventID", "readOnly", "eventType", "apiVersion",
-		"managementEvent", "recipientAccountId", "sharedEventID", "vpcEndpointId", "vpcEndpointAccountId",
-		"eventCategory", "sessionCredentialFromConsole",
-		"userIdentity.type", "userIdentity.principalId", "userIdentity.arn", "userIdentity.accountId",
-		"userIdentity.invokedBy", "userIdentity.accessKeyId", "userIdentity.userName", "userIdentity.credentialId",
-		"userIdentity.identityProvider", "userIdentity.onBehalfOf.userId", "userIdentity.onBehalfOf.identityStoreArn",
-		"userIdentity.sessionContext.attributes.mfaAuthenticated", "userIdentity.sessionContext.attributes.creationDate",
-		"userIdentity.sessionContext.sessionIssuer.type", "userIdentity.sessionContext.sessionIssuer.principalId",
-		"userIdentity.sessionContext.sessionIssuer.arn", "userIdentity.sessionContext.sessionIssuer.accountId",
-		"userIdentity.sessionContext.sessionIssuer.userName",
-		"userIdentity.sessionContext.webIdFederationData.federatedProvider",
-		"userIdentity.sessionContext.sourceIdentity", "userIdentity.sessionContext.ec2RoleDelivery",
-		"userIdentity.sessionContext.assumedRoot",
-		"addendum.reason", "addendum.updatedFields", "addendum.originalRequestID", "addendum.originalEventID",
-		"tlsDetails.tlsVersion", "tlsDetails.cipherSuite", "tlsDetails.clientProvidedHostHeader", "tlsDetails.keyExchange",
-	} {
-		m[p] = true
-	}
-	return m
-}()
-
-var knownTopLevel = func() map[string]bool {
-	m := map[string]bool{"resources": true}
-	for p := range knownLeaves {
-		top, _, _ := strings.Cut(p, ".")
-		m[top] = true
-	}
-	for p := range jsonColumns {
-		top, _, _ := strings.Cut(p, ".")
-		m[top] = true
-	}
-	return m
-}()

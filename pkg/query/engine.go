@@ -23,6 +23,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
 // Options narrow and shape a query run.
@@ -102,8 +103,8 @@ func (p *Plan) Explain() string {
 	var sb strings.Builder
 	sb.WriteString("scan lake files from the manifest\n")
 	sb.WriteString("  prune partitions and files: --accounts/--regions/--since/--until, and the pattern's\n")
-	sb.WriteString("  awsRegion / recipientAccountId / eventTime constraints against per-file ranges and\n")
-	sb.WriteString("  eventName / eventSource / errorCode / eventType / userIdentity.type per-file value sets\n")
+	sb.WriteString("  " + strings.Join(schema.RangeColumns, " / ") + " / " + colTime + " constraints against per-file ranges and\n")
+	sb.WriteString("  " + strings.Join(schema.ValueSetColumns, " / ") + " per-file value sets\n")
 	sb.WriteString("  per row group: statistics, bloom filters, then columns read lazily, cheapest first\n")
 	if p.time.active() {
 		p.time.explain(&sb, "  ")
@@ -258,7 +259,7 @@ func fileMayMatch(n Node, f partition.File) bool {
 		if !exact || f.Ranges == nil {
 			return true
 		}
-		if name != "awsRegion" && name != "recipientAccountId" {
+		if !isRangeColumn(name) {
 			return true
 		}
 		r, ok := f.Ranges[name]

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
 // The shorthand (eventName=GetObject useridentity.username=alice) names
@@ -13,16 +15,17 @@ import (
 // free-form JSON member (requestParameters, ...) exactly as typed, because
 // JSON keys are case-sensitive.
 
-// ctType is the JSON type CloudTrail documents for a record field.
-type ctType uint8
+// ctType is the JSON type CloudTrail documents for a record field, as
+// pkg/schema declares it.
+type ctType = schema.Kind
 
 const (
-	ctString ctType = iota // JSON string
-	ctBool                 // JSON boolean
-	ctTime                 // timestamp string (eventTime)
-	ctObject               // object with documented members
-	ctJSON                 // free-form JSON: any member names below it
-	ctArray                // array of objects with documented members (resources)
+	ctString = schema.String // JSON string
+	ctBool   = schema.Bool   // JSON boolean
+	ctTime   = schema.Time   // timestamp string (eventTime)
+	ctObject = schema.Group  // object with documented members
+	ctJSON   = schema.JSON   // free-form JSON: any member names below it
+	ctArray  = schema.List   // array of objects with documented members (resources)
 )
 
 // ctField is one documented CloudTrail record field.
@@ -32,45 +35,19 @@ type ctField struct {
 	children []*ctField // ctObject members, or ctArray element members
 }
 
-func ctS(name string) *ctField { return &ctField{name: name, typ: ctString} }
-func ctB(name string) *ctField { return &ctField{name: name, typ: ctBool} }
-func ctJ(name string) *ctField { return &ctField{name: name, typ: ctJSON} }
-func ctObj(name string, c ...*ctField) *ctField {
-	return &ctField{name: name, typ: ctObject, children: c}
-}
+// ctRecord is the documented CloudTrail record, pkg/schema's Record with the
+// fields the lake does not store as columns too: the shorthand resolves every
+// documented field, wherever the lake keeps it. It is never modified.
+var ctRecord = ctFieldOf(schema.Record)
 
-// ctRecord is the documented CloudTrail record (eventVersion 1.11,
-// cloudtrail.md §6.3 and the userIdentity element). It is never modified.
-var ctRecord = ctObj("",
-	ctS("eventVersion"),
-	ctObj("userIdentity",
-		ctS("type"), ctS("principalId"), ctS("arn"), ctS("accountId"), ctS("accessKeyId"),
-		ctS("userName"), ctS("invokedBy"), ctS("credentialId"), ctS("identityProvider"),
-		ctObj("onBehalfOf", ctS("userId"), ctS("identityStoreArn")),
-		ctObj("sessionContext",
-			ctObj("attributes", ctS("creationDate"), ctS("mfaAuthenticated")),
-			ctObj("sessionIssuer", ctS("type"), ctS("principalId"), ctS("arn"), ctS("accountId"), ctS("userName")),
-			ctObj("webIdFederationData", ctS("federatedProvider"), ctJ("attributes")),
-			ctS("sourceIdentity"), ctS("ec2RoleDelivery"), ctS("assumedRoot"),
-		),
-	),
-	&ctField{name: "eventTime", typ: ctTime},
-	ctS("eventSource"), ctS("eventName"), ctS("awsRegion"), ctS("sourceIPAddress"), ctS("userAgent"),
-	ctS("errorCode"), ctS("errorMessage"),
-	ctJ("requestParameters"), ctJ("responseElements"), ctJ("additionalEventData"),
-	ctS("requestID"), ctS("eventID"), ctS("eventType"), ctS("apiVersion"),
-	ctB("managementEvent"), ctB("readOnly"),
-	&ctField{name: "resources", typ: ctArray, children: []*ctField{ctS("ARN"), ctS("accountId"), ctS("type")}},
-	ctS("recipientAccountId"), ctJ("serviceEventDetails"), ctS("sharedEventID"),
-	ctS("vpcEndpointId"), ctS("vpcEndpointAccountId"), ctS("eventCategory"),
-	ctObj("addendum", ctS("reason"), ctS("updatedFields"), ctS("originalRequestID"), ctS("originalEventID")),
-	ctS("sessionCredentialFromConsole"),
-	ctJ("edgeDeviceDetails"),
-	ctObj("tlsDetails", ctS("tlsVersion"), ctS("cipherSuite"), ctS("clientProvidedHostHeader"), ctS("keyExchange")),
-	ctJ("eventContext"), // CloudTrail Lake only
-	ctJ("insightDetails"),
-	ctS("annotation"),
-)
+// ctFieldOf converts a declared field and its members.
+func ctFieldOf(sf *schema.Field) *ctField {
+	f := &ctField{name: sf.Name, typ: sf.Kind}
+	for _, c := range sf.Fields {
+		f.children = append(f.children, ctFieldOf(c))
+	}
+	return f
+}
 
 func (f *ctField) child(name string, fold bool) *ctField {
 	for _, c := range f.children {
@@ -136,9 +113,9 @@ func DefaultResolver(path string) (Selector, error) {
 			return sel, nil
 		case ctString, ctBool, ctTime:
 			if st.Kind == StepIndex || st.Kind == StepAnyIndex {
-				return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field, not an array; in %q", typed, ctTypeName(f.typ), path)}
+				return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field, not an array; in %q", typed, f.typ, path)}
 			}
-			return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field and has no members; in %q", typed, ctTypeName(f.typ), path)}
+			return Selector{}, &FieldError{Path: path, Reason: fmt.Sprintf("%s is a %s field and has no members; in %q", typed, f.typ, path)}
 		case ctArray:
 			switch st.Kind {
 			case StepIndex, StepAnyIndex:
@@ -187,22 +164,6 @@ func nameOr(s, alt string) string {
 		return alt
 	}
 	return s
-}
-
-func ctTypeName(t ctType) string {
-	switch t {
-	case ctBool:
-		return "boolean"
-	case ctTime:
-		return "timestamp"
-	case ctObject:
-		return "object"
-	case ctArray:
-		return "array"
-	case ctJSON:
-		return "JSON"
-	}
-	return "string"
 }
 
 func stepText(st Step) string {

@@ -1,4 +1,8 @@
-package objstore
+// Package s3 implements objstore.Bucket on Amazon S3 and S3-compatible
+// services (MinIO and the like) with aws-sdk-go-v2. It is the only package of
+// ctq that links the AWS SDK for buckets: libraries take an objstore.Bucket,
+// and the command opens s3:// locations through this package.
+package s3
 
 import (
 	"bytes"
@@ -18,11 +22,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
 )
 
 const (
@@ -42,8 +48,8 @@ const (
 	abortTimeout       = 30 * time.Second
 )
 
-// S3Options configures OpenS3.
-type S3Options struct {
+// Options configures Open.
+type Options struct {
 	// Profile selects a shared config/credentials profile ("" = default).
 	Profile string
 	// Region overrides the configured region. Without EndpointURL the
@@ -65,17 +71,19 @@ type S3Options struct {
 	HTTPClient *http.Client
 }
 
-// s3Bucket implements Bucket on an S3 bucket below a key prefix.
+// s3Bucket implements objstore.Bucket on an S3 bucket below a key prefix.
 type s3Bucket struct {
-	client  *s3.Client
+	client  *awss3.Client
 	retryer *retry.Standard
 	bucket  string
 	root    string // "" or a prefix ending in "/"
 }
 
-// OpenS3 returns a Bucket rooted at prefix inside the named S3 bucket. Keys
-// passed to and returned by the Bucket are relative to prefix.
-func OpenS3(ctx context.Context, bucket, prefix string, o S3Options) (Bucket, error) {
+var _ objstore.Bucket = (*s3Bucket)(nil)
+
+// Open returns an objstore.Bucket rooted at prefix inside the named S3 bucket. Keys
+// passed to and returned by the bucket are relative to prefix.
+func Open(ctx context.Context, bucket, prefix string, o Options) (objstore.Bucket, error) {
 	if bucket == "" {
 		return nil, errors.New("s3 open: empty bucket name")
 	}
@@ -103,7 +111,7 @@ func OpenS3(ctx context.Context, bucket, prefix string, o S3Options) (Bucket, er
 	} else {
 		cfg.Region = discoverRegion(ctx, cfg, bucket, pathStyle)
 	}
-	client := s3.NewFromConfig(cfg, func(so *s3.Options) {
+	client := awss3.NewFromConfig(cfg, func(so *awss3.Options) {
 		so.UsePathStyle = pathStyle
 		so.DisableLogOutputChecksumValidationSkipped = true
 		if o.EndpointURL != "" {
@@ -114,7 +122,7 @@ func OpenS3(ctx context.Context, bucket, prefix string, o S3Options) (Bucket, er
 }
 
 // loadAWSConfig loads the shared AWS configuration with the options applied.
-func loadAWSConfig(ctx context.Context, o S3Options, retryer aws.Retryer) (aws.Config, error) {
+func loadAWSConfig(ctx context.Context, o Options, retryer aws.Retryer) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return retryer }),
 		config.WithLogger(logging.Nop{}),
@@ -148,11 +156,11 @@ func discoverRegion(ctx context.Context, cfg aws.Config, bucket string, pathStyl
 	if fallback == "" {
 		fallback = defaultRegion
 	}
-	probe := s3.NewFromConfig(cfg, func(so *s3.Options) {
+	probe := awss3.NewFromConfig(cfg, func(so *awss3.Options) {
 		so.Region = fallback
 		so.UsePathStyle = pathStyle
 	})
-	out, err := probe.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+	out, err := probe.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String(bucket)})
 	if err == nil && out.BucketRegion != nil && *out.BucketRegion != "" {
 		return *out.BucketRegion
 	}
@@ -193,8 +201,8 @@ func (b *s3Bucket) rel(key *string) string {
 }
 
 // List calls fn for each object or common prefix selected by opts.
-func (b *s3Bucket) List(ctx context.Context, opts ListOptions, fn func(Entry) error) error {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(b.bucket)}
+func (b *s3Bucket) List(ctx context.Context, opts objstore.ListOptions, fn func(objstore.Entry) error) error {
+	in := &awss3.ListObjectsV2Input{Bucket: aws.String(b.bucket)}
 	if p := b.root + opts.Prefix; p != "" {
 		in.Prefix = aws.String(p)
 	}
@@ -204,7 +212,7 @@ func (b *s3Bucket) List(ctx context.Context, opts ListOptions, fn func(Entry) er
 	if opts.StartAfter != "" {
 		in.StartAfter = b.full(opts.StartAfter)
 	}
-	pages := s3.NewListObjectsV2Paginator(b.client, in)
+	pages := awss3.NewListObjectsV2Paginator(b.client, in)
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
@@ -223,10 +231,10 @@ func (b *s3Bucket) List(ctx context.Context, opts ListOptions, fn func(Entry) er
 }
 
 // pageEntries merges a page's objects and common prefixes in key order.
-func (b *s3Bucket) pageEntries(page *s3.ListObjectsV2Output) []Entry {
-	entries := make([]Entry, 0, len(page.Contents)+len(page.CommonPrefixes))
+func (b *s3Bucket) pageEntries(page *awss3.ListObjectsV2Output) []objstore.Entry {
+	entries := make([]objstore.Entry, 0, len(page.Contents)+len(page.CommonPrefixes))
 	for _, obj := range page.Contents {
-		entries = append(entries, Entry{ObjectInfo: ObjectInfo{
+		entries = append(entries, objstore.Entry{ObjectInfo: objstore.ObjectInfo{
 			Key:      b.rel(obj.Key),
 			Size:     aws.ToInt64(obj.Size),
 			ETag:     trimETag(obj.ETag),
@@ -234,54 +242,53 @@ func (b *s3Bucket) pageEntries(page *s3.ListObjectsV2Output) []Entry {
 		}})
 	}
 	for _, cp := range page.CommonPrefixes {
-		entries = append(entries, Entry{ObjectInfo: ObjectInfo{Key: b.rel(cp.Prefix)}, IsPrefix: true})
+		entries = append(entries, objstore.Entry{ObjectInfo: objstore.ObjectInfo{Key: b.rel(cp.Prefix)}, IsPrefix: true})
 	}
-	slices.SortFunc(entries, func(x, y Entry) int { return strings.Compare(x.Key, y.Key) })
+	slices.SortFunc(entries, func(x, y objstore.Entry) int { return strings.Compare(x.Key, y.Key) })
 	return entries
 }
 
-// Stat returns the object's info, or an error wrapping ErrNotExist.
-func (b *s3Bucket) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+// Stat returns the object's info, or an error wrapping objstore.ErrNotExist.
+func (b *s3Bucket) Stat(ctx context.Context, key string) (objstore.ObjectInfo, error) {
 	out, err := b.head(ctx, key)
 	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("s3 stat %s: %w", key, err)
+		return objstore.ObjectInfo{}, fmt.Errorf("s3 stat %s: %w", key, err)
 	}
-	return ObjectInfo{
-		Key:      key,
-		Size:     aws.ToInt64(out.ContentLength),
-		ETag:     trimETag(out.ETag),
-		Modified: aws.ToTime(out.LastModified),
-		Metadata: lowerKeys(out.Metadata),
-	}, nil
+	return objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata), nil
 }
 
-// head issues HeadObject, mapping a missing key to ErrNotExist.
-func (b *s3Bucket) head(ctx context.Context, key string) (*s3.HeadObjectOutput, error) {
-	out, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.bucket), Key: b.full(key)})
+// objectInfo builds the info of an object from the headers of a HEAD or GET
+// response.
+func objectInfo(key string, size *int64, etag *string, modified *time.Time, meta map[string]string) objstore.ObjectInfo {
+	return objstore.ObjectInfo{
+		Key:      key,
+		Size:     aws.ToInt64(size),
+		ETag:     trimETag(etag),
+		Modified: aws.ToTime(modified),
+		Metadata: lowerKeys(meta),
+	}
+}
+
+// head issues HeadObject, mapping a missing key to objstore.ErrNotExist.
+func (b *s3Bucket) head(ctx context.Context, key string) (*awss3.HeadObjectOutput, error) {
+	out, err := b.client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(b.bucket), Key: b.full(key)})
 	return out, mapNotFound(err)
 }
 
 // Open returns a reader over the object that resumes interrupted transfers.
 // The reader stays tied to ctx until it is closed.
-func (b *s3Bucket) Open(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error) {
+func (b *s3Bucket) Open(ctx context.Context, key string) (io.ReadCloser, objstore.ObjectInfo, error) {
 	r := &resumingReader{ctx: ctx, b: b, key: key}
 	out, err := r.get(nil)
 	if err != nil {
-		return nil, ObjectInfo{}, fmt.Errorf("s3 get %s: %w", key, mapNotFound(err))
+		return nil, objstore.ObjectInfo{}, fmt.Errorf("s3 get %s: %w", key, mapNotFound(err))
 	}
 	r.etag = aws.ToString(out.ETag)
 	r.size = -1
 	if out.ContentLength != nil {
 		r.size = *out.ContentLength
 	}
-	info := ObjectInfo{
-		Key:      key,
-		Size:     aws.ToInt64(out.ContentLength),
-		ETag:     trimETag(out.ETag),
-		Modified: aws.ToTime(out.LastModified),
-		Metadata: lowerKeys(out.Metadata),
-	}
-	return r, info, nil
+	return r, objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata), nil
 }
 
 // Put stores the object, using a multipart upload above 64 MiB. A negative
@@ -312,7 +319,7 @@ func (b *s3Bucket) putSingle(ctx context.Context, key string, r io.Reader, size 
 	if err != nil {
 		return err
 	}
-	_, err = b.client.PutObject(ctx, &s3.PutObjectInput{
+	_, err = b.client.PutObject(ctx, &awss3.PutObjectInput{
 		Bucket:        aws.String(b.bucket),
 		Key:           b.full(key),
 		Body:          body,
@@ -343,7 +350,7 @@ func exactBody(r io.Reader, size int64) (io.ReadSeeker, error) {
 // putMultipart stores the object as a multipart upload, aborting the upload
 // on failure so no parts are left behind.
 func (b *s3Bucket) putMultipart(ctx context.Context, key string, r io.Reader, size int64) error {
-	up, err := b.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+	up, err := b.client.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{
 		Bucket:            aws.String(b.bucket),
 		Key:               b.full(key),
 		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
@@ -353,7 +360,7 @@ func (b *s3Bucket) putMultipart(ctx context.Context, key string, r io.Reader, si
 	}
 	parts, err := b.uploadParts(ctx, key, up.UploadId, r, size)
 	if err == nil {
-		_, err = b.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		_, err = b.client.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{
 			Bucket:          aws.String(b.bucket),
 			Key:             b.full(key),
 			UploadId:        up.UploadId,
@@ -377,7 +384,7 @@ func (b *s3Bucket) uploadParts(ctx context.Context, key string, uploadID *string
 		if _, err := io.ReadFull(r, buf[:n]); err != nil {
 			return nil, fmt.Errorf("reading body at offset %d: %w", off, err)
 		}
-		out, err := b.client.UploadPart(ctx, &s3.UploadPartInput{
+		out, err := b.client.UploadPart(ctx, &awss3.UploadPartInput{
 			Bucket:            aws.String(b.bucket),
 			Key:               b.full(key),
 			UploadId:          uploadID,
@@ -399,7 +406,7 @@ func (b *s3Bucket) uploadParts(ctx context.Context, key string, uploadID *string
 func (b *s3Bucket) abortUpload(ctx context.Context, key string, uploadID *string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 	defer cancel()
-	_, _ = b.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+	_, _ = b.client.AbortMultipartUpload(ctx, &awss3.AbortMultipartUploadInput{
 		Bucket:   aws.String(b.bucket),
 		Key:      b.full(key),
 		UploadId: uploadID,
@@ -423,7 +430,7 @@ func (b *s3Bucket) PutIfAbsent(ctx context.Context, key string, data []byte) err
 			if maybeWritten && b.hasETag(ctx, key, wantETag) {
 				return nil
 			}
-			return fmt.Errorf("s3 put-if-absent %s: %w", key, ErrExists)
+			return fmt.Errorf("s3 put-if-absent %s: %w", key, objstore.ErrExists)
 		case attempt >= b.retryer.MaxAttempts() || !b.retryer.IsErrorRetryable(err):
 			return fmt.Errorf("s3 put-if-absent %s: %w", key, err)
 		}
@@ -436,13 +443,13 @@ func (b *s3Bucket) PutIfAbsent(ctx context.Context, key string, data []byte) err
 
 // putIfAbsentOnce issues a single conditional PutObject without SDK retries.
 func (b *s3Bucket) putIfAbsentOnce(ctx context.Context, key string, data []byte) error {
-	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
+	_, err := b.client.PutObject(ctx, &awss3.PutObjectInput{
 		Bucket:        aws.String(b.bucket),
 		Key:           b.full(key),
 		Body:          bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))),
 		IfNoneMatch:   aws.String("*"),
-	}, func(so *s3.Options) { so.Retryer = aws.NopRetryer{} })
+	}, func(so *awss3.Options) { so.Retryer = aws.NopRetryer{} })
 	return err
 }
 
@@ -465,7 +472,7 @@ func (b *s3Bucket) backoff(ctx context.Context, attempt int, cause error) error 
 // is the trace of an interrupted earlier Move and counts as success.
 func (b *s3Bucket) Move(ctx context.Context, src, dst string) error {
 	err := b.copyObject(ctx, src, dst)
-	if errors.Is(err, ErrNotExist) {
+	if errors.Is(err, objstore.ErrNotExist) {
 		if _, derr := b.Stat(ctx, dst); derr == nil {
 			return nil
 		}
@@ -489,7 +496,7 @@ func (b *s3Bucket) copyObject(ctx context.Context, src, dst string) error {
 	if aws.ToInt64(head.ContentLength) > maxCopySize {
 		return b.copyMultipart(ctx, src, dst, head)
 	}
-	_, err = b.client.CopyObject(ctx, &s3.CopyObjectInput{
+	_, err = b.client.CopyObject(ctx, &awss3.CopyObjectInput{
 		Bucket:            aws.String(b.bucket),
 		Key:               b.full(dst),
 		CopySource:        b.copySource(src),
@@ -508,8 +515,8 @@ func (b *s3Bucket) copySource(key string) *string {
 }
 
 // copyMultipart copies a large object part by part, keeping its metadata.
-func (b *s3Bucket) copyMultipart(ctx context.Context, src, dst string, head *s3.HeadObjectOutput) error {
-	up, err := b.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+func (b *s3Bucket) copyMultipart(ctx context.Context, src, dst string, head *awss3.HeadObjectOutput) error {
+	up, err := b.client.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{
 		Bucket:      aws.String(b.bucket),
 		Key:         b.full(dst),
 		ContentType: head.ContentType,
@@ -520,7 +527,7 @@ func (b *s3Bucket) copyMultipart(ctx context.Context, src, dst string, head *s3.
 	}
 	parts, err := b.copyParts(ctx, src, dst, up.UploadId, head)
 	if err == nil {
-		_, err = b.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		_, err = b.client.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{
 			Bucket:          aws.String(b.bucket),
 			Key:             b.full(dst),
 			UploadId:        up.UploadId,
@@ -535,13 +542,13 @@ func (b *s3Bucket) copyMultipart(ctx context.Context, src, dst string, head *s3.
 }
 
 // copyParts issues UploadPartCopy for consecutive byte ranges of src.
-func (b *s3Bucket) copyParts(ctx context.Context, src, dst string, uploadID *string, head *s3.HeadObjectOutput) ([]types.CompletedPart, error) {
+func (b *s3Bucket) copyParts(ctx context.Context, src, dst string, uploadID *string, head *awss3.HeadObjectOutput) ([]types.CompletedPart, error) {
 	size := aws.ToInt64(head.ContentLength)
 	partSize := max(copyPartSize, (size+maxParts-1)/maxParts)
 	var parts []types.CompletedPart
 	for off, num := int64(0), int32(1); off < size; off, num = off+partSize, num+1 {
 		last := min(off+partSize, size) - 1
-		out, err := b.client.UploadPartCopy(ctx, &s3.UploadPartCopyInput{
+		out, err := b.client.UploadPartCopy(ctx, &awss3.UploadPartCopyInput{
 			Bucket:            aws.String(b.bucket),
 			Key:               b.full(dst),
 			UploadId:          uploadID,
@@ -563,8 +570,8 @@ func (b *s3Bucket) copyParts(ctx context.Context, src, dst string, uploadID *str
 
 // Delete removes key; a missing key is not an error.
 func (b *s3Bucket) Delete(ctx context.Context, key string) error {
-	_, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b.bucket), Key: b.full(key)})
-	if err != nil && !errors.Is(mapNotFound(err), ErrNotExist) {
+	_, err := b.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(b.bucket), Key: b.full(key)})
+	if err != nil && !errors.Is(mapNotFound(err), objstore.ErrNotExist) {
 		return fmt.Errorf("s3 delete %s: %w", key, err)
 	}
 	return nil
@@ -591,14 +598,14 @@ type resumingReader struct {
 
 // get issues GetObject (ranged from r.offset when rng is set) and installs
 // its body as the current one.
-func (r *resumingReader) get(rng *string) (*s3.GetObjectOutput, error) {
+func (r *resumingReader) get(rng *string) (*awss3.GetObjectOutput, error) {
 	ctx, cancel := context.WithCancel(r.ctx)
-	in := &s3.GetObjectInput{Bucket: aws.String(r.b.bucket), Key: r.b.full(r.key), Range: rng}
-	var optFns []func(*s3.Options)
+	in := &awss3.GetObjectInput{Bucket: aws.String(r.b.bucket), Key: r.b.full(r.key), Range: rng}
+	var optFns []func(*awss3.Options)
 	if rng != nil {
 		in.IfMatch = aws.String(r.etag)
 		// A range cannot be checked against the whole-object checksum.
-		optFns = append(optFns, func(so *s3.Options) {
+		optFns = append(optFns, func(so *awss3.Options) {
 			so.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		})
 	}
@@ -673,7 +680,7 @@ func (r *resumingReader) resume() error {
 		if err == nil {
 			return r.checkRange(out)
 		}
-		if r.ctx.Err() != nil || isConditionFailed(err) || errors.Is(mapNotFound(err), ErrNotExist) {
+		if r.ctx.Err() != nil || isConditionFailed(err) || errors.Is(mapNotFound(err), objstore.ErrNotExist) {
 			return fmt.Errorf("s3 get %s: resuming at offset %d: %w", r.key, r.offset, mapNotFound(err))
 		}
 		r.failures++
@@ -685,7 +692,7 @@ func (r *resumingReader) resume() error {
 }
 
 // checkRange verifies that a resumed response starts at the resume offset.
-func (r *resumingReader) checkRange(out *s3.GetObjectOutput) error {
+func (r *resumingReader) checkRange(out *awss3.GetObjectOutput) error {
 	want := fmt.Sprintf("bytes %d-", r.offset)
 	if !strings.HasPrefix(aws.ToString(out.ContentRange), want) {
 		r.closeBody()
@@ -734,7 +741,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// mapNotFound wraps ErrNotExist around S3's missing-key errors.
+// mapNotFound wraps objstore.ErrNotExist around S3's missing-key errors.
 func mapNotFound(err error) error {
 	if err == nil {
 		return nil
@@ -742,7 +749,7 @@ func mapNotFound(err error) error {
 	var nsk *types.NoSuchKey
 	var nf *types.NotFound
 	if errors.As(err, &nsk) || errors.As(err, &nf) || apiErrorCode(err) == "NoSuchKey" {
-		return fmt.Errorf("%w: %w", ErrNotExist, err)
+		return fmt.Errorf("%w: %w", objstore.ErrNotExist, err)
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-package objstore_test
+package s3_test
 
 import (
 	"bytes"
@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ctq-dev/ctq/internal/miniotest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
+	"github.com/ctq-dev/ctq/pkg/objstore/objstoretest"
+	"github.com/ctq-dev/ctq/pkg/objstore/s3"
 )
 
 const testBucket = "ctq-test"
@@ -27,7 +29,7 @@ const testBucket = "ctq-test"
 // s3Env is a MinIO server with a bucket and a Bucket rooted at "root/".
 type s3Env struct {
 	srv *miniotest.Server
-	raw *s3.Client
+	raw *awss3.Client
 	b   objstore.Bucket
 }
 
@@ -38,11 +40,11 @@ func newS3Env(t *testing.T) *s3Env {
 	return &s3Env{srv: srv, raw: srv.Client(), b: openS3(t, "root", srv.Options())}
 }
 
-func openS3(t *testing.T, prefix string, o objstore.S3Options) objstore.Bucket {
+func openS3(t *testing.T, prefix string, o s3.Options) objstore.Bucket {
 	t.Helper()
-	b, err := objstore.OpenS3(context.Background(), testBucket, prefix, o)
+	b, err := s3.Open(context.Background(), testBucket, prefix, o)
 	if err != nil {
-		t.Fatalf("OpenS3: %v", err)
+		t.Fatalf("s3.Open: %v", err)
 	}
 	return b
 }
@@ -156,7 +158,7 @@ func TestS3Bucket(t *testing.T) {
 
 	t.Run("OpenStatMetadata", func(t *testing.T) {
 		data := []byte(`{"Records":[]}`)
-		_, err := e.raw.PutObject(ctx, &s3.PutObjectInput{
+		_, err := e.raw.PutObject(ctx, &awss3.PutObjectInput{
 			Bucket:   aws.String(testBucket),
 			Key:      aws.String("root/meta/x.json"),
 			Body:     bytes.NewReader(data),
@@ -297,10 +299,10 @@ func TestS3Bucket(t *testing.T) {
 
 	t.Run("PrefixRooting", func(t *testing.T) {
 		put(t, e.b, "rooted.txt", []byte("r"))
-		if _, err := e.raw.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(testBucket), Key: aws.String("root/rooted.txt")}); err != nil {
+		if _, err := e.raw.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(testBucket), Key: aws.String("root/rooted.txt")}); err != nil {
 			t.Errorf("raw HeadObject root/rooted.txt: %v", err)
 		}
-		_, err := e.raw.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String("outside.txt"), Body: strings.NewReader("o")})
+		_, err := e.raw.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String("outside.txt"), Body: strings.NewReader("o")})
 		if err != nil {
 			t.Fatalf("raw PutObject: %v", err)
 		}
@@ -457,4 +459,13 @@ func TestS3Faults(t *testing.T) {
 		}
 		checkFired(t, p, 2)
 	})
+}
+
+// An S3 ReaderAt issues ranged GETs with If-Match on the ETag opened: once
+// the object is replaced, reads fail instead of mixing two versions.
+func TestS3ReaderAt(t *testing.T) {
+	e := newS3Env(t)
+	if got := objstoretest.ReaderAt(t, e.b, "ra"); got != objstoretest.ChangedError {
+		t.Errorf("replaced object: reader returned the old bytes, want an If-Match failure")
+	}
 }

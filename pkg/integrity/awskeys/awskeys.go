@@ -1,4 +1,7 @@
-package integrity
+// Package awskeys fetches CloudTrail's digest public keys with the ListPublicKeys
+// API (aws-sdk-go-v2), for integrity.NewRegionKeys. It keeps the AWS SDK out of
+// pkg/integrity, which works on any objstore.Bucket and any KeySource.
+package awskeys
 
 import (
 	"context"
@@ -8,19 +11,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+
+	"github.com/ctq-dev/ctq/pkg/integrity"
 )
 
-// AWSKeysOptions selects the credentials for ListPublicKeys.
-type AWSKeysOptions struct {
+// Options selects the credentials for ListPublicKeys.
+type Options struct {
 	Profile     string                  // shared-config profile ("" = default)
 	Credentials aws.CredentialsProvider // replaces the default chain when set
 }
 
-// ListPublicKeysFunc returns a FetchFunc that calls CloudTrail's
+// Fetch returns an integrity.FetchFunc that calls CloudTrail's
 // ListPublicKeys API in each region (credentials from the SDK's default
 // chain). The keys come back as PKCS#1 DER with their validity windows.
-func ListPublicKeysFunc(o AWSKeysOptions) FetchFunc {
-	return func(ctx context.Context, region string, start, end time.Time) ([]PublicKey, error) {
+func Fetch(o Options) integrity.FetchFunc {
+	return func(ctx context.Context, region string, start, end time.Time) ([]integrity.PublicKey, error) {
 		opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 		if o.Profile != "" {
 			opts = append(opts, config.WithSharedConfigProfile(o.Profile))
@@ -40,18 +45,18 @@ func ListPublicKeysFunc(o AWSKeysOptions) FetchFunc {
 		if !end.IsZero() {
 			in.EndTime = aws.Time(end)
 		}
-		var keys []PublicKey
+		var keys []integrity.PublicKey
 		for {
 			out, err := client.ListPublicKeys(ctx, in)
 			if err != nil {
 				return nil, err
 			}
 			for _, k := range out.PublicKeyList {
-				pub, err := ParseRSAPublicKey(k.Value)
+				pub, err := integrity.ParseRSAPublicKey(k.Value)
 				if err != nil {
 					return nil, fmt.Errorf("key %s: %w", aws.ToString(k.Fingerprint), err)
 				}
-				keys = append(keys, PublicKey{Fingerprint: aws.ToString(k.Fingerprint), Start: aws.ToTime(k.ValidityStartTime), End: aws.ToTime(k.ValidityEndTime), Key: pub})
+				keys = append(keys, integrity.PublicKey{Fingerprint: aws.ToString(k.Fingerprint), Start: aws.ToTime(k.ValidityStartTime), End: aws.ToTime(k.ValidityEndTime), Key: pub})
 			}
 			if out.NextToken == nil || *out.NextToken == "" {
 				return keys, nil

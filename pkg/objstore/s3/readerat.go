@@ -1,4 +1,4 @@
-package objstore
+package s3
 
 import (
 	"context"
@@ -7,7 +7,9 @@ import (
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
 )
 
 // s3ReaderAt reads byte ranges of one object version.
@@ -21,18 +23,12 @@ type s3ReaderAt struct {
 
 // OpenReaderAt implements Bucket: one HeadObject now, one ranged GET per
 // ReadAt later.
-func (b *s3Bucket) OpenReaderAt(ctx context.Context, key string) (ReaderAt, ObjectInfo, error) {
+func (b *s3Bucket) OpenReaderAt(ctx context.Context, key string) (objstore.ReaderAt, objstore.ObjectInfo, error) {
 	out, err := b.head(ctx, key)
 	if err != nil {
-		return nil, ObjectInfo{}, fmt.Errorf("s3 open %s: %w", key, err)
+		return nil, objstore.ObjectInfo{}, fmt.Errorf("s3 open %s: %w", key, err)
 	}
-	info := ObjectInfo{
-		Key:      key,
-		Size:     aws.ToInt64(out.ContentLength),
-		ETag:     trimETag(out.ETag),
-		Modified: aws.ToTime(out.LastModified),
-		Metadata: lowerKeys(out.Metadata),
-	}
+	info := objectInfo(key, out.ContentLength, out.ETag, out.LastModified, out.Metadata)
 	return &s3ReaderAt{ctx: ctx, b: b, key: key, etag: aws.ToString(out.ETag), size: info.Size}, info, nil
 }
 
@@ -70,7 +66,7 @@ func (r *s3ReaderAt) ReadAt(p []byte, off int64) (int, error) {
 			}
 			return n, nil
 		}
-		if r.ctx.Err() != nil || isConditionFailed(err) || errors.Is(err, ErrNotExist) {
+		if r.ctx.Err() != nil || isConditionFailed(err) || errors.Is(err, objstore.ErrNotExist) {
 			return 0, fmt.Errorf("s3 read %s [%d, %d): %w", r.key, off, off+want, err)
 		}
 		lastErr = err
@@ -81,13 +77,13 @@ func (r *s3ReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (r *s3ReaderAt) readOnce(p []byte, off int64) (int, error) {
-	in := &s3.GetObjectInput{
+	in := &awss3.GetObjectInput{
 		Bucket:  aws.String(r.b.bucket),
 		Key:     r.b.full(r.key),
 		Range:   aws.String(fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1)),
 		IfMatch: aws.String(r.etag),
 	}
-	out, err := r.b.client.GetObject(r.ctx, in, func(so *s3.Options) {
+	out, err := r.b.client.GetObject(r.ctx, in, func(so *awss3.Options) {
 		so.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
 	if err != nil {
