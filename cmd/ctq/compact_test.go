@@ -60,7 +60,7 @@ func TestCompact_CLI(t *testing.T) {
 		partsBefore = append(partsBefore, p)
 	}
 
-	code, out, stderr := inProcess(t, "compact", "--lake", lake, "--dry-run", "--json")
+	code, out, stderr := inProcess(t, "compact", "--lake", lake, "--dry-run", "--output", "json")
 	if code != 0 {
 		t.Fatalf("dry run: exit %d %s", code, stderr)
 	}
@@ -72,7 +72,7 @@ func TestCompact_CLI(t *testing.T) {
 		t.Fatalf("dry run report: %+v", plan)
 	}
 
-	code, out, stderr = inProcess(t, "compact", "--lake", lake, "--json", "--full")
+	code, out, stderr = inProcess(t, "compact", "--lake", lake, "--output", "json", "--full")
 	if code != 0 {
 		t.Fatalf("compact: exit %d %s", code, stderr)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"sort"
 	"strconv"
@@ -13,40 +12,53 @@ import (
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/query"
+	"github.com/spf13/cobra"
 )
 
-const countUsage = `ctq count PATTERN [flags]
-
-Prints the metric a CloudWatch metric filter with PATTERN would produce: one row
+const countLong = `Prints the metric a CloudWatch metric filter with PATTERN would produce: one row
 per --period with the number of matching events (Sum), optionally split --by a
 field. With --threshold (e.g. '>=1', '>10') a period is in ALARM when the Sum
 over the last --evaluation-periods periods meets it, as a CloudWatch alarm on
 the metric would be; ctq then exits with code 4.`
 
-// exitAlarm is returned when `count --threshold` finds an alarm period.
-const exitAlarm = 4
+func init() { addCommand(30, newCountCmd) }
 
-type alarmError struct{ n int }
+type countFlags struct {
+	scanFlags
+	out         outputFlags
+	period      time.Duration
+	by          string
+	threshold   string
+	evalPeriods int
+}
 
-func (e *alarmError) Error() string { return fmt.Sprintf("%d period(s) in ALARM", e.n) }
+func newCountCmd(e *env) *cobra.Command {
+	var f countFlags
+	c := &cobra.Command{
+		Use:     "count PATTERN",
+		Short:   "the metric a metric filter would produce, per period, with alarm thresholds",
+		Long:    countLong,
+		GroupID: "read",
+		Args:    exactArgs(1, "PATTERN (quote it)"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runCount(c.Context(), e, &f, args[0])
+		},
+	}
+	f.register(c, e)
+	f.out.register(c, "", "table", "json", "csv")
+	durationFlag(c, &f.period, "period", 5*time.Minute, "metric period (whole seconds)")
+	c.Flags().StringVar(&f.by, "by", "", "split the metric by this field (e.g. eventName, userIdentity.arn)")
+	c.Flags().StringVar(&f.threshold, "threshold", "", "alarm threshold: an operator and a number, e.g. '>=1'")
+	c.Flags().IntVar(&f.evalPeriods, "evaluation-periods", 1, "periods summed for the alarm")
+	_ = c.RegisterFlagCompletionFunc("by", completeFields)
+	return c
+}
 
-func cmdCount(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("count", flag.ContinueOnError)
-	var q queryFlags
-	q.register(fs)
-	var period time.Duration
-	var by, threshold string
-	var evalPeriods int
-	fs.DurationVar(&period, "period", 5*time.Minute, "metric period")
-	fs.StringVar(&by, "by", "", "split the metric by this field (e.g. eventName, userIdentity.arn)")
-	fs.StringVar(&threshold, "threshold", "", "alarm threshold: an operator and a number, e.g. '>=1'")
-	fs.IntVar(&evalPeriods, "evaluation-periods", 1, "periods summed for the alarm")
-	pattern, err := parseCommand(e, fs, args, countUsage)
+func runCount(ctx context.Context, e *env, f *countFlags, pattern string) error {
+	period, by, threshold, evalPeriods := f.period, f.by, f.threshold, f.evalPeriods
+	output, err := f.out.format(e)
 	if err != nil {
 		return err
-	}
-	if q.count || q.limit != 0 || q.fields != "" {
-		return usagef("count: --count, --limit and --fields do not apply (count prints sums per period)")
 	}
 	if period < time.Second || period%time.Second != 0 {
 		return usagef("--period %s: must be a whole number of seconds, at least 1s", period)
@@ -60,10 +72,11 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 			return usagef("--threshold: %v", err)
 		}
 	}
-	pr, err := prepare(ctx, e, &q, pattern, false)
+	pr, err := prepare(ctx, e, &f.scanFlags, pattern, 0, false)
 	if err != nil {
 		return err
 	}
+	bar := newProgress(e, f.out.quiet, -1, false, fmt.Sprintf("counting over %d files", len(pr.snap.Files)))
 	opts := pr.opts
 	type key struct {
 		t     int64
@@ -85,6 +98,7 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 		sums[k]++
 		return nil
 	})
+	bar.done()
 	if err != nil {
 		return err
 	}
@@ -157,13 +171,6 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	output := q.output
-	if output == "" {
-		output = "json"
-		if isTerminal(e.stdout) {
-			output = "table"
-		}
-	}
 	switch output {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
@@ -225,11 +232,9 @@ func cmdCount(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
-	default:
-		return usagef("--output %q: want json, table or csv", output)
 	}
 	if alarms > 0 {
-		return &alarmError{n: alarms}
+		return alarmf("%d period(s) in ALARM", alarms)
 	}
 	return nil
 }
