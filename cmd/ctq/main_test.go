@@ -47,7 +47,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// ctqBinary builds the ctq binary on first use and returns its path.
+// ctqBinary builds the ctq binary with scripts/release on first use and
+// returns its path.
 func ctqBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -56,10 +57,11 @@ func ctqBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "ctq")
-		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		// The release build: static, version and commit stamped.
+		cmd := exec.Command("../../scripts/release", binPath)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			binErr = fmt.Errorf("scripts/release: %v\n%s", err, out)
 		}
 	})
 	if binErr != nil {
