@@ -45,7 +45,7 @@ type Result struct {
 	Partitions        int       `json:"partitions"`
 	Commits           int       `json:"commits"`
 	Recovered         int       `json:"recoveredFiles"` // files a crashed run left, published
-	OrphansRemoved    int       `json:"orphansRemoved"`
+	OrphansRemoved    int       `json:"orphansRemoved"` // staged and temp files killed runs left, removed
 	ElapsedSeconds    float64   `json:"elapsedSeconds"`
 	Problems          []Problem `json:"problems"`
 	ProblemsDropped   int       `json:"problemsDropped,omitempty"` // beyond maxProblems
