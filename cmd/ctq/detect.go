@@ -32,7 +32,8 @@ CloudWatch alarm on the metric filter would; ctq then exits with code 4.
 
 Output: a table on a terminal (per rule: hits, first and last time, alarm
 periods, sample events); otherwise JSON lines, one object per alarm with the
-matching eventIDs.`
+matching eventIDs, then one summary object per rule ("type":"summary": hits,
+first, last, alarmPeriods, severity), the table's totals.`
 
 // multiFlag is a repeatable string flag.
 type multiFlag []string
@@ -174,6 +175,11 @@ func cmdDetect(ctx context.Context, e *env, args []string) error {
 				}
 			}
 		}
+		for _, r := range results { // then the table's totals, one per rule
+			if err := enc.Encode(r.Summary()); err != nil {
+				return err
+			}
+		}
 	} else if err := printDetectTable(e.stdout, results); err != nil {
 		return err
 	}
@@ -196,7 +202,8 @@ func printDetectTable(w io.Writer, results []*detect.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "rule\tseverity\thits\tfirst\tlast\talarms")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\n", tableCell(r.Rule.Name), r.Rule.Severity, r.Hits, fmtTime(r.First), fmtTime(r.Last), len(r.Alarms))
+		s := r.Summary()
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\n", tableCell(s.Rule), s.Severity, s.Hits, fmtTime(s.First), fmtTime(s.Last), s.AlarmPeriods)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
