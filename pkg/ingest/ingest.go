@@ -176,6 +176,8 @@ func (in *ingester) fillResult(res *Result, start time.Time) {
 	res.ObjectsInvalid = r.invalid.Load()
 	res.ObjectsFailed = r.failed.Load()
 	res.Events = r.events.Load()
+	res.EventsInWindow = r.inWindow.Load()
+	res.EventsOutsideWindow = res.Events - res.EventsInWindow
 	res.BytesRead = r.bytes.Load()
 	res.BytesDecompressed = r.decompressed.Load()
 	res.BytesWritten = r.written.Load()
