@@ -44,8 +44,8 @@ type Config struct {
 	// delivered; 0 means ingest.DefaultMaxDeliveryDelay, a negative value
 	// none (the window then bounds delivery times).
 	MaxDeliveryDelay time.Duration
-	Accounts     []string // only these accounts (empty: all)
-	Regions      []string // only these source regions (empty: all)
+	Accounts         []string // only these accounts (empty: all)
+	Regions          []string // only these source regions (empty: all)
 
 	// Logs, when not nil, replaces listing and reading log files: it maps
 	// the layout keys of the log files to check to the hex SHA-256 of their
