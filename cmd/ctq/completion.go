@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctq-dev/ctq/pkg/detect"
 	"github.com/ctq-dev/ctq/pkg/partition"
 	"github.com/ctq-dev/ctq/pkg/query"
 )
@@ -32,8 +33,8 @@ func completeFields(_ *cobra.Command, _ []string, toComplete string) ([]string, 
 // completeRules completes --rules with the packs, the built-in rules' names
 // and files.
 func completeRules(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	out := []string{"builtin", "cis"}
-	for _, r := range builtinRules() {
+	out := []string{"builtin", "builtin-all", "cis"}
+	for _, r := range detect.BuiltinAll() {
 		out = append(out, r.Name)
 	}
 	out = slices.DeleteFunc(out, func(s string) bool { return !strings.HasPrefix(s, toComplete) })

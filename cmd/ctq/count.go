@@ -5,12 +5,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ctq-dev/ctq/pkg/detect"
 	"github.com/ctq-dev/ctq/pkg/query"
 	"github.com/spf13/cobra"
 )
@@ -60,115 +60,51 @@ func runCount(ctx context.Context, e *env, f *countFlags, pattern string) error 
 	if err != nil {
 		return err
 	}
-	if period < time.Second || period%time.Second != 0 {
-		return usagef("--period %s: must be a whole number of seconds, at least 1s", period)
+	metric, err := detect.NewMetric(period)
+	if err != nil {
+		return usagef("--period: %v", err)
 	}
 	if evalPeriods < 1 {
 		return usagef("--evaluation-periods %d: must be at least 1", evalPeriods)
 	}
-	var alarm func(float64) bool
+	var alarm *detect.AlarmSpec
 	if threshold != "" {
-		if alarm, err = parseThreshold(threshold); err != nil {
+		th, err := detect.ParseThreshold(threshold)
+		if err != nil {
 			return usagef("--threshold: %v", err)
 		}
+		alarm = &detect.AlarmSpec{Threshold: th, EvaluationPeriods: evalPeriods}
 	}
 	pr, err := prepare(ctx, e, &f.scanFlags, pattern, 0, false)
 	if err != nil {
 		return err
 	}
 	bar := newProgress(e, f.out.quiet, -1, false, fmt.Sprintf("counting over %d files", len(pr.snap.Files)))
-	opts := pr.opts
-	type key struct {
-		t     int64
-		group string
-	}
-	sums := map[key]int64{}
-	groups := map[string]bool{}
-	untimed := 0
 	_, err = pr.run(ctx, func(m query.Match) error {
-		if m.Time.IsZero() {
-			untimed++ // a record without a parseable eventTime has no period
-			return nil
-		}
-		k := key{t: m.Time.Truncate(period).Unix()}
+		group := ""
 		if by != "" {
-			k.group = extractFields(m.Raw, []string{by})[0]
+			group = extractFields(m.Raw, []string{by})[0]
 		}
-		groups[k.group] = true
-		sums[k]++
+		metric.Add(m.Time, group)
 		return nil
 	})
 	bar.done()
 	if err != nil {
 		return err
 	}
-	// Build the series: every period from the first to the last data point
-	// (or the --since/--until window), zero-filled, per group.
-	var lo, hi int64
-	first := true
-	for k := range sums {
-		if first || k.t < lo {
-			lo = k.t
-		}
-		if first || k.t > hi {
-			hi = k.t
-		}
-		first = false
+	if n := metric.Untimed(); n > 0 {
+		fmt.Fprintf(e.stderr, "warning: %d matching record(s) have no eventTime and are in no period\n", n)
 	}
-	if !opts.Since.IsZero() {
-		lo = opts.Since.Truncate(period).Unix()
-		first = false
+	// The series: every period from the first to the last data point (or
+	// the --since/--until window), zero-filled, per group.
+	pts, err := metric.Series(pr.opts.Since, pr.opts.Until, alarm)
+	if err != nil {
+		return usagef("%v", err)
 	}
-	if !opts.Until.IsZero() {
-		hi = opts.Until.Add(-time.Nanosecond).Truncate(period).Unix()
-	}
-	if untimed > 0 {
-		fmt.Fprintf(e.stderr, "warning: %d matching record(s) have no eventTime and are in no period\n", untimed)
-	}
-	// maxPoints bounds the zero-filled series (about a year of 1-minute periods).
-	const maxPoints = 600000
-	if !first && (hi-lo)/int64(period/time.Second) > maxPoints {
-		return usagef("the series would have %d periods: use a longer --period or narrow --since/--until", (hi-lo)/int64(period/time.Second))
-	}
-	names := make([]string, 0, len(groups))
-	for g := range groups {
-		names = append(names, g)
-	}
-	sort.Strings(names)
-	if len(names) == 0 {
-		names = []string{""}
-	}
-	type point struct {
-		Period time.Time `json:"period"`
-		Group  string    `json:"group,omitempty"`
-		Sum    int64     `json:"sum"`
-		Alarm  bool      `json:"alarm,omitempty"`
-	}
-	var pts []point
 	alarms := 0
-	step := int64(period / time.Second)
-	if !first {
-		for _, g := range names {
-			var window []int64
-			for t := lo; t <= hi; t += step {
-				s := sums[key{t, g}]
-				window = append(window, s)
-				if len(window) > evalPeriods {
-					window = window[1:]
-				}
-				pt := point{Period: time.Unix(t, 0).UTC(), Group: g, Sum: s}
-				if alarm != nil && len(window) == evalPeriods {
-					var tot int64
-					for _, v := range window {
-						tot += v
-					}
-					if alarm(float64(tot)) {
-						pt.Alarm = true
-						alarms++
-					}
-				}
-				pts = append(pts, pt)
-			}
+	for _, pt := range pts {
+		if pt.Alarm {
+			alarms++
 		}
 	}
 	switch output {
@@ -237,30 +173,4 @@ func runCount(ctx context.Context, e *env, f *countFlags, pattern string) error 
 		return alarmf("%d period(s) in ALARM", alarms)
 	}
 	return nil
-}
-
-// parseThreshold parses '>=1', '>10', '<5', '=0'.
-func parseThreshold(s string) (func(float64) bool, error) {
-	s = strings.TrimSpace(s)
-	for _, op := range []string{">=", "<=", ">", "<", "="} {
-		if rest, ok := strings.CutPrefix(s, op); ok {
-			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			if err != nil {
-				return nil, fmt.Errorf("%q: want an operator (>=, >, <=, <, =) and a number", s)
-			}
-			switch op {
-			case ">=":
-				return func(x float64) bool { return x >= v }, nil
-			case "<=":
-				return func(x float64) bool { return x <= v }, nil
-			case ">":
-				return func(x float64) bool { return x > v }, nil
-			case "<":
-				return func(x float64) bool { return x < v }, nil
-			default:
-				return func(x float64) bool { return x == v }, nil
-			}
-		}
-	}
-	return nil, fmt.Errorf("%q: want an operator (>=, >, <=, <, =) and a number", s)
 }

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,14 +21,17 @@ name others. A rule alarms in a period when its matches over the rule's
 evaluation periods meet its threshold (default: >=1 in 5 minutes), as a
 CloudWatch alarm on the metric filter would; ctq then exits with code 4.
 
---rules takes builtin, cis, the name of a built-in rule, a rule file (YAML:
+--rules takes builtin (the default pack), builtin-all (every built-in rule),
+cis, the name of a built-in rule, a rule file (YAML:
 name, pattern, period, threshold, severity, ...) or a directory of them, and
 may be repeated. --sigma takes Sigma rules (logsource aws/cloudtrail);
 unsupported rules are reported and skipped.
 
 Output: a table on a terminal (per rule: hits, first and last time, alarm
 periods; --details adds each alarming rule's periods and sample events);
-otherwise JSON lines, one object per alarm with the matching eventIDs.`
+otherwise JSON lines, one object per alarm with the matching eventIDs, then
+one summary object per rule ("type":"summary": hits, first, last,
+alarmPeriods, severity), the table's totals.`
 
 func init() { addCommand(40, newDetectCmd) }
 
@@ -42,7 +43,7 @@ type ruleFlags struct {
 }
 
 func (r *ruleFlags) register(c *cobra.Command) {
-	c.Flags().StringArrayVar(&r.rules, "rules", nil, "builtin, cis, a built-in rule's name, a rule file or a directory of rule files (repeatable; default builtin)")
+	c.Flags().StringArrayVar(&r.rules, "rules", nil, "builtin, builtin-all, cis, a built-in rule's name, a rule file or a directory of rule files (repeatable; default builtin)")
 	c.Flags().StringArrayVar(&r.sigma, "sigma", nil, "Sigma rule file or directory (repeatable)")
 	c.Flags().IntVar(&r.maxEventIDs, "max-event-ids", detect.DefaultMaxEventIDs, "eventIDs listed per alarm (the alarm's sum counts all)")
 	_ = c.RegisterFlagCompletionFunc("rules", completeRules)
@@ -78,21 +79,6 @@ func newDetectCmd(e *env) *cobra.Command {
 	return c
 }
 
-// builtinRules are the rules selectable by name with --rules.
-func builtinRules() []*detect.Rule {
-	rules := detect.Builtin()
-	seen := map[string]bool{}
-	for _, r := range rules {
-		seen[r.Name] = true
-	}
-	for _, r := range detect.CIS() {
-		if !seen[r.Name] {
-			rules = append(rules, r)
-		}
-	}
-	return rules
-}
-
 // loadRules loads --rules and --sigma (builtin when neither is given) and
 // reports skipped Sigma rules on stderr.
 func (f *ruleFlags) loadRules(e *env) ([]*detect.Rule, error) {
@@ -102,12 +88,6 @@ func (f *ruleFlags) loadRules(e *env) ([]*detect.Rule, error) {
 	}
 	var rules []*detect.Rule
 	for _, s := range specs {
-		if _, err := os.Stat(s); err != nil && s != "builtin" && s != "cis" {
-			if i := slices.IndexFunc(builtinRules(), func(r *detect.Rule) bool { return r.Name == s }); i >= 0 {
-				rules = append(rules, builtinRules()[i])
-				continue
-			}
-		}
 		rs, err := detect.LoadRules(s)
 		if err != nil {
 			return nil, usagef("--rules: %v", err)
@@ -196,6 +176,11 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 				}
 			}
 		}
+		for _, r := range results { // then the table's totals, one per rule
+			if err := enc.Encode(r.Summary()); err != nil {
+				return err
+			}
+		}
 	} else if err := printDetectTable(e.stdout, results, f.details); err != nil {
 		return err
 	}
@@ -218,7 +203,8 @@ func printDetectTable(w io.Writer, results []*detect.Result, details bool) error
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "rule\tseverity\thits\tfirst\tlast\talarms")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\n", tableCell(r.Rule.Name), r.Rule.Severity, r.Hits, fmtTime(r.First), fmtTime(r.Last), len(r.Alarms))
+		s := r.Summary()
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\n", tableCell(s.Rule), s.Severity, s.Hits, fmtTime(s.First), fmtTime(s.Last), s.AlarmPeriods)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

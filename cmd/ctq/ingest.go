@@ -22,6 +22,10 @@ SOURCE is s3://bucket[/prefix], file:///abs/dir or a directory holding a copy of
 the bucket. ctq finds [prefix/]AWSLogs/[o-org/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/
 below it, lists each level in parallel and ingests only objects not yet in the
 lake's manifest. Digest files and other prefixes are not ingested as events.
+--since/--until name an event-time window: objects delivered from --since to
+--until plus --max-delivery-delay are read, whole, so every event of the
+window delivered within that delay is ingested (the summary counts the
+events outside the window that came along).
 On a terminal a progress bar shows on stderr; a summary follows (--output json
 prints it as JSON on stdout).`
 
@@ -38,6 +42,7 @@ type ingestFlags struct {
 	workers          int
 	maxRecord        int
 	commitEvery      time.Duration
+	maxDelay         time.Duration
 	memory           int
 	verify           bool
 	publicKeys       string
@@ -46,7 +51,7 @@ type ingestFlags struct {
 // defaultIngestFlags are the flags' defaults, for callers without a command line.
 func defaultIngestFlags() ingestFlags {
 	d := ingest.DefaultConfig()
-	return ingestFlags{maxRecord: d.MaxRecordBytes, commitEvery: d.CommitInterval, memory: d.MemoryPerWorker, out: outputFlags{def: "table", formats: []string{"table", "json"}}}
+	return ingestFlags{maxDelay: d.MaxDeliveryDelay, maxRecord: d.MaxRecordBytes, commitEvery: d.CommitInterval, memory: d.MemoryPerWorker, out: outputFlags{def: "table", formats: []string{"table", "json"}}}
 }
 
 func newIngestCmd(e *env) *cobra.Command {
@@ -63,7 +68,8 @@ func newIngestCmd(e *env) *cobra.Command {
 		},
 	}
 	f.lf.register(c)
-	f.win.register(c, "objects delivered")
+	f.win.register(c, "events")
+	durationFlag(c, &f.maxDelay, "max-delivery-delay", f.maxDelay, "longest delay between an event and the delivery of its log object: objects delivered up to this long after --until are read too")
 	f.parts.register(c, &f.lf, e)
 	f.out.register(c, "table", "table", "json")
 	f.out.jsonAlias(c)
@@ -88,6 +94,7 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	if cfg.Since, cfg.Until, err = f.win.resolve(now); err != nil {
 		return nil, err
 	}
+	cfg.MaxDeliveryDelay = f.maxDelay
 	output, err := f.out.format(e)
 	if err != nil {
 		return nil, err
@@ -220,6 +227,9 @@ func printSummary(w io.Writer, r *ingest.Result, lake string) {
 	}
 	fmt.Fprintf(w, "ingested %d new objects into %s (%d listed objects were already in the lake)\n", r.Objects, sanitize(lake), r.ObjectsSkipped)
 	fmt.Fprintf(w, "  events       %d (%.0f events/s)\n", r.Events, rate)
+	if r.EventsOutsideWindow > 0 {
+		fmt.Fprintf(w, "  window       %d events in --since/--until, %d outside it in the same objects (objects are ingested whole)\n", r.EventsInWindow, r.EventsOutsideWindow)
+	}
 	fmt.Fprintf(w, "  read         %s compressed, %s JSON\n", humanBytes(r.BytesRead), humanBytes(r.BytesDecompressed))
 	fmt.Fprintf(w, "  written      %s in %d files, %d partitions, %d commits\n", humanBytes(r.BytesWritten), r.Files, r.Partitions, r.Commits)
 	if r.Recovered+r.OrphansRemoved > 0 {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/ctq-dev/ctq/internal/miniotest"
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
@@ -40,7 +41,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := miniotest.Run(m) // reports skipped MinIO tests
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
 	}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/spf13/cobra"
@@ -36,6 +37,7 @@ type validateFlags struct {
 	out        outputFlags
 	publicKeys string
 	all        bool
+	maxDelay   time.Duration
 }
 
 func newValidateCmd(e *env) *cobra.Command {
@@ -51,7 +53,8 @@ func newValidateCmd(e *env) *cobra.Command {
 		},
 	}
 	f.aws.register(c.Flags())
-	f.win.register(c, "log files delivered")
+	f.win.register(c, "log files holding events")
+	durationFlag(c, &f.maxDelay, "max-delivery-delay", ingest.DefaultMaxDeliveryDelay, "longest delay between an event and the delivery of its log file: files delivered up to this long after --until are checked too")
 	f.parts.register(c, nil, e)
 	f.out.register(c, "table", "table", "json")
 	c.Flags().StringVar(&f.publicKeys, "public-keys", "", "file with the output of 'aws cloudtrail list-public-keys' (offline validation)")
@@ -98,6 +101,9 @@ func (f *validateFlags) config(ctx context.Context, source string) (integrity.Co
 	}
 	if err := f.parts.validate(); err != nil {
 		return cfg, err
+	}
+	if cfg.MaxDeliveryDelay = f.maxDelay; f.maxDelay == 0 {
+		cfg.MaxDeliveryDelay = -1 // 0 in the Config means the default; the flag's 0 means none
 	}
 	cfg.Accounts, cfg.Regions = f.parts.accounts, f.parts.regions
 	loc, err := objstore.ParseLocation(source)

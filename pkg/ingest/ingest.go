@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ctq-dev/ctq/internal/scratch"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -37,7 +38,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer func() { _ = run.End(context.WithoutCancel(ctx)) }()
 	rst, err := lake.Recover(ctx, snap, run.ID())
-	res.Recovered, res.OrphansRemoved = rst.Published, rst.Removed
+	res.Recovered, res.OrphansRemoved = rst.Published, rst.Removed+rst.Temps
 	if err != nil {
 		return res, err
 	}
@@ -47,6 +48,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		in.tmpDir = os.TempDir()
 	} else {
 		in.tmpDir = cfg.TempDir
+	}
+	// Scratch files of killed runs (of any lake) on this host.
+	swept, err := scratch.Sweep(in.tmpDir)
+	res.OrphansRemoved += len(swept)
+	if err != nil {
+		return res, err
 	}
 	if l, ok := lake.Bucket().(*objstore.Local); ok {
 		in.localLake = l
@@ -169,6 +176,8 @@ func (in *ingester) fillResult(res *Result, start time.Time) {
 	res.ObjectsInvalid = r.invalid.Load()
 	res.ObjectsFailed = r.failed.Load()
 	res.Events = r.events.Load()
+	res.EventsInWindow = r.inWindow.Load()
+	res.EventsOutsideWindow = res.Events - res.EventsInWindow
 	res.BytesRead = r.bytes.Load()
 	res.BytesDecompressed = r.decompressed.Load()
 	res.BytesWritten = r.written.Load()
@@ -288,7 +297,7 @@ func (in *ingester) writeFile(ctx context.Context, fw *fileWriter, b *batch, pk 
 	if in.localLake != nil {
 		path = filepath.Join(in.localLake.Root(), filepath.FromSlash(staging))
 	} else {
-		path = filepath.Join(in.tmpDir, "ctq-"+name)
+		path = scratch.Path(in.tmpDir, name)
 	}
 	// CreateFile also makes the directory, again if a concurrent publish
 	// removed it as it emptied it.
