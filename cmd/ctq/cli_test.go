@@ -63,7 +63,7 @@ func TestHelp_GNUFlags(t *testing.T) {
 func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"--version"}, {"version"}} {
 		code, out, _ := inProcess(t, args...)
-		if code != exitOK || out != "ctq "+versionString()+"\n" {
+		if code != exitOK || out != versionLine()+"\n" {
 			t.Errorf("%v: exit %d, %q", args, code, out)
 		}
 	}

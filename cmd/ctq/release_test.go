@@ -31,7 +31,7 @@ func TestRelease_StaticBinaryRunsVersion(t *testing.T) {
 		t.Errorf("release binary needs shared libraries %v", libs)
 	}
 	out, err := exec.Command(bin, "version").CombinedOutput()
-	if err != nil || !strings.HasPrefix(string(out), "ctq "+version+" (") {
+	if err != nil || !strings.HasPrefix(string(out), "ctq "+version+" (commit ") || strings.Contains(string(out), "commit unknown") {
 		t.Errorf("ctq version: %v %q", err, out)
 	}
 }

@@ -74,14 +74,14 @@ func newRoot(e *env) *cobra.Command {
 		Use:               "ctq",
 		Short:             "CloudTrail log analytics from one static binary",
 		Long:              rootLong,
-		Version:           versionString(),
+		Version:           versionLine(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	root.SetVersionTemplate("ctq {{.Version}}\n")
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
