@@ -14,7 +14,8 @@ type progress struct {
 }
 
 // newProgress starts a bar of max units (bytes when bytes is set), or a
-// spinner with the elapsed time when max is negative (work of unknown size).
+// spinner with the elapsed time when max is not positive (work of unknown
+// size so far; update may give the size later).
 func newProgress(e *env, quiet bool, max int64, bytes bool, desc string) *progress {
 	if quiet || !isTerminal(e.stderr) {
 		return nil
@@ -31,22 +32,20 @@ func newProgress(e *env, quiet bool, max int64, bytes bool, desc string) *progre
 	if bytes {
 		opts = append(opts, progressbar.OptionShowBytes(true), progressbar.OptionUseIECUnits(true))
 	}
-	if max < 0 {
-		opts = append(opts, progressbar.OptionSpinnerType(14))
-		max = -1
-	} else {
-		opts = append(opts, progressbar.OptionSetPredictTime(true))
+	opts = append(opts, progressbar.OptionSpinnerType(14), progressbar.OptionSetPredictTime(true))
+	if max <= 0 {
+		max = -1 // a bar of 0 units would be finished, and cleared, at once
 	}
 	return &progress{bar: progressbar.NewOptions64(max, opts...)}
 }
 
-// update sets the bar to n of max (max < 0 keeps the current max) with a
+// update sets the bar to n of max (max <= 0 keeps the current max) with a
 // new description.
 func (p *progress) update(n, max int64, desc string) {
 	if p == nil {
 		return
 	}
-	if max >= 0 && max != p.bar.GetMax64() {
+	if max > 0 && max != p.bar.GetMax64() {
 		p.bar.ChangeMax64(max)
 	}
 	p.bar.Describe(desc)
