@@ -160,3 +160,25 @@ func TestTableCell_LongValuesStayDistinct(t *testing.T) {
 		t.Errorf("tableCell(short) = %q", got)
 	}
 }
+
+// TestProgress_NeverInPipes checks that commands run with stderr not a
+// terminal draw no progress: no carriage returns, no spinner.
+func TestProgress_NeverInPipes(t *testing.T) {
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "archive")
+	if code, _, stderr := inProcess(t, "gen", archive, "--events", "500"); code != exitOK {
+		t.Fatalf("gen: %s", stderr)
+	}
+	lake := filepath.Join(dir, "lake")
+	for _, args := range [][]string{
+		{"ingest", archive, "--lake", lake},
+		{"count", "", "--lake", lake},
+		{"detect", "--lake", lake},
+		{"compact", "--lake", lake},
+	} {
+		code, _, stderr := inProcess(t, args...)
+		if code != exitOK && code != exitAlarm || strings.ContainsAny(stderr, "\r⠋⠙") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
