@@ -43,8 +43,8 @@ type ruleFlags struct {
 }
 
 func (r *ruleFlags) register(c *cobra.Command) {
-	c.Flags().StringArrayVar(&r.rules, "rules", nil, "builtin, builtin-all, cis, a built-in rule's name, a rule file or a directory of rule files (repeatable; default builtin)")
-	c.Flags().StringArrayVar(&r.sigma, "sigma", nil, "Sigma rule file or directory (repeatable)")
+	c.Flags().StringArrayVar(&r.rules, "rules", nil, "`RULES`: builtin, builtin-all, cis, a built-in rule's name, a rule file or a directory of rule files (repeatable; default builtin)")
+	c.Flags().StringArrayVar(&r.sigma, "sigma", nil, "Sigma rule file or directory `PATH` (repeatable)")
 	c.Flags().IntVar(&r.maxEventIDs, "max-event-ids", detect.DefaultMaxEventIDs, "eventIDs listed per alarm (the alarm's sum counts all)")
 	_ = c.RegisterFlagCompletionFunc("rules", completeRules)
 }

@@ -26,9 +26,9 @@ type awsFlags struct {
 }
 
 func (a *awsFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&a.profile, "profile", "", "AWS shared-config profile")
-	fs.StringVar(&a.region, "region", "", "AWS region for S3 requests (default: discovered from the bucket)")
-	fs.StringVar(&a.endpoint, "endpoint-url", "", "S3-compatible endpoint URL, e.g. http://127.0.0.1:9000 (path-style)")
+	fs.StringVar(&a.profile, "profile", "", "AWS shared-config `PROFILE`")
+	fs.StringVar(&a.region, "region", "", "AWS `REGION` for S3 requests (default: discovered from the bucket)")
+	fs.StringVar(&a.endpoint, "endpoint-url", "", "S3-compatible endpoint `URL`, e.g. http://127.0.0.1:9000 (path-style)")
 }
 
 func (a *awsFlags) options() objstore.S3Options {
@@ -42,7 +42,7 @@ type lakeFlags struct {
 }
 
 func (l *lakeFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&l.lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
+	c.Flags().StringVar(&l.lake, "lake", "", "the lake `LOCATION`: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
 	l.aws.register(c.Flags())
 	_ = c.MarkFlagDirname("lake")
 }
@@ -67,8 +67,8 @@ func (w *windowFlags) register(c *cobra.Command, what string) {
 // registerNamed is register with other flag names.
 func (w *windowFlags) registerNamed(c *cobra.Command, since, until, what string) {
 	w.names = [2]string{since, until}
-	c.Flags().StringVar(&w.since, since, "", "only "+what+" at or after this time: RFC 3339, a date (2024-03-01) or a duration ago (90m, 24h, 7d, 2w)")
-	c.Flags().StringVar(&w.until, until, "", "only "+what+" before this time (same forms as --"+since+")")
+	c.Flags().StringVar(&w.since, since, "", "only "+what+" at or after `TIME`: RFC 3339, a date (2024-03-01) or a duration ago (90m, 24h, 7d, 2w)")
+	c.Flags().StringVar(&w.until, until, "", "only "+what+" before `TIME` (same forms as --"+since+")")
 }
 
 // deprecatedAliases adds hidden, deprecated old names of the two flags.
@@ -102,8 +102,8 @@ type partitionFlags struct {
 // register adds --accounts and --regions, completed from the manifest of
 // the lake lf names.
 func (p *partitionFlags) register(c *cobra.Command, lf *lakeFlags, e *env) {
-	c.Flags().StringSliceVar(&p.accounts, "accounts", nil, "comma-separated account ids (default all)")
-	c.Flags().StringSliceVar(&p.regions, "regions", nil, "comma-separated regions (default all)")
+	c.Flags().StringSliceVar(&p.accounts, "accounts", nil, "comma-separated account `IDS` (default all)")
+	c.Flags().StringSliceVar(&p.regions, "regions", nil, "comma-separated `REGIONS` (default all)")
 	_ = c.RegisterFlagCompletionFunc("accounts", completePartitions(e, lf, func(k partition.Key) string { return k.Account }))
 	_ = c.RegisterFlagCompletionFunc("regions", completePartitions(e, lf, func(k partition.Key) string { return k.Region }))
 }
@@ -135,9 +135,9 @@ type outputFlags struct {
 // An empty def means the common default: table on a terminal, else json.
 func (o *outputFlags) register(c *cobra.Command, def string, formats ...string) {
 	o.formats, o.def = formats, def
-	usage := strings.Join(formats, ", ") + " (default: table on a terminal, else json)"
+	usage := "`FORMAT`: " + strings.Join(formats, ", ") + " (default: table on a terminal, else json)"
 	if def != "" {
-		usage = strings.Join(formats, ", ") + " (default " + def + ")"
+		usage = "`FORMAT`: " + strings.Join(formats, ", ") + " (default " + def + ")"
 	}
 	c.Flags().StringVarP(&o.output, "output", "o", "", usage)
 	quietFlag(c, &o.quiet)

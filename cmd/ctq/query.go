@@ -72,7 +72,7 @@ func newQueryCmd(e *env) *cobra.Command {
 	}
 	q.register(c, e)
 	q.out.register(c, "", "table", "json", "csv")
-	c.Flags().StringSliceVar(&q.fields, "fields", nil, "comma-separated fields for table/csv output (default: "+strings.Join(defaultFields, ",")+")")
+	c.Flags().StringSliceVar(&q.fields, "fields", nil, "comma-separated `FIELDS` for table/csv output (default: "+strings.Join(defaultFields, ",")+")")
 	c.Flags().IntVar(&q.limit, "limit", 0, "stop after this many matches (0: no limit)")
 	c.Flags().BoolVar(&q.count, "count", false, "print only the number of matches")
 	_ = c.RegisterFlagCompletionFunc("fields", completeFields)
