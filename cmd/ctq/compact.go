@@ -3,102 +3,158 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ctq-dev/ctq/pkg/compact"
-	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
-const compactUsage = `ctq compact [flags]
-
-Merges the small files of each partition into files of about --target-size,
+const compactLong = `Merges the small files of each partition into files of about --target-size,
 rows sorted by eventTime, and removes duplicate events (same eventID). Each
 partition's merge is one atomic commit: queries see the old files or the new
 ones, never both. Replaced files move to the lake's trash (_ctq/trash/) and
 are deleted by a later run once --retention has passed. A run interrupted at
 any point is finished or undone by the next one.
 
---since/--until select partitions by day (eventTime); --accounts and
---regions narrow them.`
+--since-day/--until-day select partitions by their day (the eventTime day);
+--accounts and --regions narrow them. --dry-run prints each planned merge
+with its reason.`
 
-func cmdCompact(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
-	var lake, since, until, accounts, regions, target string
-	var aws awsFlags
-	var full, dryRun, jsonOut bool
-	var retention time.Duration
-	var workers int
-	fs.StringVar(&lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
-	aws.register(fs)
-	fs.StringVar(&since, "since", "", "only partitions of days at or after this time")
-	fs.StringVar(&until, "until", "", "only partitions of days before this time")
-	fs.StringVar(&accounts, "accounts", "", "comma-separated account ids (default all)")
-	fs.StringVar(&regions, "regions", "", "comma-separated regions (default all)")
-	fs.StringVar(&target, "target-size", "128MiB", "size of the files compaction writes (e.g. 64MiB, 256MiB, 1GiB)")
-	fs.BoolVar(&full, "full", false, "rewrite every partition with more than one file (also removes duplicates between large files)")
-	fs.DurationVar(&retention, "retention", compact.DefaultRetention, "how long replaced files stay in the trash for queries that started before the commit")
-	fs.IntVar(&workers, "workers", 0, "partitions merged at once (default: number of CPUs)")
-	fs.BoolVar(&dryRun, "dry-run", false, "print the plan, change nothing")
-	fs.BoolVar(&jsonOut, "json", false, "print the result as JSON on stdout")
-	pos, err := parseCommandArgs(e, fs, args, compactUsage)
+func init() { addCommand(12, newCompactCmd) }
+
+type compactFlags struct {
+	lf        lakeFlags
+	days      windowFlags
+	parts     partitionFlags
+	out       outputFlags
+	target    string
+	full      bool
+	dryRun    bool
+	retention time.Duration
+	workers   int
+}
+
+func newCompactCmd(e *env) *cobra.Command {
+	var f compactFlags
+	c := &cobra.Command{
+		Use:     "compact",
+		Short:   "merge each partition's small files into large ones and remove duplicate events",
+		Long:    compactLong,
+		GroupID: "lake",
+		Args:    noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runCompact(c.Context(), e, &f)
+		},
+	}
+	f.lf.register(c)
+	f.days.registerNamed(c, "since-day", "until-day", "partitions of days")
+	f.days.deprecatedAliases(c, "since", "until")
+	f.parts.register(c, &f.lf, e)
+	f.out.register(c, "table", "table", "json")
+	f.out.jsonAlias(c)
+	fs := c.Flags()
+	fs.StringVar(&f.target, "target-size", "128MiB", "size of the files compaction writes (e.g. 64MiB, 256MiB, 1GiB)")
+	fs.BoolVar(&f.full, "full", false, "rewrite every partition with more than one file (also removes duplicates between large files)")
+	durationFlag(c, &f.retention, "retention", compact.DefaultRetention, "how long replaced files stay in the trash for queries that started before the commit")
+	fs.IntVar(&f.workers, "workers", 0, "partitions merged at once (default: number of CPUs)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan with the reason for each merge, change nothing")
+	return c
+}
+
+func runCompact(ctx context.Context, e *env, f *compactFlags) error {
+	output, err := f.out.format(e)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 {
-		return usagef("compact: unexpected argument %q", pos[0])
-	}
-	cfg := compact.Config{Policy: partition.DefaultCompactionPolicy(), Retention: retention, Workers: workers, DryRun: dryRun}
-	cfg.Policy.Full = full
-	if cfg.Policy.TargetBytes, err = parseSize(target); err != nil {
+	cfg := compact.Config{Policy: partition.DefaultCompactionPolicy(), Retention: f.retention, Workers: f.workers, DryRun: f.dryRun}
+	cfg.Policy.Full = f.full
+	if cfg.Policy.TargetBytes, err = parseSize(f.target); err != nil {
 		return usagef("--target-size: %v", err)
 	}
 	if err := cfg.Policy.Validate(); err != nil {
 		return usagef("--target-size: %v", err)
 	}
-	now := time.Now()
-	if cfg.Since, err = parseTimeBound(since, now); err != nil {
-		return usagef("--since: %v", err)
+	if cfg.Since, cfg.Until, err = f.days.resolve(time.Now()); err != nil {
+		return err
 	}
-	if cfg.Until, err = parseTimeBound(until, now); err != nil {
-		return usagef("--until: %v", err)
+	if err := f.parts.validate(); err != nil {
+		return err
 	}
-	cfg.Accounts, cfg.Regions = splitList(accounts), splitList(regions)
-	for _, a := range cfg.Accounts {
-		if !layout.ValidAccount(a) {
-			return usagef("--accounts: %q is not a 12-digit account id", a)
-		}
+	cfg.Accounts, cfg.Regions = f.parts.accounts, f.parts.regions
+	if f.retention < 0 {
+		return usagef("--retention %s: must not be negative", f.retention)
 	}
-	if retention < 0 {
-		return usagef("--retention %s: must not be negative", retention)
-	}
-	l, err := openLake(ctx, e, lake, &aws)
+	l, err := f.lf.open(ctx, e)
 	if err != nil {
 		return err
 	}
 	if _, err := readSnapshot(ctx, l); err != nil {
 		return err
 	}
+	var bar *progress
+	if !f.dryRun {
+		bar = newProgress(e, f.out.quiet || output == "json", -1, false, "compacting")
+		merged := 0
+		cfg.Hook = func(step string, g partition.MergeGroup) error {
+			if step == compact.StepTrashed {
+				merged++
+				bar.update(int64(merged), -1, fmt.Sprintf("compacting: %d partitions merged, last %s", merged, g.Partition.Dir()))
+			}
+			return nil
+		}
+	}
 	start := time.Now()
 	res, err := compact.Run(ctx, l, cfg)
+	bar.done()
 	if res == nil {
 		return err
 	}
 	elapsed := time.Since(start)
-	if jsonOut {
+	if output == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		if eerr := enc.Encode(compactJSON(res, elapsed, dryRun)); eerr != nil && err == nil {
+		if eerr := enc.Encode(compactJSON(res, cfg.Policy, elapsed, f.dryRun)); eerr != nil && err == nil {
 			err = eerr
 		}
 	} else {
-		writeCompactSummary(e, res, elapsed, dryRun)
+		writeCompactSummary(e, res, cfg.Policy, elapsed, f.dryRun)
 	}
 	return err
+}
+
+// mergeReason says why the plan merges a group's files.
+func mergeReason(g partition.MergeGroup, p partition.CompactionPolicy) string {
+	if p.Full {
+		return fmt.Sprintf("--full: the partition has %d files", len(g.Inputs))
+	}
+	done := int64(float64(p.TargetBytes) * p.DoneFraction)
+	var small int
+	var dups int64
+	for _, f := range g.Inputs {
+		if f.Bytes < done {
+			small++
+		}
+		dups += f.Dups
+	}
+	var why []string
+	if small >= 2 {
+		why = append(why, fmt.Sprintf("%d files are under %s (%.0f%% of --target-size)", small, humanBytes(done), p.DoneFraction*100))
+	}
+	if dups > 0 {
+		why = append(why, fmt.Sprintf("%d duplicate events to remove", dups))
+	}
+	if len(why) == 0 {
+		why = append(why, "merging")
+	}
+	if big := len(g.Inputs) - small; big > 0 && small >= 2 {
+		why = append(why, fmt.Sprintf("%d larger files join so the partition ends with %d files", big, g.Outputs))
+	}
+	return strings.Join(why, "; ")
 }
 
 type compactReport struct {
@@ -124,6 +180,7 @@ type compactGroup struct {
 	Events    int64  `json:"events"`
 	Bytes     int64  `json:"bytes"`
 	Outputs   int    `json:"outputs"`
+	Reason    string `json:"reason"`
 }
 
 type recoveredReport struct {
@@ -133,7 +190,7 @@ type recoveredReport struct {
 	Purged    int `json:"trashPurged"`
 }
 
-func compactJSON(res *compact.Result, elapsed time.Duration, dryRun bool) compactReport {
+func compactJSON(res *compact.Result, p partition.CompactionPolicy, elapsed time.Duration, dryRun bool) compactReport {
 	r := compactReport{
 		DryRun: dryRun, Merged: res.Merged, Conflicts: res.Conflicts, FilesIn: res.FilesIn, FilesOut: res.FilesOut,
 		EventsIn: res.RowsIn, EventsOut: res.RowsOut, Duplicates: res.Duplicates, BytesIn: res.BytesIn, BytesOut: res.BytesOut,
@@ -142,18 +199,18 @@ func compactJSON(res *compact.Result, elapsed time.Duration, dryRun bool) compac
 		Planned:   []compactGroup{},
 	}
 	for _, g := range res.Plan {
-		r.Planned = append(r.Planned, compactGroup{Partition: g.Partition.Dir(), Files: len(g.Inputs), Events: g.Rows, Bytes: g.Bytes, Outputs: g.Outputs})
+		r.Planned = append(r.Planned, compactGroup{Partition: g.Partition.Dir(), Files: len(g.Inputs), Events: g.Rows, Bytes: g.Bytes, Outputs: g.Outputs, Reason: mergeReason(g, p)})
 	}
 	return r
 }
 
-func writeCompactSummary(e *env, res *compact.Result, elapsed time.Duration, dryRun bool) {
+func writeCompactSummary(e *env, res *compact.Result, p partition.CompactionPolicy, elapsed time.Duration, dryRun bool) {
 	w := e.stdout
 	if dryRun {
 		var files int
 		var bytes int64
 		for _, g := range res.Plan {
-			fmt.Fprintf(w, "%s: merge %d files (%s, %d events) into %d\n", g.Partition.Dir(), len(g.Inputs), humanBytes(g.Bytes), g.Rows, g.Outputs)
+			fmt.Fprintf(w, "%s: merge %d files (%s, %d events) into %d: %s\n", g.Partition.Dir(), len(g.Inputs), humanBytes(g.Bytes), g.Rows, g.Outputs, mergeReason(g, p))
 			files += len(g.Inputs)
 			bytes += g.Bytes
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestCompact_CLI(t *testing.T) {
 		partsBefore = append(partsBefore, p)
 	}
 
-	code, out, stderr := inProcess(t, "compact", "--lake", lake, "--dry-run", "--json")
+	code, out, stderr := inProcess(t, "compact", "--lake", lake, "--dry-run", "--output", "json")
 	if code != 0 {
 		t.Fatalf("dry run: exit %d %s", code, stderr)
 	}
@@ -71,8 +72,20 @@ func TestCompact_CLI(t *testing.T) {
 	if !plan.DryRun || len(plan.Planned) == 0 || plan.Merged != 0 {
 		t.Fatalf("dry run report: %+v", plan)
 	}
+	for _, g := range plan.Planned {
+		if g.Reason == "" || g.Reason == "merging" {
+			t.Errorf("planned merge of %s gives no reason: %+v", g.Partition, g)
+		}
+	}
+	// The text plan gives the reason on each step's line.
+	code, out, _ = inProcess(t, "compact", "--lake", lake, "--dry-run")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.Contains(line, ": merge ") && !regexp.MustCompile(`into [0-9]+: \S`).MatchString(line) {
+			t.Errorf("dry-run line without a reason: %s", line)
+		}
+	}
 
-	code, out, stderr = inProcess(t, "compact", "--lake", lake, "--json", "--full")
+	code, out, stderr = inProcess(t, "compact", "--lake", lake, "--output", "json", "--full")
 	if code != 0 {
 		t.Fatalf("compact: exit %d %s", code, stderr)
 	}

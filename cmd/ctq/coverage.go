@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,71 +11,71 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ctq-dev/ctq/pkg/coverage"
 )
 
-const coverageUsage = `ctq coverage [flags]
-
-Per account and region: which hours of the window have delivered log files in
+const coverageLong = `Per account and region: which hours of the window have delivered log files in
 the lake, the gaps (runs of hours without a file, --min-gap or longer), and the
 integrity state of the files (valid, pending, failed, or unverified when
 ingested without --verify). Gaps often mean that logging was stopped or that
 log files were deleted. Computed from the lake's manifest; no data is read.
 
-The window is --since/--until by delivery time (RFC 3339, a date, or a duration
-ago: 90m, 24h, 7d), rounded out to whole hours. By default it spans the lake's
-deliveries, so a region that stopped delivering while others went on ends in a
-gap. Exit code 3 when there is a gap or a failed verdict.`
+The window is --since/--until by delivery time, rounded out to whole hours. By
+default it spans the lake's deliveries, so a region that stopped delivering
+while others went on ends in a gap. Exit code 5 when there is a gap or a failed
+verdict.`
 
-func cmdCoverage(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("coverage", flag.ContinueOnError)
-	var lake, since, until, accounts, regions, minGap, output string
-	var aws awsFlags
-	fs.StringVar(&lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
-	aws.register(fs)
-	fs.StringVar(&since, "since", "", "window start (default: the earliest delivery in the lake)")
-	fs.StringVar(&until, "until", "", "window end (default: the end of the hour of the newest delivery in the lake)")
-	fs.StringVar(&accounts, "accounts", "", "comma-separated account ids (default all)")
-	fs.StringVar(&regions, "regions", "", "comma-separated regions (default all)")
-	fs.StringVar(&minGap, "min-gap", "2h", "shortest run of hours without a delivered file reported as a gap (1h, 6h, 1d)")
-	fs.StringVar(&output, "output", "", "table, json or csv (default: table on a terminal, else json)")
-	pos, err := parseCommandArgs(e, fs, args, coverageUsage)
+func init() { addCommand(65, newCoverageCmd) }
+
+type coverageFlags struct {
+	lf     lakeFlags
+	win    windowFlags
+	parts  partitionFlags
+	out    outputFlags
+	minGap time.Duration
+}
+
+func newCoverageCmd(e *env) *cobra.Command {
+	var f coverageFlags
+	c := &cobra.Command{
+		Use:     "coverage",
+		Short:   "per account and region: hours with delivered log files, gaps, integrity state; gaps exit 5",
+		Long:    coverageLong,
+		GroupID: "check",
+		Args:    noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runCoverage(c.Context(), e, &f)
+		},
+	}
+	f.lf.register(c)
+	f.win.register(c, "log files delivered")
+	f.parts.register(c, &f.lf, e)
+	f.out.register(c, "", "table", "json", "csv")
+	durationFlag(c, &f.minGap, "min-gap", 2*time.Hour, "shortest run of hours without a delivered file reported as a gap (1h, 6h, 1d)")
+	return c
+}
+
+func runCoverage(ctx context.Context, e *env, f *coverageFlags) error {
+	output, err := f.out.format(e)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 {
-		return usagef("coverage: unexpected argument %q (coverage reads the lake; choose it with --lake)", pos[0])
-	}
-	if output == "" {
-		output = "json"
-		if isTerminal(e.stdout) {
-			output = "table"
-		}
-	}
-	if output != "table" && output != "json" && output != "csv" {
-		return usagef("--output %q: want table, json or csv", output)
-	}
 	var cfg coverage.Config
-	now := time.Now()
-	if cfg.Since, err = parseTimeBound(since, now); err != nil {
-		return usagef("--since: %v", err)
-	}
-	if cfg.Until, err = parseTimeBound(until, now); err != nil {
-		return usagef("--until: %v", err)
-	}
-	if !cfg.Since.IsZero() && !cfg.Until.IsZero() && !cfg.Since.Before(cfg.Until) {
-		return usagef("--since %s is not before --until %s", cfg.Since.Format(time.RFC3339), cfg.Until.Format(time.RFC3339))
-	}
-	cfg.Accounts, cfg.Regions = splitList(accounts), splitList(regions)
-	if err := validateSelection(cfg.Accounts, cfg.Regions); err != nil {
+	if cfg.Since, cfg.Until, err = f.win.resolve(time.Now()); err != nil {
 		return err
 	}
-	d, ok := parseRelative(minGap)
-	if !ok || d < time.Hour {
-		return usagef("--min-gap %q: want a duration of at least 1h (1h, 6h, 1d)", minGap)
+	if err := f.parts.validate(); err != nil {
+		return err
 	}
-	cfg.MinGap = d
-	l, err := openLake(ctx, e, lake, &aws)
+	cfg.Accounts, cfg.Regions = f.parts.accounts, f.parts.regions
+	if f.minGap < time.Hour {
+		return usagef("--min-gap %s: want a duration of at least 1h (1h, 6h, 1d)", formatDuration(f.minGap))
+	}
+	cfg.MinGap = f.minGap
+	l, err := f.lf.open(ctx, e)
+
 	if err != nil {
 		return err
 	}
@@ -108,7 +107,7 @@ func cmdCoverage(ctx context.Context, e *env, args []string) error {
 	}
 	gaps, failed := rep.Problems()
 	if gaps+failed > 0 {
-		return &faultsError{fmt.Sprintf("coverage: %d gap(s) of %s or more, %d file(s) failed integrity verification", gaps, fmtHours(rep.MinGapHours), failed)}
+		return integrityf("coverage: %d gap(s) of %s or more, %d file(s) failed integrity verification", gaps, fmtHours(rep.MinGapHours), failed)
 	}
 	return nil
 }

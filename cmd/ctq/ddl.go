@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/interop"
@@ -13,9 +15,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
-const ddlUsage = `ctq ddl --engine athena|trino|duckdb [--location URL] [--table NAME] [flags]
-
-Prints a ready CREATE statement that makes the lake a table of another engine,
+const ddlLong = `Prints a ready CREATE statement that makes the lake a table of another engine,
 with column types derived from the lake's Parquet schema:
   athena  CREATE EXTERNAL TABLE with partition projection over account, region
           and day (no ALTER TABLE ADD PARTITION needed)
@@ -28,25 +28,40 @@ lake's manifest when it can be read; --accounts, --regions and --first-day
 override them. Without a readable lake the account projection is "injected"
 (queries must then name the account) and the regions are all commercial ones.`
 
-func cmdDDL(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("ddl", flag.ContinueOnError)
-	var lake, engine, location, table, accounts, regions, firstDay string
-	var aws awsFlags
+func init() { addCommand(70, newDDLCmd) }
+
+var engines = []string{"athena", "trino", "duckdb"}
+
+func newDDLCmd(e *env) *cobra.Command {
+	var lf lakeFlags
+	var parts partitionFlags
+	var engine, location, table, firstDay string
+	c := &cobra.Command{
+		Use:     "ddl --engine athena|trino|duckdb",
+		Short:   "print a CREATE statement for the lake as an Athena, Trino or DuckDB table",
+		Long:    ddlLong,
+		GroupID: "interop",
+		Args:    noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDDL(c.Context(), e, &lf, &parts, engine, location, table, firstDay)
+		},
+	}
+	fs := c.Flags()
 	fs.StringVar(&engine, "engine", "", "athena, trino or duckdb (required)")
 	fs.StringVar(&location, "location", "", "the lake's location as the engine reads it: s3://bucket/prefix, or a directory for duckdb (default: the lake)")
 	fs.StringVar(&table, "table", interop.DefaultTable, "table (view) name: NAME, SCHEMA.NAME, or CATALOG.SCHEMA.NAME for trino and duckdb")
-	fs.StringVar(&lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
-	fs.StringVar(&accounts, "accounts", "", "athena: comma-separated account ids of the projection (default: the lake's)")
-	fs.StringVar(&regions, "regions", "", "athena: comma-separated regions of the projection (default: the lake's)")
 	fs.StringVar(&firstDay, "first-day", "", "athena: first day of the projection, yyyy-mm-dd (default: the lake's first day)")
-	aws.register(fs)
-	pos, err := parseCommandArgs(e, fs, args, ddlUsage)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 {
-		return usagef("ddl: unexpected argument %q", sanitize(pos[0]))
-	}
+	lf.register(c)
+	parts.register(c, &lf, e)
+	fs.Lookup("accounts").Usage = "athena: comma-separated account ids of the projection (default: the lake's)"
+	fs.Lookup("regions").Usage = "athena: comma-separated regions of the projection (default: the lake's)"
+	_ = c.RegisterFlagCompletionFunc("engine", cobra.FixedCompletions(engines, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+func runDDL(ctx context.Context, e *env, lf *lakeFlags, parts *partitionFlags, engine, location, table, firstDay string) error {
+	lake, aws := lf.lake, &lf.aws
+	accounts, regions := strings.Join(parts.accounts, ","), strings.Join(parts.regions, ",")
 	if engine == "" {
 		return usagef("ddl: --engine is required (athena, trino or duckdb)")
 	}
@@ -71,7 +86,7 @@ func cmdDDL(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if eng == interop.Athena && (accounts == "" || regions == "" || firstDay == "") {
-		projectFromLake(ctx, e, lake, &aws, &cfg, accounts == "", regions == "", firstDay == "")
+		projectFromLake(ctx, e, lake, aws, &cfg, accounts == "", regions == "", firstDay == "")
 	}
 	out, err := interop.DDL(ingest.ParquetSchema(), cfg)
 	if err != nil {

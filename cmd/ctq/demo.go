@@ -2,81 +2,133 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ctq-dev/ctq/pkg/gen"
 )
 
-const demoUsage = `ctq demo [flags]
+const demoLong = `Runs the main job end to end with no AWS account: it generates a sample
+organization archive dated over the last days (as 'ctq gen' does), ingests it
+into a lake (as 'ctq ingest' does), runs a first query (root account use) and
+prints three commands to try next. The archive and the lake live in --dir
+(default: the per-user data directory, next to the default lake); running the
+demo again the same day reuses them, on a later day it regenerates them.`
 
-Runs the main job end to end on an embedded default, with no AWS account: it
-generates a sample organization archive (as 'ctq gen' does), ingests it into a
-lake (as 'ctq ingest' does), prints the lake's partitions and runs a first
-query (root account use). Running it again on the same --dir ingests nothing new.`
+func init() { addCommand(85, newDemoCmd) }
 
-func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+// demoNext are the commands the demo suggests, as printed after its
+// `export CTQ_LAKE=...` line.
+var demoNext = []string{
+	"ctq partitions",
+	"ctq 'eventName=ConsoleLogin' --since 7d --fields eventTime,userIdentity.arn,sourceIPAddress,responseElements.ConsoleLogin",
+	"ctq detect --since 7d",
+}
+
+func newDemoCmd(e *env) *cobra.Command {
 	var dir string
 	var events int
-	fs.StringVar(&dir, "dir", "", "working directory for the archive and the lake (default: a new temporary directory)")
-	fs.IntVar(&events, "events", 20000, "events in the sample archive")
-	pos, err := parseCommandArgs(e, fs, args, demoUsage)
+	c := &cobra.Command{
+		Use:     "demo",
+		Short:   "generate a sample archive, ingest it, show the lake and run a first query (no AWS needed)",
+		Long:    demoLong,
+		GroupID: "start",
+		Args:    noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDemo(c.Context(), e, dir, events)
+		},
+	}
+	c.Flags().StringVar(&dir, "dir", "", "directory for the archive and the lake (default $XDG_DATA_HOME/ctq/demo, else ~/.local/share/ctq/demo)")
+	c.Flags().IntVar(&events, "events", 20000, "events in the sample archive")
+	_ = c.MarkFlagDirname("dir")
+	return c
+}
+
+// demoDir is the default demo directory, beside the per-user default lake.
+func demoDir(e *env) (string, error) {
+	lake, err := lakeLocation(&env{getenv: func(k string) string {
+		if k == "CTQ_LAKE" {
+			return ""
+		}
+		return e.getenv(k)
+	}}, "")
 	if err != nil {
-		return err
+		return "", err
 	}
-	if len(pos) != 0 {
-		return usagef("demo: unexpected argument %q", pos[0])
-	}
+	return filepath.Join(filepath.Dir(lake), "demo"), nil
+}
+
+func runDemo(ctx context.Context, e *env, dir string, events int) error {
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "ctq-demo-"); err != nil {
+		var err error
+		if dir, err = demoDir(e); err != nil {
 			return err
 		}
 	}
-	archive, lakeDir := filepath.Join(dir, "archive"), filepath.Join(dir, "lake")
+	// The archive covers the six days before today (UTC), so examples
+	// with --since 7d match it.
 	cfg := gen.DefaultConfig()
-	cfg.Events = events
+	cfg.Events, cfg.Days = events, 6
+	cfg.Start = time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -cfg.Days)
+	archive := filepath.Join(dir, "archive-"+cfg.Start.Format("2006-01-02"))
+	lakeDir := filepath.Join(dir, "lake")
 	if _, err := os.Stat(archive); err != nil {
+		// A new day: the archive of an earlier day and its lake go.
+		old, _ := filepath.Glob(filepath.Join(dir, "archive-*"))
+		for _, p := range append(old, lakeDir) {
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("demo: remove the earlier demo's %s: %w", p, err)
+			}
+		}
+		fmt.Fprintf(e.stderr, "generating the sample archive ...\n")
 		st, err := gen.WriteDir(ctx, cfg, archive)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "generated %d events in %d objects under %s\n", st.Events, st.Objects, sanitize(archive))
+		fmt.Fprintf(e.stdout, "archive  %s\n         %d objects, %d events, %s to %s (a sample organization: %d accounts, %d regions)\n",
+			sanitize(archive), st.Objects, st.Events, cfg.Start.Format("2006-01-02"), cfg.Start.AddDate(0, 0, cfg.Days-1).Format("2006-01-02"),
+			cfg.Accounts, len(cfg.Regions))
+	} else {
+		fmt.Fprintf(e.stdout, "archive  %s (generated earlier today)\n", sanitize(archive))
 	}
-	f := ingestFlags{lake: lakeDir, maxRecord: 32 << 20, commitEvery: 15 * time.Second, memory: 40 << 20}
+	f := defaultIngestFlags()
+	f.lf.lake = lakeDir
 	if _, err := ingestSource(ctx, e, &f, archive); err != nil {
 		return err
 	}
-	lake, err := openLake(ctx, e, lakeDir, &awsFlags{})
-	if err != nil {
-		return err
-	}
-	snap, err := readSnapshot(ctx, lake)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "\nlake %s:\n", sanitize(lakeDir))
-	if err := writePartitions(e.stdout, summarizePartitions(snap), "table"); err != nil {
-		return err
-	}
+	fmt.Fprintf(e.stdout, "lake     %s\n", sanitize(lakeDir))
 	// A first query: root use, the CIS 3.3 / 4.3 metric filter.
 	const rootUse = `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`
-	fmt.Fprintf(e.stdout, "\nroot account use (ctq query '%s' --lake %s --limit 5 --output table):\n", rootUse, sanitize(lakeDir))
-	qf := queryFlags{lake: lakeDir, limit: 5, output: "table"}
-	pr, err := prepare(ctx, e, &qf, rootUse, false)
+	fmt.Fprintf(e.stdout, "\nroot account use, the first 5 (ctq query '%s' --limit 5):\n", rootUse)
+	var sf scanFlags
+	sf.lf.lake = lakeDir
+	pr, err := prepare(ctx, e, &sf, rootUse, 5, false)
 	if err != nil {
 		return err
 	}
-	w := newRecordWriter(e.stdout, "table", defaultFields)
+	w := newRecordWriter(e.stdout, "table", []string{"eventTime", "recipientAccountId", "awsRegion", "eventName", "sourceIPAddress"})
 	if _, err := pr.run(ctx, w.write); err != nil {
 		return err
 	}
 	if err := w.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nRead the same lake with DuckDB:\n  SELECT eventName, count(*) FROM read_parquet('%s/account=*/region=*/day=*/*.parquet', hive_partitioning=true,\n    hive_types={'account': VARCHAR, 'region': VARCHAR, 'day': VARCHAR}) GROUP BY 1 ORDER BY 2 DESC;\n", sanitize(lakeDir))
+	fmt.Fprintf(e.stdout, "\nNext, point ctq at the demo lake and try:\n  export CTQ_LAKE=%s\n", shellQuote(lakeDir))
+	for _, c := range demoNext {
+		fmt.Fprintf(e.stdout, "  %s\n", c)
+	}
 	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -11,65 +10,80 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ctq-dev/ctq/pkg/detect"
 )
 
-const detectUsage = `ctq detect [flags]
-
-Runs detection rules over the lake, all in one pass over the data: the
+const detectLong = `Runs detection rules over the lake, all in one pass over the data: the
 built-in pack (CIS AWS Foundations v1.2.0 3.1-3.14 and v3.0.0 4.1-4.15
 metric filters, plus classic CloudTrail alarms) unless --rules or --sigma
 name others. A rule alarms in a period when its matches over the rule's
 evaluation periods meet its threshold (default: >=1 in 5 minutes), as a
 CloudWatch alarm on the metric filter would; ctq then exits with code 4.
 
-  --rules builtin|cis|FILE|DIR   rule files (YAML: name, pattern, period,
-                                 threshold, severity, ...); repeatable
-  --sigma FILE|DIR               Sigma rules (logsource aws/cloudtrail);
-                                 repeatable; unsupported rules are reported
-                                 and skipped
-  --list                         print the rules, their patterns and sources
+--rules takes builtin (the default pack), builtin-all (every built-in rule),
+cis, the name of a built-in rule, a rule file (YAML:
+name, pattern, period, threshold, severity, ...) or a directory of them, and
+may be repeated. --sigma takes Sigma rules (logsource aws/cloudtrail);
+unsupported rules are reported and skipped.
 
 Output: a table on a terminal (per rule: hits, first and last time, alarm
-periods, sample events); otherwise JSON lines, one object per alarm with the
-matching eventIDs.`
+periods; --details adds each alarming rule's periods and sample events);
+otherwise JSON lines, one object per alarm with the matching eventIDs, then
+one summary object per rule ("type":"summary": hits, first, last,
+alarmPeriods, severity), the table's totals.`
 
-// multiFlag is a repeatable string flag.
-type multiFlag []string
+func init() { addCommand(40, newDetectCmd) }
 
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
-
-type detectFlags struct {
-	q           queryFlags
-	rules       multiFlag
-	sigma       multiFlag
-	list        bool
-	samples     int
+// ruleFlags choose the rules of detect and watch.
+type ruleFlags struct {
+	rules       []string
+	sigma       []string
 	maxEventIDs int
 }
 
-func (f *detectFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.q.lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
-	f.q.aws.register(fs)
-	fs.StringVar(&f.q.since, "since", "", "only events at or after this time")
-	fs.StringVar(&f.q.until, "until", "", "only events before this time")
-	fs.StringVar(&f.q.accounts, "accounts", "", "comma-separated account ids (default all)")
-	fs.StringVar(&f.q.regions, "regions", "", "comma-separated regions (default all)")
-	fs.StringVar(&f.q.output, "output", "", "table or json (default: table on a terminal, else json)")
-	fs.IntVar(&f.q.workers, "workers", 0, "files evaluated in parallel (default: number of CPUs)")
-	f.q.registerVerified(fs)
-	fs.Var(&f.rules, "rules", "rules: builtin, cis, a rule file or a directory of rule files (repeatable; default builtin)")
-	fs.Var(&f.sigma, "sigma", "Sigma rule file or directory (repeatable)")
-	fs.BoolVar(&f.list, "list", false, "print the rules, their patterns and sources, and exit")
-	fs.IntVar(&f.samples, "samples", 3, "sample events shown per rule in table output")
-	fs.IntVar(&f.maxEventIDs, "max-event-ids", detect.DefaultMaxEventIDs, "eventIDs listed per alarm (the alarm's sum counts all)")
+func (r *ruleFlags) register(c *cobra.Command) {
+	c.Flags().StringArrayVar(&r.rules, "rules", nil, "`RULES`: builtin, builtin-all, cis, a built-in rule's name, a rule file or a directory of rule files (repeatable; default builtin)")
+	c.Flags().StringArrayVar(&r.sigma, "sigma", nil, "Sigma rule file or directory `PATH` (repeatable)")
+	c.Flags().IntVar(&r.maxEventIDs, "max-event-ids", detect.DefaultMaxEventIDs, "eventIDs listed per alarm (the alarm's sum counts all)")
+	_ = c.RegisterFlagCompletionFunc("rules", completeRules)
+}
+
+type detectFlags struct {
+	scanFlags
+	ruleFlags
+	out     outputFlags
+	list    bool
+	samples int
+	details bool
+}
+
+func newDetectCmd(e *env) *cobra.Command {
+	var f detectFlags
+	c := &cobra.Command{
+		Use:     "detect",
+		Short:   "run detection rules (built-in CIS pack, rule files, Sigma) over the lake; alarms exit 4",
+		Long:    detectLong,
+		GroupID: "read",
+		Args:    noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDetect(c.Context(), e, &f)
+		},
+	}
+	f.scanFlags.register(c, e)
+	f.ruleFlags.register(c)
+	f.out.register(c, "", "table", "json")
+	c.Flags().BoolVar(&f.list, "list", false, "print the rules, their patterns and sources, and exit")
+	c.Flags().BoolVar(&f.details, "details", false, "table: also list each alarming rule's periods and sample events")
+	c.Flags().IntVar(&f.samples, "samples", 3, "sample events shown per rule with --details")
+	return c
 }
 
 // loadRules loads --rules and --sigma (builtin when neither is given) and
 // reports skipped Sigma rules on stderr.
-func (f *detectFlags) loadRules(e *env) ([]*detect.Rule, error) {
-	specs := []string(f.rules)
+func (f *ruleFlags) loadRules(e *env) ([]*detect.Rule, error) {
+	specs := f.rules
 	if len(specs) == 0 && len(f.sigma) == 0 {
 		specs = []string{"builtin"}
 	}
@@ -101,32 +115,19 @@ func (f *detectFlags) loadRules(e *env) ([]*detect.Rule, error) {
 	if len(rules) == 0 {
 		return nil, usagef("no rules to run")
 	}
+	if f.maxEventIDs < 1 {
+		return nil, usagef("--max-event-ids must be >= 1")
+	}
 	return rules, nil
 }
 
-func cmdDetect(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("detect", flag.ContinueOnError)
-	var f detectFlags
-	f.register(fs)
-	pos, err := parseCommandArgs(e, fs, args, detectUsage)
+func runDetect(ctx context.Context, e *env, f *detectFlags) error {
+	output, err := f.out.format(e)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 {
-		return usagef("detect: unexpected argument %q (rules come from --rules and --sigma)", pos[0])
-	}
-	output := f.q.output
-	if output == "" {
-		output = "json"
-		if isTerminal(e.stdout) {
-			output = "table"
-		}
-	}
-	if output != "json" && output != "table" {
-		return usagef("--output %q: want table or json", output)
-	}
-	if f.samples < 0 || f.maxEventIDs < 1 {
-		return usagef("--samples must be >= 0 and --max-event-ids >= 1")
+	if f.samples < 0 {
+		return usagef("--samples must be >= 0")
 	}
 	rules, err := f.loadRules(e)
 	if err != nil {
@@ -135,26 +136,28 @@ func cmdDetect(ctx context.Context, e *env, args []string) error {
 	if f.list {
 		return listRules(e.stdout, rules, output)
 	}
-	opts, err := f.q.options()
+	opts, err := f.options()
 	if err != nil {
 		return err
 	}
 	if e.getenv("GOGC") == "" {
 		debug.SetGCPercent(400) // as query: little live memory, many short-lived allocations
 	}
-	lake, err := openLake(ctx, e, f.q.lake, &f.q.aws)
+	lake, err := f.lf.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	snap, err := f.q.snapshot(ctx, e, lake, &opts)
+	snap, err := f.snapshot(ctx, e, lake, &opts)
 	if err != nil {
 		return err
 	}
 	samples := f.samples
-	if output == "json" {
+	if output == "json" || !f.details {
 		samples = 0 // JSON lists eventIDs; raw records are not read
 	}
+	bar := newProgress(e, f.out.quiet, -1, false, fmt.Sprintf("%d rules over %d files", len(rules), len(snap.Files)))
 	results, _, err := detect.Evaluate(ctx, lake, snap, rules, detect.Options{Query: opts, Samples: samples, MaxEventIDs: f.maxEventIDs})
+	bar.done()
 	if err != nil {
 		return err
 	}
@@ -174,11 +177,16 @@ func cmdDetect(ctx context.Context, e *env, args []string) error {
 				}
 			}
 		}
-	} else if err := printDetectTable(e.stdout, results); err != nil {
+		for _, r := range results { // then the table's totals, one per rule
+			if err := enc.Encode(r.Summary()); err != nil {
+				return err
+			}
+		}
+	} else if err := printDetectTable(e.stdout, results, f.details); err != nil {
 		return err
 	}
 	if alarms > 0 {
-		return &alarmError{n: alarms}
+		return alarmf("%d period(s) in ALARM", alarms)
 	}
 	return nil
 }
@@ -192,14 +200,27 @@ func fmtTime(t time.Time) string {
 
 // printDetectTable prints one row per rule, then each alarming rule's
 // alarm periods and sample events.
-func printDetectTable(w io.Writer, results []*detect.Result) error {
+func printDetectTable(w io.Writer, results []*detect.Result, details bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "rule\tseverity\thits\tfirst\tlast\talarms")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\n", tableCell(r.Rule.Name), r.Rule.Severity, r.Hits, fmtTime(r.First), fmtTime(r.Last), len(r.Alarms))
+		s := r.Summary()
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\n", tableCell(s.Rule), s.Severity, s.Hits, fmtTime(s.First), fmtTime(s.Last), s.AlarmPeriods)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if !details {
+		alarming := 0
+		for _, r := range results {
+			if len(r.Alarms) > 0 {
+				alarming++
+			}
+		}
+		if alarming > 0 {
+			fmt.Fprintf(w, "\n%d rule(s) in ALARM; --details lists their alarm periods and sample events, --output json every alarm\n", alarming)
+		}
+		return nil
 	}
 	for _, r := range results {
 		if r.Hits == 0 {

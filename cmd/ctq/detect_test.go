@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ctq-dev/ctq/pkg/detect"
 )
 
 func TestDetect_CLI(t *testing.T) {
@@ -16,8 +18,11 @@ func TestDetect_CLI(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	rules := map[string]bool{}
+	periods, sums := map[string]int{}, map[string]int64{}
+	summaries := map[string]detect.Summary{}
 	for _, l := range lines {
 		var a struct {
+			Type     string   `json:"type"`
 			Rule     string   `json:"rule"`
 			Sum      int64    `json:"sum"`
 			EventIDs []string `json:"eventIDs"`
@@ -25,13 +30,35 @@ func TestDetect_CLI(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &a); err != nil {
 			t.Fatalf("not JSON: %q", l)
 		}
+		if a.Type == detect.SummaryType {
+			var s detect.Summary
+			if err := json.Unmarshal([]byte(l), &s); err != nil {
+				t.Fatalf("summary %q: %v", l, err)
+			}
+			summaries[s.Rule] = s
+			continue
+		}
+		if len(summaries) > 0 {
+			t.Errorf("alarm after the summaries: %s", l)
+		}
 		if a.Rule == "" || a.Sum < 1 || len(a.EventIDs) == 0 || int64(len(a.EventIDs)) > a.Sum {
 			t.Errorf("alarm %s", l)
 		}
 		rules[a.Rule] = true
+		periods[a.Rule]++
+		sums[a.Rule] += a.Sum
 	}
 	if !rules["cis-3.0-4.3"] || !rules["root-account-use"] {
 		t.Errorf("no root-use alarm in %d alarms", len(lines))
+	}
+	// One summary per rule of the pack, whose totals are those of its alarms.
+	if len(summaries) != len(detect.Builtin()) {
+		t.Errorf("%d rule summaries for %d rules", len(summaries), len(detect.Builtin()))
+	}
+	for name, s := range summaries {
+		if s.AlarmPeriods != periods[name] || s.AlarmSum != sums[name] || s.Hits < s.AlarmSum && s.Evaluation == 1 {
+			t.Errorf("summary of %s: %d periods, sum %d, %d hits; the alarms: %d periods, sum %d", name, s.AlarmPeriods, s.AlarmSum, s.Hits, periods[name], sums[name])
+		}
 	}
 
 	code, out, _ = inProcess(t, "detect", "--lake", lake, "--list")
@@ -43,8 +70,9 @@ func TestDetect_CLI(t *testing.T) {
 	rulesFile := filepath.Join(dir, "r.yaml")
 	os.WriteFile(rulesFile, []byte("- name: never\n  pattern: eventName=NoSuchEvent\n"), 0o644)
 	code, out, stderr = inProcess(t, "detect", "--lake", lake, "--rules", rulesFile, "--output", "json")
-	if code != 0 || out != "" {
-		t.Errorf("no-match rule: exit %d out %q stderr %q", code, out, stderr)
+	var never detect.Summary
+	if err := json.Unmarshal([]byte(out), &never); code != 0 || err != nil || never.Rule != "never" || never.Hits != 0 || strings.Count(out, "\n") != 1 {
+		t.Errorf("no-match rule: exit %d out %q stderr %q; want one summary with 0 hits", code, out, stderr)
 	}
 
 	sigma := filepath.Join(dir, "sigma")

@@ -5,54 +5,89 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
+
+	"github.com/ctq-dev/ctq/pkg/layout"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ctq-dev/ctq/pkg/gen"
 	"github.com/ctq-dev/ctq/pkg/integrity"
 )
 
-const genUsage = `ctq gen DIR [flags]
-
-Writes a deterministic, realistic organization CloudTrail archive under DIR with
+const genLong = `Writes a deterministic, realistic organization CloudTrail archive under DIR with
 the S3 key layout (AWSLogs/o-.../ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/*.json.gz):
 many services and event names, every userIdentity type, errors, console logins
 with and without MFA, root use, duplicates and late deliveries. The same flags
 always produce the same bytes (except digest signatures: --digest-keys signs
-with a new key each time).`
+with a new key each time, and a relative --start moves with the clock).`
+
+func init() { addCommand(80, newGenCmd) }
 
 type genFlags struct {
-	events, accounts, days int
-	seed                   uint64
-	org, prefix, start     string
-	regions                string
-	digestKeys             string
+	events, accountCount, days int
+	accounts                   []string
+	seed                       uint64
+	org, prefix, start         string
+	regions                    []string
+	digestKeys                 string
 }
 
-func (g *genFlags) register(fs *flag.FlagSet) {
+func newGenCmd(e *env) *cobra.Command {
+	var g genFlags
 	d := gen.DefaultConfig()
+	c := &cobra.Command{
+		Use:     "gen DIR",
+		Short:   "write a deterministic sample org CloudTrail archive to a directory",
+		Long:    genLong,
+		GroupID: "start",
+		Args:    exactArgs(1, "DIR"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runGen(c.Context(), e, &g, args[0])
+		},
+	}
+	fs := c.Flags()
 	fs.IntVar(&g.events, "events", d.Events, "number of records to generate (duplicates included)")
-	fs.IntVar(&g.accounts, "accounts", d.Accounts, "number of accounts")
+	fs.StringSliceVar(&g.accounts, "accounts", nil, "comma-separated 12-digit account ids (default: --account-count ids derived from --seed)")
+	fs.IntVar(&g.accountCount, "account-count", d.Accounts, "number of accounts when --accounts is not given")
 	fs.IntVar(&g.days, "days", d.Days, "days the events are spread over")
 	fs.Uint64Var(&g.seed, "seed", d.Seed, "random seed")
 	fs.StringVar(&g.org, "org", d.OrgID, "organization id; empty for a single-account trail layout")
 	fs.StringVar(&g.prefix, "prefix", "", "key prefix before AWSLogs/")
-	fs.StringVar(&g.start, "start", d.Start.Format("2006-01-02"), "first day (yyyy-mm-dd)")
-	fs.StringVar(&g.regions, "regions", "", "comma-separated regions (default: a fixed set of three)")
+	fs.StringVar(&g.start, "start", d.Start.Format("2006-01-02"), "first event time: a date, RFC 3339 or a duration ago (7d)")
+	fs.StringSliceVar(&g.regions, "regions", nil, "comma-separated regions (default: a fixed set of three)")
 	fs.StringVar(&g.digestKeys, "digest-keys", "", "also write hourly CloudTrail-Digest files signed with a new RSA key, and that key to this file in list-public-keys JSON (for ctq validate --public-keys)")
+	return c
 }
 
-func (g *genFlags) config() (gen.Config, error) {
+func (g *genFlags) config(e *env) (gen.Config, error) {
 	c := gen.DefaultConfig()
-	c.Events, c.Accounts, c.Days, c.Seed, c.OrgID, c.Prefix = g.events, g.accounts, g.days, g.seed, g.org, g.prefix
-	if r := splitList(g.regions); len(r) > 0 {
-		c.Regions = r
+	c.Events, c.Accounts, c.Days, c.Seed, c.OrgID, c.Prefix = g.events, g.accountCount, g.days, g.seed, g.org, g.prefix
+	if len(g.regions) > 0 {
+		c.Regions = g.regions
 	}
-	t, err := time.Parse("2006-01-02", g.start)
-	if err != nil {
-		return c, usagef("--start %q: want yyyy-mm-dd", g.start)
+	if len(g.accounts) == 1 && len(g.accounts[0]) < 12 {
+		// The old spelling: --accounts N was a number of accounts.
+		n, err := strconv.Atoi(g.accounts[0])
+		if err != nil {
+			return c, usagef("--accounts %q: want 12-digit account ids", g.accounts[0])
+		}
+		fmt.Fprintf(e.stderr, "Flag --accounts N (a number) has been deprecated, use --account-count %d\n", n)
+		c.Accounts = n
+	} else {
+		for _, a := range g.accounts {
+			if !layout.ValidAccount(a) {
+				return c, usagef("--accounts: %q is not a 12-digit account id", a)
+			}
+		}
+		c.AccountList = g.accounts
+	}
+	t, err := parseTimeBound(g.start, time.Now())
+	if err != nil || t.IsZero() {
+		return c, usagef("--start %q: want a date (yyyy-mm-dd), RFC 3339 or a duration ago (7d)", g.start)
 	}
 	c.Start = t
 	if g.digestKeys != "" {
@@ -66,22 +101,12 @@ func (g *genFlags) config() (gen.Config, error) {
 	return c, nil
 }
 
-func cmdGen(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	var g genFlags
-	g.register(fs)
-	pos, err := parseCommandArgs(e, fs, args, genUsage)
+func runGen(ctx context.Context, e *env, g *genFlags, dir string) error {
+	cfg, err := g.config(e)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("gen: want exactly one DIR; see 'ctq gen --help'")
-	}
-	cfg, err := g.config()
-	if err != nil {
-		return err
-	}
-	st, err := gen.WriteDir(ctx, cfg, pos[0])
+	st, err := gen.WriteDir(ctx, cfg, dir)
 	if err != nil {
 		return err
 	}
@@ -95,6 +120,6 @@ func cmdGen(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stderr, "wrote %d objects, %d events (%d duplicates, %d late), %s JSON, %s gzip to %s\n",
-		st.Objects, st.Events, st.Duplicates, st.Late, humanBytes(st.RawBytes), humanBytes(st.GzipBytes), sanitize(pos[0]))
+		st.Objects, st.Events, st.Duplicates, st.Late, humanBytes(st.RawBytes), humanBytes(st.GzipBytes), sanitize(dir))
 	return nil
 }

@@ -3,76 +3,88 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/objstore"
+	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
-const ingestUsage = `ctq ingest SOURCE [flags]
+const ingestLong = `Ingests a CloudTrail archive into the lake.
 
 SOURCE is s3://bucket[/prefix], file:///abs/dir or a directory holding a copy of
 the bucket. ctq finds [prefix/]AWSLogs/[o-org/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/
 below it, lists each level in parallel and ingests only objects not yet in the
 lake's manifest. Digest files and other prefixes are not ingested as events.
---since/--until select objects by delivery time (the file name's timestamp):
-RFC 3339, a date, or a duration ago (90m, 24h, 7d).`
+--since/--until name an event-time window: objects delivered from --since to
+--until plus --max-delivery-delay are read, whole, so every event of the
+window delivered within that delay is ingested (the summary counts the
+events outside the window that came along).
+On a terminal a progress bar shows on stderr; a summary follows (--output json
+prints it as JSON on stdout).`
 
+func init() { addCommand(10, newIngestCmd) }
+
+// ingestFlags are the flags of one ingest (also used by demo and watch).
 type ingestFlags struct {
-	lake              string
-	aws               awsFlags
-	since, until      string
-	accounts, regions string
-	insight, network  bool
-	shard             string
-	workers           int
-	maxRecord         int
-	quiet, jsonOut    bool
-	commitEvery       time.Duration
-	memory            int
-	verify            bool
-	publicKeys        string
+	lf               lakeFlags
+	win              windowFlags
+	parts            partitionFlags
+	out              outputFlags
+	insight, network bool
+	shard            string
+	workers          int
+	maxRecord        int
+	commitEvery      time.Duration
+	maxDelay         time.Duration
+	memory           int
+	verify           bool
+	publicKeys       string
 }
 
-func (f *ingestFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
-	f.aws.register(fs)
-	fs.StringVar(&f.since, "since", "", "only objects delivered at or after this time")
-	fs.StringVar(&f.until, "until", "", "only objects delivered before this time")
-	fs.StringVar(&f.accounts, "accounts", "", "comma-separated account ids to ingest (default all)")
-	fs.StringVar(&f.regions, "regions", "", "comma-separated regions to ingest (default all)")
+// defaultIngestFlags are the flags' defaults, for callers without a command line.
+func defaultIngestFlags() ingestFlags {
+	d := ingest.DefaultConfig()
+	return ingestFlags{maxDelay: d.MaxDeliveryDelay, maxRecord: d.MaxRecordBytes, commitEvery: d.CommitInterval, memory: d.MemoryPerWorker, out: outputFlags{def: "table", formats: []string{"table", "json"}}}
+}
+
+func newIngestCmd(e *env) *cobra.Command {
+	f := defaultIngestFlags()
+	c := &cobra.Command{
+		Use:     "ingest SOURCE",
+		Short:   "ingest a CloudTrail archive (s3:// or a local copy) into the lake",
+		Long:    ingestLong,
+		GroupID: "lake",
+		Args:    exactArgs(1, "SOURCE"),
+		RunE: func(c *cobra.Command, args []string) error {
+			_, err := ingestSource(c.Context(), e, &f, args[0])
+			return err
+		},
+	}
+	f.lf.register(c)
+	f.win.register(c, "events")
+	durationFlag(c, &f.maxDelay, "max-delivery-delay", f.maxDelay, "longest delay between an event and the delivery of its log object: objects delivered up to this long after --until are read too")
+	f.parts.register(c, &f.lf, e)
+	f.out.register(c, "table", "table", "json")
+	f.out.jsonAlias(c)
+	fs := c.Flags()
 	fs.BoolVar(&f.insight, "include-insight", false, "also ingest CloudTrail-Insight events")
 	fs.BoolVar(&f.network, "include-network-activity", false, "also ingest CloudTrail-NetworkActivity events")
 	fs.StringVar(&f.shard, "shard", "", "ingest only shard i of n (i/n, 0-based), split by account x region x day")
 	fs.IntVar(&f.workers, "workers", 0, "decode/write workers (default: number of CPUs)")
-	fs.IntVar(&f.maxRecord, "max-record-size", 32<<20, "records larger than this many bytes are reported and skipped (1 KiB to 256 MiB)")
-	fs.DurationVar(&f.commitEvery, "commit-interval", 15*time.Second, "longest time between commits (work since the last commit is redone after a crash)")
-	fs.IntVar(&f.memory, "memory-per-worker", 40<<20, "bytes of decoded records a worker buffers before writing files (1 MiB to 1 GiB)")
+	fs.IntVar(&f.maxRecord, "max-record-size", f.maxRecord, "records larger than this many bytes are reported and skipped (1 KiB to 256 MiB)")
+	durationFlag(c, &f.commitEvery, "commit-interval", f.commitEvery, "longest time between commits (work since the last commit is redone after a crash)")
+	fs.IntVar(&f.memory, "memory-per-worker", f.memory, "bytes of decoded records a worker buffers before writing files (1 MiB to 1 GiB)")
 	fs.BoolVar(&f.verify, "verify", false, "hash each object while ingesting and validate it against the trail's digests (verdict per object in the manifest)")
 	fs.StringVar(&f.publicKeys, "public-keys", "", "with --verify: file with the output of 'aws cloudtrail list-public-keys' (needed for a local copy or an S3-compatible endpoint)")
-	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
-	fs.BoolVar(&f.jsonOut, "json", false, "print the summary as JSON on stdout")
-}
-
-func cmdIngest(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	var f ingestFlags
-	f.register(fs)
-	pos, err := parseCommandArgs(e, fs, args, ingestUsage)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("ingest: want exactly one SOURCE, got %d arguments; see 'ctq ingest --help'", len(pos))
-	}
-	_, err = ingestSource(ctx, e, &f, pos[0])
-	return err
+	return c
 }
 
 // ingestSource runs one ingest and prints its summary.
@@ -80,13 +92,19 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	cfg := ingest.DefaultConfig()
 	now := time.Now()
 	var err error
-	if cfg.Since, err = parseTimeBound(f.since, now); err != nil {
-		return nil, usagef("--since: %v", err)
+	if cfg.Since, cfg.Until, err = f.win.resolve(now); err != nil {
+		return nil, err
 	}
-	if cfg.Until, err = parseTimeBound(f.until, now); err != nil {
-		return nil, usagef("--until: %v", err)
+	cfg.MaxDeliveryDelay = f.maxDelay
+	output, err := f.out.format(e)
+	if err != nil {
+		return nil, err
 	}
-	cfg.Accounts, cfg.Regions = splitList(f.accounts), splitList(f.regions)
+	jsonOut := output == "json"
+	if err := f.parts.validate(); err != nil {
+		return nil, err
+	}
+	cfg.Accounts, cfg.Regions = f.parts.accounts, f.parts.regions
 	cfg.IncludeInsight, cfg.IncludeNetworkActivity = f.insight, f.network
 	if f.shard != "" {
 		i, n, ok := strings.Cut(f.shard, "/")
@@ -111,10 +129,10 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	if err != nil {
 		return nil, usagef("source: %v", err)
 	}
-	if cfg.Source, err = openBucket(ctx, loc, f.aws.options()); err != nil {
+	if cfg.Source, err = openBucket(ctx, loc, f.lf.aws.options()); err != nil {
 		return nil, fmt.Errorf("open source %s: %w", source, err)
 	}
-	if cfg.Lake, err = openLake(ctx, e, f.lake, &f.aws); err != nil {
+	if cfg.Lake, err = f.lf.open(ctx, e); err != nil {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -122,20 +140,17 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	}
 	var keys integrity.KeySource
 	if f.verify {
-		if keys, err = keySource(loc, &f.aws, f.publicKeys, cfg.Since, cfg.Until); err != nil {
+		if keys, err = keySource(loc, &f.lf.aws, f.publicKeys, cfg.Since, cfg.Until); err != nil {
 			return nil, err
 		}
 		cfg.HashSources = true
 	}
-	var bar *progressBar
-	if !f.quiet && !f.jsonOut && isTerminal(e.stderr) {
-		bar = &progressBar{w: e.stderr}
-		cfg.OnProgress = bar.update
+	bar := newProgress(e, f.out.quiet || jsonOut, 0, true, "listing")
+	if bar != nil {
+		cfg.OnProgress = func(pr ingest.Progress) { bar.update(pr.Bytes, pr.BytesListed, ingestProgressText(pr)) }
 	}
 	res, runErr := ingest.Run(ctx, cfg)
-	if bar != nil {
-		bar.clear()
-	}
+	bar.done()
 	// Verdicts are computed after the data is committed, from the hashes
 	// the ingest recorded; an interrupted or failed run verifies nothing.
 	var vr *verifyResult
@@ -152,7 +167,7 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	}
 	if res != nil {
 		switch {
-		case f.jsonOut:
+		case jsonOut:
 			enc := json.NewEncoder(e.stdout)
 			enc.SetIndent("", "  ")
 			out := struct {
@@ -162,8 +177,9 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 			if err := enc.Encode(out); err != nil {
 				return res, err
 			}
-		case !f.quiet:
+		case !f.out.quiet:
 			printSummary(e.stderr, res, cfg.Lake.String())
+			printLakeTotals(ctx, e.stderr, cfg.Lake)
 			if vr != nil {
 				printVerify(e.stderr, *vr, failures)
 			}
@@ -176,11 +192,11 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 		return res, verifyErr
 	}
 	if len(failures) > 0 {
-		return res, &faultsError{fmt.Sprintf("integrity verification failed: %d problem(s) (run 'ctq validate' for the full report)", len(failures))}
+		return res, integrityf("integrity verification failed: %d problem(s) (run 'ctq validate' for the full report)", len(failures))
 	}
 	if res.HasFaults() {
-		return res, &faultsError{fmt.Sprintf("%d object(s) had faults: %d partial, %d invalid, %d unreadable (retried next run)",
-			res.ObjectsPartial+res.ObjectsInvalid+res.ObjectsFailed, res.ObjectsPartial, res.ObjectsInvalid, res.ObjectsFailed)}
+		return res, faultsf("%d object(s) had faults: %d partial, %d invalid, %d unreadable (retried next run)",
+			res.ObjectsPartial+res.ObjectsInvalid+res.ObjectsFailed, res.ObjectsPartial, res.ObjectsInvalid, res.ObjectsFailed)
 	}
 	return res, nil
 }
@@ -189,7 +205,7 @@ func printSummary(w io.Writer, r *ingest.Result, lake string) {
 	shown := 0
 	for _, p := range r.Problems {
 		if shown == 50 {
-			fmt.Fprintf(w, "... and %d more problems (use --json for all)\n", len(r.Problems)-shown+r.ProblemsDropped)
+			fmt.Fprintf(w, "... and %d more problems (use --output json for all)\n", len(r.Problems)-shown+r.ProblemsDropped)
 			break
 		}
 		level := "error"
@@ -210,8 +226,11 @@ func printSummary(w io.Writer, r *ingest.Result, lake string) {
 	if r.ElapsedSeconds > 0 {
 		rate = float64(r.Events) / r.ElapsedSeconds
 	}
-	fmt.Fprintf(w, "ingested %d objects (%d already in the lake) into %s\n", r.Objects, r.ObjectsSkipped, sanitize(lake))
+	fmt.Fprintf(w, "ingested %d new objects into %s (%d listed objects were already in the lake)\n", r.Objects, sanitize(lake), r.ObjectsSkipped)
 	fmt.Fprintf(w, "  events       %d (%.0f events/s)\n", r.Events, rate)
+	if r.EventsOutsideWindow > 0 {
+		fmt.Fprintf(w, "  window       %d events in --since/--until, %d outside it in the same objects (objects are ingested whole)\n", r.EventsInWindow, r.EventsOutsideWindow)
+	}
 	fmt.Fprintf(w, "  read         %s compressed, %s JSON\n", humanBytes(r.BytesRead), humanBytes(r.BytesDecompressed))
 	fmt.Fprintf(w, "  written      %s in %d files, %d partitions, %d commits\n", humanBytes(r.BytesWritten), r.Files, r.Partitions, r.Commits)
 	if r.Recovered+r.OrphansRemoved > 0 {
@@ -236,46 +255,32 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// progressBar draws ingest progress on a terminal.
-type progressBar struct {
-	w     io.Writer
-	drawn bool
-}
-
-func (p *progressBar) update(pr ingest.Progress) {
-	const width = 24
-	frac := 0.0
-	if pr.BytesListed > 0 {
-		frac = float64(pr.Bytes) / float64(pr.BytesListed)
-	}
-	if frac > 1 {
-		frac = 1
-	}
-	filled := int(frac * width)
-	bar := strings.Repeat("#", filled) + strings.Repeat("-", width-filled)
-	secs := pr.Elapsed.Seconds()
-	rate := 0.0
-	if secs > 0 {
-		rate = float64(pr.Events) / secs
-	}
-	eta := "?"
-	if pr.ListingDone && pr.Bytes > 0 && frac < 1 {
-		left := time.Duration(float64(pr.Elapsed) * (1 - frac) / frac)
-		eta = left.Round(time.Second).String()
-	} else if pr.ListingDone && frac >= 1 {
-		eta = "0s"
-	}
+// ingestProgressText describes ingest progress for the bar.
+func ingestProgressText(pr ingest.Progress) string {
 	listed := strconv.FormatInt(pr.ObjectsListed, 10)
 	if !pr.ListingDone {
 		listed += "+"
 	}
-	fmt.Fprintf(p.w, "\r[%s] %d/%s objects  %s/%s  %.0f events/s  ETA %s   ", bar, pr.Objects, listed,
-		humanBytes(pr.Bytes), humanBytes(pr.BytesListed), rate, eta)
-	p.drawn = true
+	rate := 0.0
+	if secs := pr.Elapsed.Seconds(); secs > 0 {
+		rate = float64(pr.Events) / secs
+	}
+	return fmt.Sprintf("%d/%s objects, %.0f events/s", pr.Objects, listed, rate)
 }
 
-func (p *progressBar) clear() {
-	if p.drawn {
-		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 100))
+// printLakeTotals says what the lake holds after a run: the run's own
+// figures count only what its listing visited.
+func printLakeTotals(ctx context.Context, w io.Writer, l *partition.Lake) {
+	snap, err := l.Snapshot(ctx)
+	if err != nil {
+		fmt.Fprintf(w, "  lake         (not read: %s)\n", sanitize(err.Error()))
+		return
 	}
+	var events int64
+	parts := map[partition.Key]bool{}
+	for _, f := range snap.Files {
+		events += f.Rows
+		parts[f.Partition()] = true
+	}
+	fmt.Fprintf(w, "  lake holds   %d objects, %d events in %d partitions, %d files\n", len(snap.Sources), events, len(parts), len(snap.Files))
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/ctq-dev/ctq/internal/miniotest"
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
@@ -40,14 +41,15 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := miniotest.Run(m) // reports skipped MinIO tests
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
 	}
 	os.Exit(code)
 }
 
-// ctqBinary builds the ctq binary on first use and returns its path.
+// ctqBinary builds the ctq binary with scripts/release on first use and
+// returns its path.
 func ctqBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -56,10 +58,11 @@ func ctqBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "ctq")
-		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		// The release build: static, version and commit stamped.
+		cmd := exec.Command("../../scripts/release", binPath)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			binErr = fmt.Errorf("scripts/release: %v\n%s", err, out)
 		}
 	})
 	if binErr != nil {

@@ -1,58 +1,55 @@
 package main
 
 import (
-	"context"
+	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
-const partitionsUsage = `ctq partitions [flags]
-
-Lists the lake's partitions (account, region, day) with their files, events,
+const partitionsLong = `Lists the lake's partitions (account, region, day) with their files, events,
 bytes and first/last eventTime, from the lake's manifest.`
 
-func cmdPartitions(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("partitions", flag.ContinueOnError)
-	var lake, output string
-	var aws awsFlags
-	fs.StringVar(&lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
-	aws.register(fs)
-	fs.StringVar(&output, "output", "", "table or json (default: table on a terminal, else json)")
-	pos, err := parseCommandArgs(e, fs, args, partitionsUsage)
-	if err != nil {
-		return err
+func init() { addCommand(15, newPartitionsCmd) }
+
+func newPartitionsCmd(e *env) *cobra.Command {
+	var lf lakeFlags
+	var out outputFlags
+	c := &cobra.Command{
+		Use:     "partitions",
+		Short:   "list the lake's partitions with files, events, bytes and time range",
+		Long:    partitionsLong,
+		GroupID: "lake",
+		Args:    noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			output, err := out.format(e)
+			if err != nil {
+				return err
+			}
+			l, err := lf.open(c.Context(), e)
+			if err != nil {
+				return err
+			}
+			snap, err := readSnapshot(c.Context(), l)
+			if err != nil {
+				return err
+			}
+			return writePartitions(e.stdout, summarizePartitions(snap), output)
+		},
 	}
-	if len(pos) != 0 {
-		return usagef("partitions: unexpected argument %q", pos[0])
-	}
-	if output == "" {
-		output = "json"
-		if isTerminal(e.stdout) {
-			output = "table"
-		}
-	}
-	if output != "table" && output != "json" {
-		return usagef("--output %q: want table or json", output)
-	}
-	l, err := openLake(ctx, e, lake, &aws)
-	if err != nil {
-		return err
-	}
-	snap, err := readSnapshot(ctx, l)
-	if err != nil {
-		return err
-	}
-	return writePartitions(e.stdout, summarizePartitions(snap), output)
+	lf.register(c)
+	out.register(c, "", "table", "json", "csv")
+	return c
 }
 
-// partitionRow is one line of the inventory.
 type partitionRow struct {
 	Account string    `json:"account"`
 	Region  string    `json:"region"`
@@ -101,6 +98,16 @@ func summarizePartitions(snap *partition.Snapshot) []partitionRow {
 }
 
 func writePartitions(w io.Writer, rows []partitionRow, output string) error {
+	if output == "csv" {
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"account", "region", "day", "files", "events", "bytes", "firstEventTime", "lastEventTime"})
+		for _, r := range rows {
+			_ = cw.Write([]string{r.Account, r.Region, r.Day, strconv.Itoa(r.Files), strconv.FormatInt(r.Events, 10),
+				strconv.FormatInt(r.Bytes, 10), r.First.Format(time.RFC3339), r.Last.Format(time.RFC3339)})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
 	if output == "json" {
 		enc := json.NewEncoder(w)
 		for _, r := range rows {

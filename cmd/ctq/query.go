@@ -5,60 +5,79 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ctq-dev/ctq/pkg/integrity"
-	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/partition"
 	"github.com/ctq-dev/ctq/pkg/query"
 )
 
-const queryUsage = `ctq query PATTERN [flags]
-  ctq PATTERN [flags]          (short for ctq query PATTERN)
+const queryLong = `Prints the events that match a filter pattern.
 
 PATTERN is a CloudWatch Logs filter pattern over the lake's CloudTrail records:
   JSON patterns   { $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS }
   term patterns   "AccessDenied"   ERROR -ARGUMENTS   ?A ?B   %regex%
   shorthand       eventName=GetObject and useridentity.username=example
 The empty pattern matches every event. Results stream in eventTime order
-(ties by eventID). --since/--until take RFC 3339, a date, or a duration ago
-(90m, 24h, 7d). See the README's language section for the full reference.`
+(ties by eventID). 'ctq PATTERN' is short for 'ctq query PATTERN'. See the
+README's language section for the full reference.`
 
+func init() { addCommand(20, newQueryCmd) }
+
+// scanFlags are the flags of every command that scans the lake: the lake,
+// the event-time window, the partitions and the scan's parallelism.
+type scanFlags struct {
+	lf           lakeFlags
+	win          windowFlags
+	parts        partitionFlags
+	workers      int
+	verifiedOnly bool
+}
+
+func (s *scanFlags) register(c *cobra.Command, e *env) {
+	s.lf.register(c)
+	s.win.register(c, "events")
+	s.parts.register(c, &s.lf, e)
+	c.Flags().IntVar(&s.workers, "workers", 0, "files evaluated in parallel (default: number of CPUs)")
+	c.Flags().BoolVar(&s.verifiedOnly, "verified-only", false, "only events from source objects that ingest --verify found valid against the trail's digests")
+}
+
+// queryFlags are query's flags.
 type queryFlags struct {
-	lake              string
-	aws               awsFlags
-	since, until      string
-	accounts, regions string
-	output, fields    string
-	limit             int
-	count             bool
-	workers           int
-	verifiedOnly      bool
+	scanFlags
+	out    outputFlags
+	fields []string
+	limit  int
+	count  bool
 }
 
-func (q *queryFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&q.lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
-	q.aws.register(fs)
-	fs.StringVar(&q.since, "since", "", "only events at or after this time")
-	fs.StringVar(&q.until, "until", "", "only events before this time")
-	fs.StringVar(&q.accounts, "accounts", "", "comma-separated account ids (default all)")
-	fs.StringVar(&q.regions, "regions", "", "comma-separated regions (default all)")
-	fs.StringVar(&q.output, "output", "", "json (records byte-identical to the source), table or csv (default: table on a terminal, else json)")
-	fs.StringVar(&q.fields, "fields", "", "comma-separated fields for table/csv output (default: "+strings.Join(defaultFields, ",")+")")
-	fs.IntVar(&q.limit, "limit", 0, "stop after this many matches (0: no limit)")
-	fs.BoolVar(&q.count, "count", false, "print only the number of matches")
-	fs.IntVar(&q.workers, "workers", 0, "files evaluated in parallel (default: number of CPUs)")
-	q.registerVerified(fs)
-}
-
-func (q *queryFlags) registerVerified(fs *flag.FlagSet) {
-	fs.BoolVar(&q.verifiedOnly, "verified-only", false, "only events from source objects that ingest --verify found valid against the trail's digests")
+func newQueryCmd(e *env) *cobra.Command {
+	var q queryFlags
+	c := &cobra.Command{
+		Use:     "query PATTERN",
+		Short:   "print the events that match a filter pattern (also: ctq PATTERN)",
+		Long:    queryLong,
+		GroupID: "read",
+		Args:    exactArgs(1, "PATTERN (quote it)"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runQuery(c.Context(), e, &q, args[0])
+		},
+	}
+	q.register(c, e)
+	q.out.register(c, "", "table", "json", "csv")
+	c.Flags().StringSliceVar(&q.fields, "fields", nil, "comma-separated `FIELDS` for table/csv output (default: "+strings.Join(defaultFields, ",")+")")
+	c.Flags().IntVar(&q.limit, "limit", 0, "stop after this many matches (0: no limit)")
+	c.Flags().BoolVar(&q.count, "count", false, "print only the number of matches")
+	_ = c.RegisterFlagCompletionFunc("fields", completeFields)
+	return c
 }
 
 var defaultFields = []string{"eventTime", "recipientAccountId", "awsRegion", "eventSource", "eventName", "userIdentity.arn", "sourceIPAddress", "errorCode"}
@@ -82,28 +101,17 @@ func parsePattern(e *env, pattern string) (*query.Pattern, error) {
 	return p, nil
 }
 
-func (q *queryFlags) options() (query.Options, error) {
-	now := time.Now()
+// options returns the query options of the scan flags.
+func (s *scanFlags) options() (query.Options, error) {
 	var o query.Options
 	var err error
-	if o.Since, err = parseTimeBound(q.since, now); err != nil {
-		return o, usagef("--since: %v", err)
+	if o.Since, o.Until, err = s.win.resolve(time.Now()); err != nil {
+		return o, err
 	}
-	if o.Until, err = parseTimeBound(q.until, now); err != nil {
-		return o, usagef("--until: %v", err)
+	if err := s.parts.validate(); err != nil {
+		return o, err
 	}
-	o.Accounts, o.Regions = splitList(q.accounts), splitList(q.regions)
-	for _, a := range o.Accounts {
-		if !layout.ValidAccount(a) {
-			return o, usagef("--accounts: %q is not a 12-digit account id", a)
-		}
-	}
-	for _, r := range o.Regions {
-		if !layout.ValidRegion(r) {
-			return o, usagef("--regions: %q is not a region name", r)
-		}
-	}
-	o.Limit, o.CountOnly, o.Workers = q.limit, q.count, q.workers
+	o.Accounts, o.Regions, o.Workers = s.parts.accounts, s.parts.regions, s.workers
 	return o, nil
 }
 
@@ -118,7 +126,7 @@ type prepared struct {
 
 // prepare parses the pattern, plans it and opens the lake: the shared front
 // half of query, count and explain.
-func prepare(ctx context.Context, e *env, q *queryFlags, pattern string, countOnly bool) (*prepared, error) {
+func prepare(ctx context.Context, e *env, q *scanFlags, pattern string, limit int, countOnly bool) (*prepared, error) {
 	if e.getenv("GOGC") == "" {
 		// Queries keep little live memory (tens of MiB) but allocate per
 		// file; collecting less often is measurably faster (bench/RESULTS.md).
@@ -132,8 +140,8 @@ func prepare(ctx context.Context, e *env, q *queryFlags, pattern string, countOn
 	if err != nil {
 		return nil, err
 	}
-	opts.CountOnly = opts.CountOnly || countOnly
-	lake, err := openLake(ctx, e, q.lake, &q.aws)
+	opts.Limit, opts.CountOnly = limit, countOnly
+	lake, err := q.lf.open(ctx, e)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +159,7 @@ func prepare(ctx context.Context, e *env, q *queryFlags, pattern string, countOn
 // snapshot reads the lake's snapshot for a query; with --verified-only it
 // also limits opts to the source objects verified valid and says on stderr
 // how many that is.
-func (q *queryFlags) snapshot(ctx context.Context, e *env, lake *partition.Lake, opts *query.Options) (*partition.Snapshot, error) {
+func (q *scanFlags) snapshot(ctx context.Context, e *env, lake *partition.Lake, opts *query.Options) (*partition.Snapshot, error) {
 	if !q.verifiedOnly {
 		return readSnapshot(ctx, lake)
 	}
@@ -179,46 +187,23 @@ func (pr *prepared) run(ctx context.Context, emit func(query.Match) error) (*que
 	return pr.plan.Run(ctx, pr.lake, pr.snap, emit)
 }
 
-// parseCommand parses a pattern command's flags and its one PATTERN.
-func parseCommand(e *env, fs *flag.FlagSet, args []string, usage string) (string, error) {
-	pos, err := parseCommandArgs(e, fs, args, usage)
-	if err != nil {
-		return "", err
-	}
-	if len(pos) != 1 {
-		return "", usagef("%s: want exactly one PATTERN (quote it), got %d arguments", fs.Name(), len(pos))
-	}
-	return pos[0], nil
-}
-
-func cmdQuery(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("query", flag.ContinueOnError)
-	var q queryFlags
-	q.register(fs)
-	pattern, err := parseCommand(e, fs, args, queryUsage)
+func runQuery(ctx context.Context, e *env, q *queryFlags, pattern string) error {
+	output, err := q.out.format(e)
 	if err != nil {
 		return err
 	}
-	output := q.output
-	if output == "" {
-		output = "json"
-		if isTerminal(e.stdout) {
-			output = "table"
-		}
-	}
-	if output != "json" && output != "table" && output != "csv" {
-		return usagef("--output %q: want json, table or csv", output)
-	}
 	fields := defaultFields
-	if q.fields != "" {
-		fields = splitList(q.fields)
+	if len(q.fields) > 0 {
+		fields = q.fields
 	}
-	pr, err := prepare(ctx, e, &q, pattern, false)
+	pr, err := prepare(ctx, e, &q.scanFlags, pattern, q.limit, q.count)
 	if err != nil {
 		return err
 	}
 	if q.count {
+		bar := newProgress(e, q.out.quiet, -1, false, fmt.Sprintf("counting over %d files", len(pr.snap.Files)))
 		st, err := pr.run(ctx, func(query.Match) error { return nil })
+		bar.done()
 		if err != nil {
 			return err
 		}
@@ -226,10 +211,17 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	w := newRecordWriter(e.stdout, output, fields)
-	if _, err := pr.run(ctx, w.write); err != nil {
+	st, err := pr.run(ctx, w.write)
+	if err != nil {
 		return err
 	}
-	return w.flush()
+	if err := w.flush(); err != nil {
+		return err
+	}
+	if st.RowsMatched == 0 && isTerminal(e.stdout) {
+		fmt.Fprintf(e.stderr, "no events match (%d files scanned of %d in the window); widen --since/--until or check the pattern with 'ctq explain'\n", st.Files-st.FilesSkipped, st.Files)
+	}
+	return nil
 }
 
 // recordWriter prints matches as raw JSON lines, an aligned table or CSV.
@@ -302,12 +294,17 @@ func (w *recordWriter) flush() error {
 
 // tableCell renders an untrusted value for an aligned terminal table:
 // control characters and escape sequences become visible escapes, tabs and
-// newlines cannot break the layout, and long values are cut.
+// newlines cannot break the layout, and a long value keeps its start and its
+// distinguishing end (the session of an ARN, the key of an object) around a
+// short hash of the whole value, so two different values never look the
+// same.
 func tableCell(v string) string {
 	v = sanitize(strings.ReplaceAll(v, "\t", " "))
-	const maxCell = 80
+	const maxCell, head, tail = 80, 24, 48
 	if r := []rune(v); len(r) > maxCell {
-		v = string(r[:maxCell-1]) + "…"
+		h := fnv.New32a()
+		h.Write([]byte(v))
+		v = fmt.Sprintf("%s…%04x…%s", string(r[:head]), h.Sum32()&0xffff, string(r[len(r)-tail:]))
 	}
 	if v == "" {
 		return "-"
@@ -381,21 +378,30 @@ func renderValue(v any) string {
 	}
 }
 
-const explainUsage = `ctq explain PATTERN [flags]
-
-Prints the parsed pattern (as re-parseable text), the plan, and the pruning
+const explainLong = `Prints the parsed pattern (as re-parseable text), the plan, and the pruning
 figures of an actual run: partitions, files and row groups considered and
 skipped, column chunks read, rows evaluated and rows matched.`
 
-func cmdExplain(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	var q queryFlags
-	q.register(fs)
-	pattern, err := parseCommand(e, fs, args, explainUsage)
-	if err != nil {
-		return err
+func init() { addCommand(50, newExplainCmd) }
+
+func newExplainCmd(e *env) *cobra.Command {
+	var s scanFlags
+	c := &cobra.Command{
+		Use:     "explain PATTERN",
+		Short:   "show how a pattern is parsed, planned and pruned",
+		Long:    explainLong,
+		GroupID: "read",
+		Args:    exactArgs(1, "PATTERN (quote it)"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runExplain(c.Context(), e, &s, args[0])
+		},
 	}
-	pr, err := prepare(ctx, e, &q, pattern, true)
+	s.register(c, e)
+	return c
+}
+
+func runExplain(ctx context.Context, e *env, s *scanFlags, pattern string) error {
+	pr, err := prepare(ctx, e, s, pattern, 0, true)
 	if err != nil {
 		return err
 	}

@@ -157,7 +157,7 @@ func TestIngest_FromMinIO(t *testing.T) {
 
 	lake := filepath.Join(t.TempDir(), "lake")
 	env := baseEnv(t, srv.Env()...)
-	args := []string{"ingest", "s3://" + bucket + "/exports", "--endpoint-url", srv.Endpoint, "--lake", lake, "--json"}
+	args := []string{"ingest", "s3://" + bucket + "/exports", "--endpoint-url", srv.Endpoint, "--lake", lake, "--output", "json"}
 	r := runCtq(t, env, args...)
 	res := ingestJSON(t, r)
 	if r.code != 0 {
@@ -240,7 +240,7 @@ func TestIngest_MinIOFaults(t *testing.T) {
 			total += f.Count
 		}
 		lake := filepath.Join(t.TempDir(), "lake")
-		r := runCtq(t, env, "ingest", source, "--endpoint-url", p.URL, "--lake", lake, "--json")
+		r := runCtq(t, env, "ingest", source, "--endpoint-url", p.URL, "--lake", lake, "--output", "json")
 		res := ingestJSON(t, r)
 		if r.code != 0 {
 			t.Fatalf("ingest through faults: exit %d, want 0\nstderr:\n%s", r.code, r.stderr)
@@ -279,7 +279,7 @@ func TestIngest_MinIOFaults(t *testing.T) {
 		// the SDK's backoff start at 50ms instead of 1s (capped at 20s),
 		// which keeps this run short; the number of attempts is unchanged.
 		penv := append(append([]string(nil), env...), "AWS_NEW_RETRIES_2026=true")
-		r := runCtq(t, penv, "ingest", source, "--endpoint-url", p.URL, "--lake", lake, "--json")
+		r := runCtq(t, penv, "ingest", source, "--endpoint-url", p.URL, "--lake", lake, "--output", "json")
 		res := ingestJSON(t, r)
 		t.Logf("victim %s: %d GETs failed", victim.layout, p.Fired())
 		if r.code != 3 {
@@ -311,7 +311,7 @@ func TestIngest_MinIOFaults(t *testing.T) {
 		checkLocalLakeTidy(t, "lake without the victim", lake, lc.snap)
 
 		// The fault is gone: the next run reads the victim, and only it.
-		r = runCtq(t, env, "ingest", source, "--endpoint-url", srv.Endpoint, "--lake", lake, "--json")
+		r = runCtq(t, env, "ingest", source, "--endpoint-url", srv.Endpoint, "--lake", lake, "--output", "json")
 		res = ingestJSON(t, r)
 		if r.code != 0 {
 			t.Fatalf("re-run: exit %d, want 0\nstderr:\n%s", r.code, r.stderr)
@@ -402,7 +402,7 @@ func TestIngest_LakeOnMinIO(t *testing.T) {
 	}
 
 	const root = "some/prefix"
-	r := runCtq(t, env, "ingest", archive, "--lake", "s3://"+bucket+"/"+root, "--endpoint-url", srv.Endpoint, "--json")
+	r := runCtq(t, env, "ingest", archive, "--lake", "s3://"+bucket+"/"+root, "--endpoint-url", srv.Endpoint, "--output", "json")
 	res := ingestJSON(t, r)
 	if r.code != 0 {
 		t.Fatalf("ingest into an S3 lake: exit %d\nstderr:\n%s", r.code, r.stderr)
@@ -439,7 +439,7 @@ func TestIngest_LakeOnMinIO(t *testing.T) {
 	// stop on a conflict; no record may be committed twice.
 	const root2 = "concurrent/lake"
 	args := []string{"ingest", archive, "--lake", "s3://" + bucket + "/" + root2, "--endpoint-url", srv.Endpoint,
-		"--commit-interval", "100ms", "--memory-per-worker", "1048576", "--json"}
+		"--commit-interval", "100ms", "--memory-per-worker", "1048576", "--output", "json"}
 	type outcome struct {
 		code           int
 		stdout, stderr bytes.Buffer
@@ -552,7 +552,7 @@ func TestIngest_OverlappingRunsOnMinIO(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), subprocessTimeout)
 	defer cancel()
 	b := exec.CommandContext(ctx, ctqBinary(t), "ingest", "s3://src/trail", "--endpoint-url", p.URL, "--lake", lake,
-		"--workers", "4", "--commit-interval", "200ms", "--memory-per-worker", "1048576", "--json")
+		"--workers", "4", "--commit-interval", "200ms", "--memory-per-worker", "1048576", "--output", "json")
 	b.Env = env
 	var bOut, bErr bytes.Buffer
 	b.Stdout, b.Stderr = &bOut, &bErr
@@ -579,7 +579,7 @@ func TestIngest_OverlappingRunsOnMinIO(t *testing.T) {
 	}
 
 	ra := runCtq(t, env, "ingest", "s3://src/trail", "--endpoint-url", srv.Endpoint, "--lake", lake,
-		"--accounts", account, "--regions", region, "--since", day.Format("2006-01-02"), "--until", day.AddDate(0, 0, 1).Format("2006-01-02"), "--json")
+		"--accounts", account, "--regions", region, "--since", day.Format("2006-01-02"), "--until", day.AddDate(0, 0, 1).Format("2006-01-02"), "--output", "json")
 	resA := ingestJSON(t, ra)
 	t.Logf("run A (only U): exit %d, %d objects, %d events", ra.code, resA.Objects, resA.Events)
 	if ra.code != 0 {
@@ -618,7 +618,7 @@ func TestIngest_OverlappingRunsOnMinIO(t *testing.T) {
 		logCommitsOf(t, lb, seqs)
 	}
 
-	r := runCtq(t, env, "ingest", "s3://src/trail", "--endpoint-url", srv.Endpoint, "--lake", lake, "--json")
+	r := runCtq(t, env, "ingest", "s3://src/trail", "--endpoint-url", srv.Endpoint, "--lake", lake, "--output", "json")
 	if r.code != 0 {
 		t.Fatalf("final run: exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
@@ -692,7 +692,7 @@ func TestIngest_ThreeShardsConcurrentlyOnMinIO(t *testing.T) {
 	for i := range 3 {
 		go func() {
 			cmd := exec.CommandContext(ctx, ctqBinary(t), "ingest", "s3://src/trail", "--endpoint-url", srv.Endpoint,
-				"--lake", "s3://lakebucket/sharded", "--shard", fmt.Sprintf("%d/3", i), "--commit-interval", "300ms", "--json")
+				"--lake", "s3://lakebucket/sharded", "--shard", fmt.Sprintf("%d/3", i), "--commit-interval", "300ms", "--output", "json")
 			cmd.Env = env
 			var out, errb bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &errb
@@ -726,7 +726,7 @@ func TestIngest_ThreeShardsConcurrentlyOnMinIO(t *testing.T) {
 	sharded := readLake(t, lb)
 	checkRecords(t, "lake filled by 3 concurrent shards", sharded, want)
 
-	r := runCtq(t, env, "ingest", "s3://src/trail", "--endpoint-url", srv.Endpoint, "--lake", "s3://lakebucket/single", "--json")
+	r := runCtq(t, env, "ingest", "s3://src/trail", "--endpoint-url", srv.Endpoint, "--lake", "s3://lakebucket/single", "--output", "json")
 	if r.code != 0 {
 		t.Fatalf("single run: exit %d\nstderr:\n%s", r.code, r.stderr)
 	}

@@ -3,76 +3,83 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/integrity/awskeys"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 )
 
-const validateUsage = `ctq validate SOURCE [flags]
-
-Checks CloudTrail log file integrity in SOURCE (s3://bucket[/prefix], file:///dir
+const validateLong = `Checks CloudTrail log file integrity in SOURCE (s3://bucket[/prefix], file:///dir
 or a directory holding a copy of the bucket): every digest under CloudTrail-Digest/
 (location, public key, SHA256withRSA signature, chain of previous digests) and the
 SHA-256 of every log file a digest references; log files no digest references are
-reported too. --since/--until select log files by delivery time.
+reported too.
 
 Public keys come from CloudTrail's ListPublicKeys API for an s3:// source on AWS,
 or from --public-keys FILE (the output of 'aws cloudtrail list-public-keys'),
 which a local copy or an S3-compatible endpoint needs. In a local copy a digest's
 signature (x-amz-meta-signature on S3) is read from DIGEST.json.gz.signature.
 
-Exit code 3 when any digest or log file is not valid.`
+Exit code 5 when any digest or log file is not valid.`
+
+func init() { addCommand(60, newValidateCmd) }
 
 type validateFlags struct {
-	aws               awsFlags
-	since, until      string
-	accounts, regions string
-	publicKeys        string
-	output            string
-	all               bool
+	aws        awsFlags
+	win        windowFlags
+	parts      partitionFlags
+	out        outputFlags
+	publicKeys string
+	all        bool
+	maxDelay   time.Duration
 }
 
-func (f *validateFlags) register(fs *flag.FlagSet) {
-	f.aws.register(fs)
-	fs.StringVar(&f.since, "since", "", "only log files delivered at or after this time")
-	fs.StringVar(&f.until, "until", "", "only log files delivered before this time")
-	fs.StringVar(&f.accounts, "accounts", "", "comma-separated account ids (default all)")
-	fs.StringVar(&f.regions, "regions", "", "comma-separated regions (default all)")
-	fs.StringVar(&f.publicKeys, "public-keys", "", "file with the output of 'aws cloudtrail list-public-keys' (offline validation)")
-	fs.StringVar(&f.output, "output", "table", "output format: table or json")
-	fs.BoolVar(&f.all, "all", false, "table: list valid digests and log files too")
-}
-
-func cmdValidate(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+func newValidateCmd(e *env) *cobra.Command {
 	var f validateFlags
-	f.register(fs)
-	pos, err := parseCommandArgs(e, fs, args, validateUsage)
+	c := &cobra.Command{
+		Use:     "validate SOURCE",
+		Short:   "check CloudTrail digests and log file hashes (integrity validation); failures exit 5",
+		Long:    validateLong,
+		GroupID: "check",
+		Args:    exactArgs(1, "SOURCE"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runValidate(c.Context(), e, &f, args[0])
+		},
+	}
+	f.aws.register(c.Flags())
+	f.win.register(c, "log files holding events")
+	durationFlag(c, &f.maxDelay, "max-delivery-delay", ingest.DefaultMaxDeliveryDelay, "longest delay between an event and the delivery of its log file: files delivered up to this long after --until are checked too")
+	f.parts.register(c, nil, e)
+	f.out.register(c, "table", "table", "json")
+	c.Flags().StringVar(&f.publicKeys, "public-keys", "", "file with the output of 'aws cloudtrail list-public-keys' (offline validation)")
+	c.Flags().BoolVar(&f.all, "all", false, "table: list valid digests and log files too")
+	return c
+}
+
+func runValidate(ctx context.Context, e *env, f *validateFlags, source string) error {
+	output, err := f.out.format(e)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("validate: want exactly one SOURCE, got %d arguments; see 'ctq validate --help'", len(pos))
-	}
-	if f.output != "table" && f.output != "json" {
-		return usagef("--output %q: want table or json", f.output)
-	}
-	cfg, err := f.config(ctx, pos[0])
+	cfg, err := f.config(ctx, source)
 	if err != nil {
 		return err
 	}
+	bar := newProgress(e, f.out.quiet, -1, false, "validating digests and log files")
 	rep, err := integrity.Validate(ctx, cfg)
+	bar.done()
 	if err != nil {
 		return err
 	}
-	if f.output == "json" {
+	if output == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
@@ -87,24 +94,20 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	return validationError(rep)
 }
 
-// config builds the validation's configuration from the flags.
 func (f *validateFlags) config(ctx context.Context, source string) (integrity.Config, error) {
 	var cfg integrity.Config
 	now := time.Now()
 	var err error
-	if cfg.Since, err = parseTimeBound(f.since, now); err != nil {
-		return cfg, usagef("--since: %v", err)
-	}
-	if cfg.Until, err = parseTimeBound(f.until, now); err != nil {
-		return cfg, usagef("--until: %v", err)
-	}
-	if !cfg.Since.IsZero() && !cfg.Until.IsZero() && !cfg.Since.Before(cfg.Until) {
-		return cfg, usagef("--since %s is not before --until %s", cfg.Since.Format(time.RFC3339), cfg.Until.Format(time.RFC3339))
-	}
-	cfg.Accounts, cfg.Regions = splitList(f.accounts), splitList(f.regions)
-	if err := validateSelection(cfg.Accounts, cfg.Regions); err != nil {
+	if cfg.Since, cfg.Until, err = f.win.resolve(now); err != nil {
 		return cfg, err
 	}
+	if err := f.parts.validate(); err != nil {
+		return cfg, err
+	}
+	if cfg.MaxDeliveryDelay = f.maxDelay; f.maxDelay == 0 {
+		cfg.MaxDeliveryDelay = -1 // 0 in the Config means the default; the flag's 0 means none
+	}
+	cfg.Accounts, cfg.Regions = f.parts.accounts, f.parts.regions
 	loc, err := objstore.ParseLocation(source)
 	if err != nil {
 		return cfg, usagef("source: %v", err)
@@ -144,49 +147,13 @@ func (f *validateFlags) config(ctx context.Context, source string) (integrity.Co
 }
 
 // validateSelection checks --accounts and --regions before they are used.
-func validateSelection(accounts, regions []string) error {
-	for _, a := range accounts {
-		if len(a) != 12 || !isDigits(a) {
-			return usagef("--accounts: invalid account %q: want 12 digits", a)
-		}
-	}
-	for _, r := range regions {
-		if !validRegionName(r) {
-			return usagef("--regions: invalid region %q", r)
-		}
-	}
-	return nil
-}
-
-func isDigits(s string) bool {
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func validRegionName(s string) bool {
-	if len(s) < 4 || len(s) > 32 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// validationError is a faultsError (exit 3) when anything failed.
 func validationError(rep *integrity.Report) error {
 	s := rep.Summary()
 	if s.Failures == 0 {
 		return nil
 	}
-	return &faultsError{fmt.Sprintf("integrity validation failed: %d problem(s); %d of %d digests and %d of %d log files valid",
-		s.Failures, s.ValidDigests, s.Digests, s.ValidLogs, s.Logs)}
+	return integrityf("integrity validation failed: %d problem(s); %d of %d digests and %d of %d log files valid",
+		s.Failures, s.ValidDigests, s.Digests, s.ValidLogs, s.Logs)
 }
 
 // printValidation writes the verdicts as a table: failures and warnings

@@ -68,11 +68,11 @@ func TestValidate_CLI(t *testing.T) {
 	zw.Close()
 	f.Close()
 	r = runCtq(t, env, "validate", src, "--public-keys", keys)
-	if r.code != exitFaults || !strings.Contains(r.stdout, "hash-mismatch") || !strings.Contains(r.stdout, filepath.Base(victim)) {
+	if r.code != exitIntegrity || !strings.Contains(r.stdout, "hash-mismatch") || !strings.Contains(r.stdout, filepath.Base(victim)) {
 		t.Fatalf("tampered archive: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	r = runCtq(t, env, "validate", src, "--public-keys", keys, "--output", "json")
-	if r.code != exitFaults || !strings.Contains(r.stdout, `"status": "hash-mismatch"`) {
+	if r.code != exitIntegrity || !strings.Contains(r.stdout, `"status": "hash-mismatch"`) {
 		t.Fatalf("json output: exit %d\n%s", r.code, r.stdout)
 	}
 }
@@ -87,7 +87,7 @@ func TestIngestVerify_CLI(t *testing.T) {
 
 	lake := filepath.Join(t.TempDir(), "lake")
 	r := runCtq(t, env, "ingest", src, "--lake", lake, "--verify", "--public-keys", keys)
-	if r.code != exitFaults || !strings.Contains(r.stderr, "hash-mismatch") {
+	if r.code != exitIntegrity || !strings.Contains(r.stderr, "hash-mismatch") {
 		t.Fatalf("ingest --verify of a tampered archive: exit %d\n%s", r.code, r.stderr)
 	}
 	logs, _ := filepath.Glob(filepath.Join(lake, "_ctq", "log", "*.json"))
@@ -118,8 +118,8 @@ func TestVerifiedOnlyAndCoverage_CLI(t *testing.T) {
 	tampered := len(doc.Records)
 
 	lake := filepath.Join(t.TempDir(), "lake")
-	r := runCtq(t, env, "ingest", src, "--lake", lake, "--verify", "--public-keys", keys, "--json")
-	if r.code != exitFaults {
+	r := runCtq(t, env, "ingest", src, "--lake", lake, "--verify", "--public-keys", keys, "--output", "json")
+	if r.code != exitIntegrity {
 		t.Fatalf("ingest --verify --json: exit %d\n%s", r.code, r.stderr)
 	}
 	var sum struct {
@@ -161,7 +161,7 @@ func TestVerifiedOnlyAndCoverage_CLI(t *testing.T) {
 	}
 
 	r = runCtq(t, env, "coverage", "--lake", lake, "--output", "json", "--min-gap", "48h")
-	if r.code != exitFaults || !strings.Contains(r.stderr, "1 file(s) failed integrity verification") {
+	if r.code != exitIntegrity || !strings.Contains(r.stderr, "1 file(s) failed integrity verification") {
 		t.Fatalf("coverage: exit %d\n%s", r.code, r.stderr)
 	}
 	var rep struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,30 +13,35 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ctq-dev/ctq/pkg/detect"
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
+	"github.com/ctq-dev/ctq/pkg/query"
 )
 
-const watchUsage = `ctq watch [SOURCE] [flags]
-
-Every --every, ingests the objects SOURCE (s3://bucket[/prefix] or a
+const watchLong = `Every --every, ingests the objects SOURCE (s3://bucket[/prefix] or a
 directory, as for ctq ingest) has received since the last cycle, evaluates
 the rules on the new events only, and prints each alarm as one JSON line on
 stdout. Without SOURCE, the rules run on whatever other writers commit to
 the lake. The high-water mark (the last evaluated commit of the lake) is
 kept in the lake under _ctq/watch/NAME.json, so a restarted watcher neither
 repeats alarms nor misses events; a new watcher starts at the lake's
-current state (use ctq detect for the history). SIGINT/SIGTERM stop it
-cleanly.
+current state (use ctq detect for the history). Alarms do not stop it and do
+not change its exit code; SIGINT/SIGTERM stop it cleanly.
 
-  --exec CMD      run CMD for each alarm with the alarm JSON on stdin (CMD
-                  is split into words, quotes group; no shell is involved
-                  and no value from the logs is put on its command line)
-  --webhook URL   POST each alarm JSON to URL`
+--exec CMD runs CMD for each alarm with the alarm JSON on stdin (CMD is split
+into words, quotes group; no shell is involved and no value from the logs is
+put on its command line). --webhook URL POSTs each alarm JSON to URL.`
+
+func init() { addCommand(45, newWatchCmd) }
 
 type watchFlags struct {
-	detectFlags
+	lf    lakeFlags
+	parts partitionFlags
+	ruleFlags
+	workers int
 	every   time.Duration
 	name    string
 	execCmd string
@@ -47,40 +51,49 @@ type watchFlags struct {
 	network bool
 }
 
-func cmdWatch(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+func newWatchCmd(e *env) *cobra.Command {
 	var f watchFlags
-	fs.StringVar(&f.q.lake, "lake", "", "lake location: DIR or s3://bucket/prefix (default $CTQ_LAKE, else the per-user lake)")
-	f.q.aws.register(fs)
-	fs.StringVar(&f.q.accounts, "accounts", "", "comma-separated account ids to ingest and evaluate (default all)")
-	fs.StringVar(&f.q.regions, "regions", "", "comma-separated regions to ingest and evaluate (default all)")
-	fs.IntVar(&f.q.workers, "workers", 0, "ingest and evaluation workers (default: number of CPUs)")
-	fs.Var(&f.rules, "rules", "rules: builtin, cis, a rule file or a directory of rule files (repeatable; default builtin)")
-	fs.Var(&f.sigma, "sigma", "Sigma rule file or directory (repeatable)")
-	fs.IntVar(&f.maxEventIDs, "max-event-ids", detect.DefaultMaxEventIDs, "eventIDs listed per alarm (the alarm's sum counts all)")
-	fs.DurationVar(&f.every, "every", 5*time.Minute, "interval between cycles")
+	c := &cobra.Command{
+		Use:     "watch [SOURCE]",
+		Short:   "ingest new objects every interval, run the rules on the new events, emit alarms",
+		Long:    watchLong,
+		GroupID: "read",
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("watch: want at most one SOURCE, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			return runWatch(c.Context(), e, &f, args)
+		},
+	}
+	f.lf.register(c)
+	f.parts.register(c, &f.lf, e)
+	f.ruleFlags.register(c)
+	fs := c.Flags()
+	fs.IntVar(&f.workers, "workers", 0, "ingest and evaluation workers (default: number of CPUs)")
+	durationFlag(c, &f.every, "every", 5*time.Minute, "interval between cycles")
 	fs.StringVar(&f.name, "name", "default", "name of this watcher's high-water mark in the lake")
 	fs.StringVar(&f.execCmd, "exec", "", "command run per alarm, alarm JSON on stdin")
 	fs.StringVar(&f.webhook, "webhook", "", "URL to POST each alarm JSON to")
-	fs.BoolVar(&f.quiet, "quiet", false, "print only alarms and errors (no per-cycle summary on stderr)")
+	quietFlag(c, &f.quiet)
 	fs.BoolVar(&f.insight, "include-insight", false, "also ingest CloudTrail-Insight events")
 	fs.BoolVar(&f.network, "include-network-activity", false, "also ingest CloudTrail-NetworkActivity events")
-	pos, err := parseCommandArgs(e, fs, args, watchUsage)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 1 {
-		return usagef("watch: want at most one SOURCE, got %d arguments", len(pos))
-	}
+	return c
+}
+
+func runWatch(ctx context.Context, e *env, f *watchFlags, pos []string) error {
 	if f.every < time.Second {
 		return usagef("--every %s: must be at least 1s", f.every)
 	}
 	if !detect.ValidWatchName(f.name) {
 		return usagef("--name %q: want 1-64 letters, digits, '.', '_' or '-'", f.name)
 	}
-	if f.maxEventIDs < 1 {
-		return usagef("--max-event-ids must be >= 1")
+	if err := f.parts.validate(); err != nil {
+		return err
 	}
+	var err error
 	var argv []string
 	if f.execCmd != "" {
 		if argv, err = splitCommand(f.execCmd); err != nil {
@@ -97,11 +110,8 @@ func cmdWatch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts, err := f.q.options()
-	if err != nil {
-		return err
-	}
-	lake, err := openLake(ctx, e, f.q.lake, &f.q.aws)
+	opts := query.Options{Accounts: f.parts.accounts, Regions: f.parts.regions, Workers: f.workers}
+	lake, err := f.lf.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -112,14 +122,14 @@ func cmdWatch(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return usagef("source: %v", err)
 		}
-		if ic.Source, err = openBucket(ctx, loc, f.q.aws.options()); err != nil {
+		if ic.Source, err = openBucket(ctx, loc, f.lf.aws.options()); err != nil {
 			return fmt.Errorf("open source %s: %w", pos[0], err)
 		}
 		ic.Lake = lake
 		ic.Accounts, ic.Regions = opts.Accounts, opts.Regions
 		ic.IncludeInsight, ic.IncludeNetworkActivity = f.insight, f.network
-		if f.q.workers > 0 {
-			ic.Workers = f.q.workers
+		if f.workers > 0 {
+			ic.Workers = f.workers
 		}
 		cfg.Ingest = &ic
 	}

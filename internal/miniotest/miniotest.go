@@ -48,17 +48,19 @@ type Server struct {
 }
 
 // Start launches a MinIO server on a fresh temporary directory and stops it
-// when the test ends. Without a MinIO binary the test is skipped, or fails
-// when the CI environment variable is "true".
+// when the test ends. Without a MinIO binary the test is skipped (and counted
+// for Main's summary line), or fails when the CI environment variable is
+// "true".
 func Start(t testing.TB) *Server {
 	t.Helper()
 	bin := findBinary()
 	if bin == "" {
-		msg := "miniotest: no minio binary found (set CTQ_MINIO_BIN, or install it with " +
-			"`GOBIN=$HOME/.cache/ctq-minio/bin go install " + MinIOVersion + "`)"
+		msg := "miniotest: no minio binary found in " + Dir() + "/bin (install it with ./scripts/install-minio, " +
+			"or set CTQ_MINIO_BIN)"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
+		skipped.Add(1)
 		t.Skip(msg)
 	}
 	var lastErr error
@@ -73,16 +75,31 @@ func Start(t testing.TB) *Server {
 	return nil
 }
 
-// findBinary returns the MinIO binary to run, or "" if there is none.
+// Dir returns the directory MinIO is installed in, by the rule
+// scripts/install-minio follows too: $CTQ_MINIO_DIR if set, else
+// $XDG_CACHE_HOME/ctq-minio if XDG_CACHE_HOME is set, else
+// $HOME/.cache/ctq-minio. The binary is Dir()/bin/minio.
+func Dir() string {
+	if d := os.Getenv("CTQ_MINIO_DIR"); d != "" {
+		return d
+	}
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(cache, "ctq-minio")
+}
+
+// findBinary returns the MinIO binary to run, or "" if there is none:
+// $CTQ_MINIO_BIN, else the one in Dir, else minio on the PATH.
 func findBinary() string {
 	if bin := os.Getenv("CTQ_MINIO_BIN"); bin != "" {
 		return bin
 	}
-	if home, err := os.UserHomeDir(); err == nil {
-		bin := filepath.Join(home, ".cache", "ctq-minio", "bin", "minio")
-		if fi, err := os.Stat(bin); err == nil && !fi.IsDir() {
-			return bin
-		}
+	bin := filepath.Join(Dir(), "bin", "minio")
+	if fi, err := os.Stat(bin); err == nil && !fi.IsDir() {
+		return bin
 	}
 	if bin, err := exec.LookPath("minio"); err == nil {
 		return bin

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ctq-dev/ctq/internal/scratch"
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -120,6 +121,9 @@ func Run(ctx context.Context, lake *partition.Lake, cfg Config) (*Result, error)
 		}
 	}()
 	if j.res.Recovered, err = lake.Recover(ctx, snap, run.ID()); err != nil {
+		return &j.res, err
+	}
+	if _, err = scratch.Sweep(j.tmpDir); err != nil { // files of killed runs on this host
 		return &j.res, err
 	}
 	if j.res.Cleanup, err = cleanup(ctx, lake, snap, cfg.Retention, time.Now()); err != nil {

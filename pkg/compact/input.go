@@ -11,6 +11,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/ctq-dev/ctq/internal/scratch"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 	"github.com/ctq-dev/ctq/pkg/schema"
@@ -121,7 +122,7 @@ func fetch(ctx context.Context, b objstore.Bucket, key, tmpDir string) (tempFile
 		return tempFile{}, err
 	}
 	defer rc.Close()
-	fh, err := os.CreateTemp(tmpDir, "ctq-compact-*.parquet")
+	fh, err := os.CreateTemp(tmpDir, scratch.Pattern("compact-*.parquet"))
 	if err != nil {
 		return tempFile{}, err
 	}

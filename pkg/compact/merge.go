@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ctq-dev/ctq/internal/scratch"
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
@@ -222,7 +223,7 @@ func (w *writer) start() error {
 	if l, ok := j.lake.Bucket().(*objstore.Local); ok {
 		sf.path = filepath.Join(l.Root(), filepath.FromSlash(sf.f.Staging))
 	} else {
-		sf.path = filepath.Join(j.tmpDir, "ctq-"+name)
+		sf.path = scratch.Path(j.tmpDir, name)
 	}
 	// CreateFile also makes the directory, again if a concurrent delete of
 	// a staged merge file removed it as it emptied it.

@@ -60,6 +60,13 @@ type builtinDef struct {
 	threshold                              Threshold
 }
 
+// optIn names the built-in rules kept out of the default pack: they match
+// (nearly) every event, so they only run when named.
+var optIn = map[string]bool{"cis-1.5-4.1": true}
+
+// optInNote is the note on a rule that is not in the default pack.
+const optInNote = "not in the default pack (it matches almost every event): run it by naming it in --rules"
+
 var builtinDefs = []builtinDef{
 	// CIS v1.2.0, controls 3.1-3.14.
 	{"cis-1.2-3.1", "Unauthorized API calls", patUnauthorizedV12, cisV12 + " 3.1", "medium", Threshold{}},
@@ -110,15 +117,32 @@ var builtinDefs = []builtinDef{
 	{"organizations-changes", "AWS Organizations accounts, units, policies or handshakes changed", patOrgs, "classic (as CIS 4.15)", "high", Threshold{}},
 }
 
-// Builtin returns the built-in pack, compiled: CIS v1.2.0 3.1-3.14, CIS
-// v3.0.0 4.1-4.15 (plus the v1.3.0-v1.5.0 form of 4.1), and the classics.
+// Builtin returns the default pack, compiled: CIS v1.2.0 3.1-3.14, CIS
+// v3.0.0 4.1-4.15 and the classics. Rules that match almost every event
+// (the CIS v1.3.0-v1.5.0 form of 4.1) are left out; see BuiltinAll.
 func Builtin() []*Rule {
+	return builtinRules(func(d builtinDef) bool { return !optIn[d.name] })
+}
+
+// BuiltinAll returns every built-in rule, those left out of the default
+// pack included (they carry a note saying so).
+func BuiltinAll() []*Rule {
 	return builtinRules(func(builtinDef) bool { return true })
 }
 
-// CIS returns the CIS rules of the built-in pack.
+// CIS returns the CIS rules of the default pack.
 func CIS() []*Rule {
-	return builtinRules(func(d builtinDef) bool { return strings.HasPrefix(d.name, "cis-") })
+	return builtinRules(func(d builtinDef) bool { return !optIn[d.name] && strings.HasPrefix(d.name, "cis-") })
+}
+
+// BuiltinRule returns the built-in rule with this name, whether or not it
+// is in the default pack, and whether there is one.
+func BuiltinRule(name string) (*Rule, bool) {
+	rs := builtinRules(func(d builtinDef) bool { return d.name == name })
+	if len(rs) == 0 {
+		return nil, false
+	}
+	return rs[0], true
 }
 
 func builtinRules(keep func(builtinDef) bool) []*Rule {
@@ -139,6 +163,9 @@ func builtinRules(keep func(builtinDef) bool) []*Rule {
 		}
 		if strings.HasPrefix(d.source, "CIS") {
 			r.References = []string{"https://www.cisecurity.org/benchmark/amazon_web_services"}
+		}
+		if optIn[d.name] {
+			r.Notes = []string{optInNote}
 		}
 		if err := r.Compile(); err != nil {
 			panic(fmt.Sprintf("BUG: built-in rule %s: %v", d.name, err))

@@ -107,7 +107,7 @@ var builtinCases = map[string]builtinCase{
 // real engine on a lake holding each rule's matching event and near miss:
 // the rule must match the first and not the second.
 func TestBuiltin_FiresAndNearMiss(t *testing.T) {
-	rules := detect.Builtin()
+	rules := detect.BuiltinAll()
 	base := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
 	var recs []map[string]any
 	for i, r := range rules {

@@ -61,10 +61,9 @@ type event struct {
 type accumulator struct {
 	rule    *Rule
 	hits    int64
-	untimed int64
 	first   time.Time
 	last    time.Time
-	counts  map[int64]int64   // period start (Unix s) -> matches
+	metric  *Metric           // the rule's metric, one series
 	ids     map[int64][]event // period start -> its earliest MaxEventIDs events (a heap)
 	samples []query.Match
 	// prior holds counts from earlier evaluations (watch mode): they add to
@@ -73,15 +72,21 @@ type accumulator struct {
 	prior map[int64]int64
 }
 
-func newAccumulator(r *Rule) *accumulator {
-	return &accumulator{rule: r, counts: map[int64]int64{}, ids: map[int64][]event{}}
+func newAccumulator(r *Rule) (*accumulator, error) {
+	m, err := NewMetric(r.Period)
+	if err != nil {
+		return nil, fmt.Errorf("rule %q: %w", r.Name, err)
+	}
+	return &accumulator{rule: r, metric: m, ids: map[int64][]event{}}, nil
 }
+
+// counts returns the matches per period start (Unix s).
+func (a *accumulator) counts() map[int64]int64 { return a.metric.counts[""] }
 
 func (a *accumulator) add(m query.Match, opts *Options) {
 	a.hits++
-	if m.Time.IsZero() {
-		a.untimed++
-	} else {
+	a.metric.Add(m.Time, "")
+	if !m.Time.IsZero() {
 		if a.first.IsZero() || m.Time.Before(a.first) {
 			a.first = m.Time
 		}
@@ -89,7 +94,6 @@ func (a *accumulator) add(m query.Match, opts *Options) {
 			a.last = m.Time
 		}
 		p := m.Time.Truncate(a.rule.Period).Unix()
-		a.counts[p]++
 		a.ids[p] = keepEarliest(a.ids[p], event{t: m.Time.UnixMicro(), id: m.EventID}, opts.MaxEventIDs)
 	}
 	if opts.Samples > 0 && m.Raw != nil {
@@ -195,7 +199,11 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 			fanout = append(fanout, nil)
 		}
 		fanout[j] = append(fanout[j], i)
-		accs[i] = newAccumulator(r)
+		acc, err := newAccumulator(r)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		accs[i] = acc
 		if prior != nil {
 			accs[i].prior = prior[r.Name]
 			if accs[i].prior == nil {
@@ -227,60 +235,48 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 	return out, accs, st, nil
 }
 
-// maxSeriesPeriods bounds a zero-filled series when a threshold is met by a
-// sum of zero (about a year of 1-minute periods, as `ctq count`).
-const maxSeriesPeriods = 600000
-
 func (a *accumulator) result(since, until time.Time) (*Result, error) {
 	r := a.rule
-	res := &Result{Rule: r, Hits: a.hits, First: a.first, Last: a.last, Untimed: a.untimed, Samples: a.samples}
+	res := &Result{Rule: r, Hits: a.hits, First: a.first, Last: a.last, Untimed: a.metric.Untimed(), Samples: a.samples}
 	step := int64(r.Period / time.Second)
 	E := int64(r.EvaluationPeriods)
+	counts := a.counts()
 	// The periods whose window may meet the threshold.
 	var candidates []int64
 	if r.Threshold.Met(0) && a.prior == nil {
 		// Even empty windows alarm: walk the whole series, as `ctq count`.
-		var lo, hi int64
-		switch {
-		case !since.IsZero():
-			lo = since.Truncate(r.Period).Unix()
-		case len(a.counts) > 0:
-			lo = minKey(a.counts)
-		default:
+		lo, hi, ok := seriesRange(r.Period, a.metric.counts, since, until)
+		if !ok {
 			return res, nil
 		}
-		switch {
-		case !until.IsZero():
-			hi = until.Add(-time.Nanosecond).Truncate(r.Period).Unix()
-		case len(a.counts) > 0:
-			hi = maxKey(a.counts)
-		default:
-			hi = lo
-		}
-		if (hi-lo)/step > maxSeriesPeriods {
+		if (hi-lo)/step > MaxSeriesPeriods {
 			return nil, fmt.Errorf("rule %q: the series would have %d periods; narrow --since/--until", r.Name, (hi-lo)/step)
 		}
-		// The first E-1 periods have no full window (as `ctq count`).
-		for t := lo + (E-1)*step; t <= hi; t += step {
-			candidates = append(candidates, t)
+		for t := lo; t <= hi; t += step {
+			if windowEvaluated(t, lo, step, r.EvaluationPeriods) {
+				candidates = append(candidates, t)
+			}
 		}
 	} else {
 		set := map[int64]bool{}
-		for p := range a.counts {
+		for p := range counts {
 			for k := int64(0); k < E; k++ {
 				set[p+k*step] = true
 			}
 		}
+		// Outside watch mode the series is that of `ctq count`: windows
+		// are evaluated from the first full one to the series' last period.
+		lo, hi, _ := seriesRange(r.Period, a.metric.counts, since, until)
 		for t := range set {
+			if a.prior == nil && (!windowEvaluated(t, lo, step, r.EvaluationPeriods) || t > hi) {
+				continue
+			}
 			candidates = append(candidates, t)
 		}
 		sort.Slice(candidates, func(i, j int) bool { return candidates[i] < candidates[j] })
 	}
 	for _, t := range candidates {
-		var sum int64
-		for k := int64(0); k < E; k++ {
-			sum += a.counts[t-k*step] + a.prior[t-k*step]
-		}
+		sum := windowSum(counts, a.prior, t, step, r.EvaluationPeriods)
 		if !r.Threshold.Met(float64(sum)) {
 			continue
 		}
@@ -292,7 +288,7 @@ func (a *accumulator) result(since, until time.Time) (*Result, error) {
 		var evs []event
 		for k := E - 1; k >= 0; k-- {
 			evs = append(evs, a.ids[t-k*step]...)
-			if int64(len(a.ids[t-k*step])) < a.counts[t-k*step] {
+			if int64(len(a.ids[t-k*step])) < counts[t-k*step] {
 				al.EventIDsTruncated = true
 			}
 		}
@@ -303,24 +299,4 @@ func (a *accumulator) result(since, until time.Time) (*Result, error) {
 		res.Alarms = append(res.Alarms, al)
 	}
 	return res, nil
-}
-
-func minKey(m map[int64]int64) int64 {
-	first, v := true, int64(0)
-	for k := range m {
-		if first || k < v {
-			v, first = k, false
-		}
-	}
-	return v
-}
-
-func maxKey(m map[int64]int64) int64 {
-	first, v := true, int64(0)
-	for k := range m {
-		if first || k > v {
-			v, first = k, false
-		}
-	}
-	return v
 }

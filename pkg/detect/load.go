@@ -21,15 +21,22 @@ const maxRuleFileBytes = 8 << 20
 // ruleFields are the keys of a rule in a rule file.
 var ruleFields = []string{"name", "description", "pattern", "period", "threshold", "evaluation_periods", "severity", "references"}
 
-// LoadRules returns the rules named by spec: "builtin" (the whole pack),
-// "cis" (its CIS rules), a rule file (.yaml/.yml) or a directory of rule
-// files (read in name order, not recursively). Rule names must be unique.
+// LoadRules returns the rules named by spec: "builtin" (the default pack),
+// "builtin-all" (every built-in rule), "cis" (the default pack's CIS rules),
+// the name of one built-in rule (such as "cis-1.5-4.1", which is in no
+// pack), a rule file (.yaml/.yml) or a directory of rule files (read in name
+// order, not recursively). Rule names must be unique.
 func LoadRules(spec string) ([]*Rule, error) {
 	switch spec {
 	case "builtin":
 		return Builtin(), nil
+	case "builtin-all":
+		return BuiltinAll(), nil
 	case "cis":
 		return CIS(), nil
+	}
+	if r, ok := BuiltinRule(spec); ok {
+		return []*Rule{r}, nil
 	}
 	files, err := ruleFiles(spec, false)
 	if err != nil {

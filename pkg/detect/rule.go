@@ -157,3 +157,13 @@ func (t Threshold) String() string {
 
 // MarshalText writes the threshold as ">=1".
 func (t Threshold) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText reads a threshold written by MarshalText.
+func (t *Threshold) UnmarshalText(b []byte) error {
+	v, err := ParseThreshold(string(b))
+	if err != nil {
+		return err
+	}
+	*t = v
+	return nil
+}

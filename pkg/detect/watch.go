@@ -260,14 +260,15 @@ func mergeCounts(prior map[string]map[int64]int64, accs []*accumulator) map[stri
 		if m == nil {
 			m = map[int64]int64{}
 		}
-		for p, n := range a.counts {
+		for p, n := range a.counts() {
 			m[p] += n
 		}
 		if len(m) == 0 {
 			delete(prior, name)
 			continue
 		}
-		cut := maxKey(m) - int64(countRetention/time.Second) - int64(a.rule.EvaluationPeriods)*int64(a.rule.Period/time.Second)
+		_, last, _ := seriesRange(a.rule.Period, map[string]map[int64]int64{"": m}, time.Time{}, time.Time{})
+		cut := last - int64(countRetention/time.Second) - int64(a.rule.EvaluationPeriods)*int64(a.rule.Period/time.Second)
 		for p := range m {
 			if p < cut {
 				delete(m, p)

@@ -47,6 +47,9 @@ type Config struct {
 	// derived from Seed; the second account (the only one when there is
 	// one) has a leading zero. See AccountIDs.
 	Accounts int
+	// AccountList, when not empty, names the accounts (12-digit ids) and
+	// overrides Accounts.
+	AccountList []string
 	// Regions lists the regions (default us-east-1, eu-west-1,
 	// ap-southeast-2). Global-service events (IAM, STS, sign-in,
 	// Organizations) go to us-east-1, or to the first region when
@@ -115,6 +118,9 @@ func DefaultConfig() Config {
 
 // AccountIDs returns the account ids the Config generates, in order.
 func (c Config) AccountIDs() []string {
+	if len(c.AccountList) > 0 {
+		return slices.Clone(c.AccountList)
+	}
 	n := c.Accounts
 	if n <= 0 {
 		n = 1
@@ -125,6 +131,15 @@ func (c Config) AccountIDs() []string {
 func (c Config) normalize() (Config, error) {
 	if c.Events < 0 {
 		return c, fmt.Errorf("gen: negative Events %d", c.Events)
+	}
+	for _, a := range c.AccountList {
+		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
+			return c, fmt.Errorf("gen: account %q is not a 12-digit id", a)
+		}
+	}
+	if len(c.AccountList) > 0 {
+		c.AccountList = slices.Clone(c.AccountList)
+		c.Accounts = len(c.AccountList)
 	}
 	if c.Accounts <= 0 {
 		c.Accounts = 1

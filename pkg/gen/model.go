@@ -151,7 +151,7 @@ func newModel(cfg Config) *model {
 	m.start = cfg.Start.Unix()
 	m.span = int64(cfg.Days) * 86400
 
-	ids := accountIDs(cfg.Seed, cfg.Accounts)
+	ids := cfg.AccountIDs()
 	g := newRng(cfg.Seed, 0x0DE1)
 	aw := make([]float64, len(ids))
 	for i, id := range ids {

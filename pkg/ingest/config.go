@@ -16,11 +16,20 @@ type Config struct {
 	Source objstore.Bucket // rooted at the user's source location
 	Lake   *partition.Lake
 
-	// Since and Until select objects by delivery time (the time in the file
-	// name, else the path's day): Since <= t < Until. Zero means unbounded.
+	// Since and Until are the event-time window (Since <= eventTime <
+	// Until; zero is unbounded). Objects are selected by delivery time (the
+	// time in the file name, else the path's day) in [Since, Until +
+	// MaxDeliveryDelay), so every event of the window delivered within that
+	// delay is ingested. Objects are ingested whole: events of the objects
+	// delivered near the window's ends that lie outside it come along, and
+	// the Result counts them.
 	Since, Until time.Time
-	Accounts     []string // only these accounts (empty: all)
-	Regions      []string // only these regions (empty: all)
+	// MaxDeliveryDelay is how long after an event its log object may be
+	// delivered and still count for the window (see
+	// DefaultMaxDeliveryDelay). It must not be negative.
+	MaxDeliveryDelay time.Duration
+	Accounts         []string // only these accounts (empty: all)
+	Regions          []string // only these regions (empty: all)
 
 	// HashSources records each object's SHA-256 over its uncompressed bytes
 	// (Source.SHA256) as they stream through decoding, for validation
@@ -46,11 +55,16 @@ type Config struct {
 	ProgressEvery time.Duration
 }
 
+// DefaultMaxDeliveryDelay is the default Config.MaxDeliveryDelay (see
+// layout.DefaultMaxDeliveryDelay for how it was chosen).
+const DefaultMaxDeliveryDelay = layout.DefaultMaxDeliveryDelay
+
 // DefaultConfig returns the defaults; Source and Lake must still be set.
 func DefaultConfig() Config {
 	return Config{
-		Workers:         runtime.GOMAXPROCS(0),
-		ListConcurrency: 32,
+		MaxDeliveryDelay: DefaultMaxDeliveryDelay,
+		Workers:          runtime.GOMAXPROCS(0),
+		ListConcurrency:  32,
 		// CloudTrail caps records at 256 KiB; 32 MiB keeps far larger
 		// (malformed or future) records while bounding memory per worker.
 		MaxRecordBytes: 32 << 20,
@@ -85,6 +99,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("ingest: memory per worker %d is below 1 MiB", c.MemoryPerWorker)
 	case c.MemoryPerWorker > maxMemoryPerWorker:
 		return fmt.Errorf("ingest: memory per worker %d is above %d MiB", c.MemoryPerWorker, maxMemoryPerWorker>>20)
+	case c.MaxDeliveryDelay < 0:
+		return fmt.Errorf("ingest: max delivery delay %s is negative", c.MaxDeliveryDelay)
 	case !c.Since.IsZero() && !c.Until.IsZero() && !c.Since.Before(c.Until):
 		return fmt.Errorf("ingest: since %s is not before until %s", c.Since.Format(time.RFC3339), c.Until.Format(time.RFC3339))
 	case c.Shards < 0 || (c.Shards > 0 && (c.Shard < 0 || c.Shard >= c.Shards)):
@@ -111,8 +127,27 @@ func (c *Config) wantRegion(r string) bool {
 	return len(c.Regions) == 0 || slices.Contains(c.Regions, r)
 }
 
-func (c *Config) inWindow(t time.Time) bool {
-	return (c.Since.IsZero() || !t.Before(c.Since)) && (c.Until.IsZero() || t.Before(c.Until))
+// deliveryUntil returns the end of the delivery window: Until plus
+// MaxDeliveryDelay (zero if Until is).
+func (c *Config) deliveryUntil() time.Time {
+	if c.Until.IsZero() {
+		return c.Until
+	}
+	return c.Until.Add(c.MaxDeliveryDelay)
+}
+
+// inDelivery reports whether an object delivered at t can hold events of
+// the window: Since <= t < Until + MaxDeliveryDelay. (An event is never
+// delivered before it happened.)
+func (c *Config) inDelivery(t time.Time) bool {
+	until := c.deliveryUntil()
+	return (c.Since.IsZero() || !t.Before(c.Since)) && (until.IsZero() || t.Before(until))
+}
+
+// inEventWindow reports whether an eventTime (Unix microseconds) lies in
+// [Since, Until).
+func (c *Config) inEventWindow(micros int64) bool {
+	return (c.Since.IsZero() || micros >= c.Since.UnixMicro()) && (c.Until.IsZero() || micros < c.Until.UnixMicro())
 }
 
 func (c *Config) inShard(k layout.Key) bool {
@@ -120,7 +155,8 @@ func (c *Config) inShard(k layout.Key) bool {
 }
 
 // dateOverlaps reports whether the year ("2024"), month ("202403") or day
-// ("20240301") prefix given by level can hold objects delivered in the window.
+// ("20240301") prefix given by level can hold objects delivered in the
+// delivery window (see inDelivery).
 func (c *Config) dateOverlaps(acc string, level int) bool {
 	var start time.Time
 	var err error
@@ -136,7 +172,8 @@ func (c *Config) dateOverlaps(acc string, level int) bool {
 		return false
 	}
 	end := [3]time.Time{start.AddDate(1, 0, 0), start.AddDate(0, 1, 0), start.AddDate(0, 0, 1)}[level]
-	return (c.Until.IsZero() || start.Before(c.Until)) && (c.Since.IsZero() || end.After(c.Since))
+	until := c.deliveryUntil()
+	return (until.IsZero() || start.Before(until)) && (c.Since.IsZero() || end.After(c.Since))
 }
 
 // Upper limits of MaxRecordBytes and MemoryPerWorker (see Validate).

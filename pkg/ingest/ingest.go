@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ctq-dev/ctq/internal/scratch"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -36,7 +37,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer func() { _ = run.End(context.WithoutCancel(ctx)) }()
 	rst, err := lake.Recover(ctx, snap, run.ID())
-	res.Recovered, res.OrphansRemoved = rst.Published, rst.Removed
+	res.Recovered, res.OrphansRemoved = rst.Published, rst.Removed+rst.Temps
 	if err != nil {
 		return res, err
 	}
@@ -46,6 +47,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		in.tmpDir = os.TempDir()
 	} else {
 		in.tmpDir = cfg.TempDir
+	}
+	// Scratch files of killed runs (of any lake) on this host.
+	swept, err := scratch.Sweep(in.tmpDir)
+	res.OrphansRemoved += len(swept)
+	if err != nil {
+		return res, err
 	}
 
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -164,6 +171,8 @@ func (in *ingester) fillResult(res *Result, start time.Time) {
 	res.ObjectsInvalid = r.invalid.Load()
 	res.ObjectsFailed = r.failed.Load()
 	res.Events = r.events.Load()
+	res.EventsInWindow = r.inWindow.Load()
+	res.EventsOutsideWindow = res.Events - res.EventsInWindow
 	res.BytesRead = r.bytes.Load()
 	res.BytesDecompressed = r.decompressed.Load()
 	res.BytesWritten = r.written.Load()

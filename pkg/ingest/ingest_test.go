@@ -616,6 +616,9 @@ func TestRun_Filters(t *testing.T) {
 	accts := gc.AccountIDs()
 	since := gen.DefaultStart.Add(20 * time.Hour)
 	until := gen.DefaultStart.Add(50*time.Hour + 30*time.Minute)
+	// Objects are selected by delivery time up to the maximum delivery
+	// delay past the (event-time) window's end.
+	deliveredBy := until.Add(ingest.DefaultMaxDeliveryDelay)
 	cases := []struct {
 		name string
 		set  func(*ingest.Config)
@@ -624,9 +627,9 @@ func TestRun_Filters(t *testing.T) {
 		{"since", func(c *ingest.Config) { c.Since = since },
 			func(k layout.Key) bool { return !k.Delivery.Before(since) }},
 		{"until", func(c *ingest.Config) { c.Until = until },
-			func(k layout.Key) bool { return k.Delivery.Before(until) }},
+			func(k layout.Key) bool { return k.Delivery.Before(deliveredBy) }},
 		{"since and until", func(c *ingest.Config) { c.Since, c.Until = since, until },
-			func(k layout.Key) bool { return !k.Delivery.Before(since) && k.Delivery.Before(until) }},
+			func(k layout.Key) bool { return !k.Delivery.Before(since) && k.Delivery.Before(deliveredBy) }},
 		{"one account", func(c *ingest.Config) { c.Accounts = []string{accts[1]} },
 			func(k layout.Key) bool { return k.Account == accts[1] }},
 		{"two regions", func(c *ingest.Config) { c.Regions = []string{"eu-west-1", "ap-southeast-2"} },
@@ -634,7 +637,7 @@ func TestRun_Filters(t *testing.T) {
 		{"account, region and window", func(c *ingest.Config) {
 			c.Accounts, c.Regions, c.Since, c.Until = []string{accts[0], accts[2]}, []string{"us-east-1"}, since, until
 		}, func(k layout.Key) bool {
-			return (k.Account == accts[0] || k.Account == accts[2]) && k.Region == "us-east-1" && !k.Delivery.Before(since) && k.Delivery.Before(until)
+			return (k.Account == accts[0] || k.Account == accts[2]) && k.Region == "us-east-1" && !k.Delivery.Before(since) && k.Delivery.Before(deliveredBy)
 		}},
 	}
 	for _, c := range cases {
@@ -931,6 +934,7 @@ func TestRun_ConflictReturns(t *testing.T) {
 		}
 		cfg := e.config()
 		cfg.Since, cfg.Until = k.Delivery, k.Delivery.Add(time.Minute)
+		cfg.MaxDeliveryDelay = 0 // the one object delivered in that minute
 		otherRes, otherErr = runGuarded(cfg)
 	}
 	cfg := e.config()

@@ -206,8 +206,8 @@ func (l *lister) regions(p string) error {
 	return nil
 }
 
-// dates descends year -> month -> day. Levels outside [Since, Until) are not
-// listed at all.
+// dates descends year -> month -> day. Levels outside the delivery window
+// [Since, Until+MaxDeliveryDelay) are not listed at all.
 func (l *lister) dates(p string, level int, acc string) error {
 	subs, err := l.prefixes(p)
 	if err != nil {
@@ -260,7 +260,7 @@ func (l *lister) day(p string) error {
 			l.rep.problem(Problem{Key: e.Key, Warning: true, Msg: "skipped: not a CloudTrail log file name (want *.json.gz)"})
 			return nil
 		}
-		if !l.cfg.inWindow(k.Delivery) {
+		if !l.cfg.inDelivery(k.Delivery) {
 			u.complete = false
 			return nil
 		}

@@ -32,23 +32,30 @@ type Progress struct {
 
 // Result summarises a run.
 type Result struct {
-	Objects           int64     `json:"objects"`        // objects read this run
-	ObjectsSkipped    int64     `json:"objectsSkipped"` // already in the manifest
-	ObjectsPartial    int64     `json:"objectsPartial"` // some records lost to a fault
-	ObjectsInvalid    int64     `json:"objectsInvalid"` // nothing usable
-	ObjectsFailed     int64     `json:"objectsFailed"`  // transient failure; retried next run
-	Events            int64     `json:"events"`         // records written
-	BytesRead         int64     `json:"bytesRead"`      // compressed source bytes
-	BytesDecompressed int64     `json:"bytesDecompressed"`
-	BytesWritten      int64     `json:"bytesWritten"` // Parquet bytes
-	Files             int64     `json:"files"`
-	Partitions        int       `json:"partitions"`
-	Commits           int       `json:"commits"`
-	Recovered         int       `json:"recoveredFiles"` // files a crashed run left, published
-	OrphansRemoved    int       `json:"orphansRemoved"`
-	ElapsedSeconds    float64   `json:"elapsedSeconds"`
-	Problems          []Problem `json:"problems"`
-	ProblemsDropped   int       `json:"problemsDropped,omitempty"` // beyond maxProblems
+	Objects        int64 `json:"objects"`        // objects read this run
+	ObjectsSkipped int64 `json:"objectsSkipped"` // already in the manifest
+	ObjectsPartial int64 `json:"objectsPartial"` // some records lost to a fault
+	ObjectsInvalid int64 `json:"objectsInvalid"` // nothing usable
+	ObjectsFailed  int64 `json:"objectsFailed"`  // transient failure; retried next run
+	Events         int64 `json:"events"`         // records written
+	// EventsInWindow counts the records written whose eventTime lies in
+	// the window [Since, Until); EventsOutsideWindow the others (events
+	// of the objects delivered near the window's ends, and records
+	// without an eventTime), which come along because objects are
+	// ingested whole. Without a window every timed record is in it.
+	EventsInWindow      int64     `json:"eventsInWindow"`
+	EventsOutsideWindow int64     `json:"eventsOutsideWindow"`
+	BytesRead           int64     `json:"bytesRead"` // compressed source bytes
+	BytesDecompressed   int64     `json:"bytesDecompressed"`
+	BytesWritten        int64     `json:"bytesWritten"` // Parquet bytes
+	Files               int64     `json:"files"`
+	Partitions          int       `json:"partitions"`
+	Commits             int       `json:"commits"`
+	Recovered           int       `json:"recoveredFiles"` // files a crashed run left, published
+	OrphansRemoved      int       `json:"orphansRemoved"` // staged and temp files killed runs left, removed
+	ElapsedSeconds      float64   `json:"elapsedSeconds"`
+	Problems            []Problem `json:"problems"`
+	ProblemsDropped     int       `json:"problemsDropped,omitempty"` // beyond maxProblems
 }
 
 // HasFaults reports whether any object lost data, was invalid or failed.
@@ -63,6 +70,7 @@ const maxProblems = 10000
 type reporter struct {
 	listed, listedBytes      atomic.Int64
 	objects, bytes, events   atomic.Int64
+	inWindow                 atomic.Int64 // events in the event-time window
 	decompressed, written    atomic.Int64
 	files                    atomic.Int64
 	partial, invalid, failed atomic.Int64

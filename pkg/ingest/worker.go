@@ -42,6 +42,10 @@ type worker struct {
 	// object completed (see spill).
 	spilled []partition.File
 	spans   spanPool // free span blocks of this worker's batches
+	// objInWindow counts the current object's records in the event-time
+	// window; pendingInWindow those of the objects since the last flush
+	// (taken back with them by abandon).
+	objInWindow, pendingInWindow int64
 }
 
 func (in *ingester) newWorker(id int) *worker {
@@ -105,6 +109,7 @@ func (w *worker) flush(ctx context.Context, out chan<- flushResult) error {
 	}
 	fr := flushResult{files: w.spilled, sources: w.sources, days: w.days}
 	w.spilled, w.sources, w.days = nil, nil, nil
+	w.pendingInWindow = 0
 	if len(fr.files) == 0 && len(fr.sources) == 0 {
 		return nil
 	}
@@ -185,10 +190,12 @@ func (w *worker) abandon(ctx context.Context, info objstore.ObjectInfo) {
 	if n := len(w.sources); n > 0 {
 		w.in.rep.failed.Add(int64(n))
 		w.in.rep.events.Add(-events)
+		w.in.rep.inWindow.Add(-w.pendingInWindow)
 		w.in.rep.problem(Problem{Key: info.Key, Retry: true, Msg: fmt.Sprintf(
 			"its records were partly written with those of %d earlier objects (%d events) when it failed; the next run ingests them all again", n, events)})
 	}
 	w.sources, w.days = nil, nil
+	w.pendingInWindow = 0
 }
 
 func (w *worker) batchFor(pk partition.Key) *batch {
@@ -306,6 +313,8 @@ func (w *worker) object(ctx context.Context, info objstore.ObjectInfo, k layout.
 		}
 	}
 	in.rep.events.Add(events)
+	in.rep.inWindow.Add(w.objInWindow)
+	w.pendingInWindow += w.objInWindow
 	w.sources = append(w.sources, src)
 	return true
 }
@@ -370,6 +379,7 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 			b.rollback(m)
 		}
 	}
+	w.objInWindow = 0
 	defer func() { in.rep.decompressed.Add(dcr.n) }()
 	if in.cfg.HashSources {
 		// The hash must cover every uncompressed byte, also those after
@@ -434,6 +444,9 @@ func (w *worker) decodeObject(ctx context.Context, cr *countingReader, info objs
 		}
 		b.add(w.dec, rec, k.Layout, sr.index-1)
 		events++
+		if w.dec.d.hasTime && in.cfg.inEventWindow(w.dec.d.time) {
+			w.objInWindow++
+		}
 		if unchecked += len(rec); unchecked >= spillCheckBytes {
 			unchecked = 0
 			if float64(w.memory()) >= spillFactor*float64(in.cfg.MemoryPerWorker) {

@@ -33,12 +33,18 @@ type Config struct {
 	// Keys finds the public keys digests were signed with.
 	Keys KeySource
 
-	// Since and Until bound the delivery time of the log files checked
-	// (Since <= t < Until; zero is unbounded). Digests are read up to
-	// digestLag past Until, since a file is covered by the digest after it.
+	// Since and Until are the event-time window (Since <= eventTime <
+	// Until; zero is unbounded). The log files checked are those that can
+	// hold its events: delivered in [Since, Until + MaxDeliveryDelay), as
+	// ingest selects them. Digests are read up to digestLag past that end,
+	// since a file is covered by the digest after it.
 	Since, Until time.Time
-	Accounts     []string // only these accounts (empty: all)
-	Regions      []string // only these source regions (empty: all)
+	// MaxDeliveryDelay is how long after an event its log file may be
+	// delivered; 0 means layout.DefaultMaxDeliveryDelay, a negative value
+	// none (the window then bounds delivery times).
+	MaxDeliveryDelay time.Duration
+	Accounts         []string // only these accounts (empty: all)
+	Regions          []string // only these source regions (empty: all)
 
 	// Logs, when not nil, replaces listing and reading log files: it maps
 	// the layout keys of the log files to check to the hex SHA-256 of their
@@ -217,14 +223,34 @@ func (v *validator) wantKey(account, region string) bool {
 		(len(v.cfg.Regions) == 0 || slices.Contains(v.cfg.Regions, region))
 }
 
+// deliveryUntil returns the end of the delivery window: Until plus the
+// maximum delivery delay (zero if Until is).
+func (v *validator) deliveryUntil() time.Time {
+	d := v.cfg.MaxDeliveryDelay
+	switch {
+	case v.cfg.Until.IsZero():
+		return time.Time{}
+	case d == 0:
+		d = layout.DefaultMaxDeliveryDelay
+	case d < 0:
+		d = 0
+	}
+	return v.cfg.Until.Add(d)
+}
+
+// inWindow reports whether a log file delivered at t can hold events of the
+// window: Since <= t < Until + the maximum delivery delay.
 func (v *validator) inWindow(t time.Time) bool {
-	return (v.cfg.Since.IsZero() || !t.Before(v.cfg.Since)) && (v.cfg.Until.IsZero() || t.Before(v.cfg.Until))
+	until := v.deliveryUntil()
+	return (v.cfg.Since.IsZero() || !t.Before(v.cfg.Since)) && (until.IsZero() || t.Before(until))
 }
 
 // digestInWindow selects the digests that can cover deliveries in the
-// window: those ending after Since and at most digestLag after Until.
+// delivery window: those ending after Since and at most digestLag after its
+// end.
 func (v *validator) digestInWindow(end time.Time) bool {
-	return (v.cfg.Since.IsZero() || end.After(v.cfg.Since)) && (v.cfg.Until.IsZero() || !end.After(v.cfg.Until.Add(digestLag)))
+	until := v.deliveryUntil()
+	return (v.cfg.Since.IsZero() || end.After(v.cfg.Since)) && (until.IsZero() || !end.After(until.Add(digestLag)))
 }
 
 // maxDayPrefixes is the longest window listed day by day; a longer one is
@@ -237,7 +263,7 @@ func (v *validator) dayPrefixes(regionPrefix string, digests bool) []string {
 	if v.cfg.Since.IsZero() || v.cfg.Until.IsZero() {
 		return []string{regionPrefix}
 	}
-	until := v.cfg.Until
+	until := v.deliveryUntil()
 	if digests {
 		until = until.Add(digestLag)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctq-dev/ctq/pkg/layout"
+
 	"github.com/ctq-dev/ctq/internal/miniotest"
 	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/objstore"
@@ -320,5 +322,77 @@ func TestValidate_KnownHashes(t *testing.T) {
 		if s != want {
 			t.Errorf("%s: %s, want %s", k, s, want)
 		}
+	}
+}
+
+// TestValidate_EventTimeWindow validates the day D with Since = D, Until =
+// D+1: the log files that can hold its events are those delivered in D and
+// up to the maximum delivery delay after midnight (keyed D+1). Each of them
+// is checked, as ingest reads them. Two log files no digest references, one
+// delivered within the delay and one after it, show where the listing of
+// log files ends: only the first is reported.
+func TestValidate_EventTimeWindow(t *testing.T) {
+	a := buildArchive(t, "trail-bucket", "", archiveOptions{hours: 27})
+	day := testBase
+	strayIn := logKey(day.Add(24*time.Hour+30*time.Minute), "StrayWithinDelay")
+	strayOut := logKey(day.Add(24*time.Hour+90*time.Minute), "StrayPastDelay")
+	for i, k := range []string{strayIn, strayOut} {
+		a.objects[k] = gz(t, logContent(day.Add(23*time.Hour+59*time.Minute), 1000+i))
+	}
+	dir := t.TempDir()
+	a.writeLocal(t, dir, true)
+	src, _ := objstore.OpenLocal(dir)
+	cases := []struct {
+		name  string
+		delay time.Duration
+		until time.Time // end of the delivery window
+	}{
+		{"default delay", 0, day.Add(24*time.Hour + layout.DefaultMaxDeliveryDelay)},
+		{"two hours", 2 * time.Hour, day.Add(26 * time.Hour)},
+		{"no delay", -1, day.Add(24 * time.Hour)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := integrity.Validate(context.Background(), integrity.Config{
+				Source: src, Keys: keySet(t), Since: day, Until: day.AddDate(0, 0, 1), MaxDeliveryDelay: c.delay,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]integrity.Status{}
+			for _, it := range rep.Items {
+				if it.Kind == integrity.KindLog {
+					got[it.Key] = it.Status
+				}
+			}
+			after := 0 // files of the window keyed D+1
+			for _, keys := range a.logs {
+				for _, k := range keys {
+					pk, err := layout.ParseKey(k)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if pk.Delivery.Before(day) || !pk.Delivery.Before(c.until) {
+						continue
+					}
+					if !pk.Delivery.Before(day.AddDate(0, 0, 1)) {
+						after++
+					}
+					if got[k] != integrity.Valid {
+						t.Errorf("log file %s (delivered %s): %q, want valid", k, pk.Delivery.Format(time.RFC3339), got[k])
+					}
+				}
+			}
+			if c.delay >= 0 && after == 0 {
+				t.Errorf("no log file of the delivery window was delivered after midnight; the test needs some")
+			}
+			for _, k := range []string{strayIn, strayOut} {
+				pk, _ := layout.ParseKey(k)
+				_, reported := got[k]
+				if want := pk.Delivery.Before(c.until); reported != want {
+					t.Errorf("unreferenced log file delivered %s: reported %v, want %v", pk.Delivery.Format(time.RFC3339), reported, want)
+				}
+			}
+		})
 	}
 }

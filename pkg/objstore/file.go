@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path"
+
+	"github.com/ctq-dev/ctq/internal/scratch"
 )
 
 // FileBacked is an optional Bucket capability: the bucket's objects are
@@ -51,7 +53,7 @@ func CreateObjectFile(b Bucket, key, tmpDir string) (*ObjectFile, error) {
 		}
 		return &ObjectFile{File: f, bucket: b, key: key, inPlace: true}, nil
 	}
-	f, err := os.CreateTemp(tmpDir, "ctq-*-"+path.Base(key))
+	f, err := os.CreateTemp(tmpDir, scratch.Pattern("*-"+path.Base(key)))
 	if err != nil {
 		return nil, fmt.Errorf("temporary file for %s: %w", key, err)
 	}

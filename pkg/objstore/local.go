@@ -12,6 +12,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/ctq-dev/ctq/internal/proc"
 )
 
 // Local is a Bucket over a directory tree. Keys map to relative paths.
@@ -174,7 +177,10 @@ func (l *Local) walk(ctx context.Context, dirKey string, opts ListOptions, fn fu
 	return nil
 }
 
-// Local temp files written by Put/PutIfAbsent are hidden from listings.
+// Local temp files written by Put/PutIfAbsent are hidden from listings. A
+// temp file is named ".<base>.<writer>-<random>.ctq-tmp", where writer is
+// proc.Tag of the writing process, so SweepTemps can tell whether its writer
+// has died.
 const tempSuffix = ".ctq-tmp"
 
 func isTempName(name string) bool { return strings.HasSuffix(name, tempSuffix) }
@@ -276,7 +282,7 @@ func CreateFile(path string) (*os.File, error) {
 func writeTemp(p string, r io.Reader) (string, error) {
 	var f *os.File
 	err := inDir(filepath.Dir(p), func() (err error) {
-		f, err = os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*"+tempSuffix)
+		f, err = os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+"."+proc.Tag()+"-*"+tempSuffix)
 		return err
 	})
 	if err != nil {
@@ -435,4 +441,64 @@ func (l *Local) OpenReaderAt(ctx context.Context, key string) (ReaderAt, ObjectI
 		return nil, ObjectInfo{}, err
 	}
 	return localReaderAt{File: rc.(*os.File), size: info.Size}, info, nil
+}
+
+// SweepTemps removes the temp files below prefix that Put or PutIfAbsent
+// left when their process died: those whose writer ran on this host and has
+// exited, and any not modified for longer than stale (a writer on another
+// host sharing the directory, or one that stalled that long). stale must
+// exceed the longest time a live writer may leave a temp file untouched.
+// Directories it empties are removed. It returns the keys of the removed
+// temp files.
+func (l *Local) SweepTemps(ctx context.Context, prefix string, stale time.Duration) ([]string, error) {
+	root := l.dirOf(prefix[:strings.LastIndexByte(prefix, '/')+1])
+	var removed []string
+	now := time.Now()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while sweeping
+			}
+			return err
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if d.IsDir() || !isTempName(d.Name()) {
+			return nil
+		}
+		rel, _ := filepath.Rel(l.root, p)
+		key := filepath.ToSlash(rel)
+		if !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil // renamed or removed by its writer meanwhile
+		}
+		if !proc.Gone(tempWriter(d.Name())) && now.Sub(info.ModTime()) <= stale {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove abandoned temp file %s/%s: %w", l, key, err)
+		}
+		removed = append(removed, key)
+		removeEmptyDir(filepath.Dir(p), l.root)
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("sweep temp files of %s/%s: %w", l, prefix, err)
+	}
+	return removed, nil
+}
+
+// tempWriter returns the writer tag of a temp file name (see tempSuffix),
+// or "" for a name without one.
+func tempWriter(name string) string {
+	name = strings.TrimSuffix(name, tempSuffix)
+	tag := name[strings.LastIndexByte(name, '.')+1:]
+	if i := strings.LastIndexByte(tag, '-'); i > 0 {
+		return tag[:i]
+	}
+	return ""
 }

@@ -11,9 +11,9 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/ctq-dev/ctq/internal/proc"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 )
 
@@ -108,12 +108,25 @@ func (r *Run) End(ctx context.Context) error {
 type RecoverStats struct {
 	Published int // committed files whose publishing a crash had interrupted
 	Removed   int // orphaned staging files of dead runs
+	Temps     int // temp files of writes a dead process left (local lakes)
 }
+
+// tempSweeper is a bucket whose writes go through temp files that a killed
+// process leaves behind, hidden from listings (objstore.Local).
+type tempSweeper interface {
+	SweepTemps(ctx context.Context, prefix string, stale time.Duration) ([]string, error)
+}
+
+var _ tempSweeper = (*objstore.Local)(nil)
 
 // Recover finishes what crashed writers left: committed files still under
 // their staging key are published, and staging files that no commit
 // references are deleted once their run is dead. self is the caller's run id
-// (its files are never touched).
+// (its files are never touched). On a bucket that writes through temp files
+// (a local lake), the temp files under MetaDir that a killed process left
+// (of a lease, a commit, a checkpoint or a staged file) are removed too, by
+// the rule that declares a run dead: their writer on this host has exited,
+// or they were not modified for leaseTTL.
 func (l *Lake) Recover(ctx context.Context, snap *Snapshot, self string) (RecoverStats, error) {
 	var st RecoverStats
 	committed := map[string]File{}
@@ -188,6 +201,13 @@ func (l *Lake) Recover(ctx context.Context, snap *Snapshot, self string) (Recove
 			_ = l.b.Delete(ctx, RunsDir+run+".json")
 		}
 	}
+	if sw, ok := l.b.(tempSweeper); ok {
+		removed, err := sw.SweepTemps(ctx, MetaDir+"/", leaseTTL)
+		st.Temps = len(removed)
+		if err != nil {
+			return st, err
+		}
+	}
 	return st, nil
 }
 
@@ -208,18 +228,9 @@ func (l *Lake) runAlive(ctx context.Context, run string) bool {
 		return false
 	}
 	if host, _ := os.Hostname(); host == ls.Host && ls.PID > 0 {
-		if !processAlive(ls.PID) {
+		if !proc.Alive(ls.PID) {
 			return false
 		}
 	}
 	return time.Since(ls.Heartbeat) < leaseTTL
-}
-
-func processAlive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

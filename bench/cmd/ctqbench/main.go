@@ -54,13 +54,13 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string) (err error) {
 	var o options
 	fs := flag.NewFlagSet("ctqbench", flag.ContinueOnError)
 	fs.IntVar(&o.events, "events", 1_000_000, "number of CloudTrail records to generate (duplicates included)")
 	fs.IntVar(&o.days, "days", 0, "days the archive spans (0: 7, or 2 below 100k events)")
-	fs.StringVar(&o.work, "work", filepath.Join(os.TempDir(), "ctqbench"), "work directory; a generated archive there is reused when its parameters match")
-	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results)")
+	fs.StringVar(&o.work, "work", "", "work directory; a generated archive there is reused when its parameters match (default "+filepath.Join(os.TempDir(), "ctqbench")+"; -smoke: a fresh temporary directory, removed after a passing run)")
+	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results; -smoke: <work>/results)")
 	fs.StringVar(&o.ctq, "ctq", "", "ctq binary (default: go build ./cmd/ctq from the repo root into the work dir)")
 	fs.BoolVar(&o.smoke, "smoke", false, "a few thousand events, for CI")
 	modes := fs.String("duckdb-sql", "typed,json", "comma-separated DuckDB SQL forms to run: typed (read_json infers a struct schema), json (Records as JSON[])")
@@ -95,8 +95,17 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	var tw *measure.TempWork
+	o.work, tw, err = measure.WorkDir(o.work, filepath.Join(os.TempDir(), "ctqbench"), o.smoke, "ctqbench-smoke-")
+	if err != nil {
+		return err
+	}
+	defer func() { err = tw.Finish(err, logf) }()
 	if o.out == "" {
 		o.out = filepath.Join(root, "bench", "results")
+		if o.smoke {
+			o.out = filepath.Join(o.work, "results")
+		}
 	}
 	for _, p := range []*string{&o.work, &o.out, &o.ctq} {
 		if *p != "" {

@@ -72,12 +72,12 @@ type report struct {
 	Variants  []*variant `json:"variants"`
 }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string) (err error) {
 	var o options
 	fs := flag.NewFlagSet("ctqbigobject", flag.ContinueOnError)
 	fs.IntVar(&o.events, "events", 200000, "records in the one log object")
 	fs.IntVar(&o.runs, "runs", 2, "measured runs per variant")
-	fs.StringVar(&o.work, "work", "", "work directory (default: a new temporary directory)")
+	fs.StringVar(&o.work, "work", "", "work directory (default: a new temporary directory, removed after a passing run)")
 	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results/bigobject; -smoke: <work>/results)")
 	fs.BoolVar(&o.smoke, "smoke", false, "a small object and a 1 MiB batch budget, one run: for CI")
 	if err := fs.Parse(args); err != nil {
@@ -90,11 +90,12 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if o.work == "" {
-		if o.work, err = os.MkdirTemp("", "ctqbigobject-"); err != nil {
-			return err
-		}
+	var tw *measure.TempWork
+	o.work, tw, err = measure.WorkDir(o.work, "", o.smoke, "ctqbigobject-")
+	if err != nil {
+		return err
 	}
+	defer func() { err = tw.Finish(err, logf) }()
 	if o.out == "" {
 		o.out = filepath.Join(root, "bench", "results", "bigobject")
 		if o.smoke {

@@ -45,13 +45,13 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string) (err error) {
 	var o options
 	fs := flag.NewFlagSet("ctqcompact", flag.ContinueOnError)
 	fs.IntVar(&o.events, "events", 200000, "events in the generated archive (no duplicates, so answers must be identical before and after)")
 	fs.DurationVar(&o.window, "window", 2*time.Hour, "delivery-time window of each incremental ingest run")
 	fs.StringVar(&o.target, "target-size", "128MiB", "ctq compact --target-size")
-	fs.StringVar(&o.work, "work", "", "work directory (default: a new temporary directory)")
+	fs.StringVar(&o.work, "work", "", "work directory (default: a new temporary directory, removed after a passing run)")
 	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results; -smoke: <work>/results)")
 	fs.IntVar(&o.runs, "runs", 3, "measured runs per query of the suite")
 	fs.IntVar(&o.workers, "workers", 0, "ctq compact --workers (0: one per CPU)")
@@ -66,11 +66,12 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if o.work == "" {
-		if o.work, err = os.MkdirTemp("", "ctqcompact-"); err != nil {
-			return err
-		}
+	var tw *measure.TempWork
+	o.work, tw, err = measure.WorkDir(o.work, "", o.smoke, "ctqcompact-")
+	if err != nil {
+		return err
 	}
+	defer func() { err = tw.Finish(err, logf) }()
 	if o.out == "" {
 		o.out = filepath.Join(root, "bench", "results")
 		if o.smoke {

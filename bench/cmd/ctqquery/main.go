@@ -68,14 +68,14 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string) (err error) {
 	var o options
 	fs := flag.NewFlagSet("ctqquery", flag.ContinueOnError)
 	fs.StringVar(&o.archive, "archive", "", "source archive directory (AWSLogs/... below it); generated with the 1M-event configuration if missing (default "+defaultArchive+"; -smoke: a fresh small archive in the work dir)")
 	fs.StringVar(&o.lake, "lake", "", "lake directory; the archive is ingested into it with ctq when it has no _ctq/log (default <work>/lake-<archive name>)")
 	fs.StringVar(&o.ctq, "ctq", "", "ctq binary (default: go build ./cmd/ctq from the repo root into the work dir)")
 	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results; -smoke: <work>/results)")
-	fs.StringVar(&o.work, "work", "", "work directory for the default lake (default "+filepath.Join(os.TempDir(), "ctqquery")+"; -smoke: a fresh temporary directory, whose archive and lake are removed after a passing run)")
+	fs.StringVar(&o.work, "work", "", "work directory for the default lake (default "+filepath.Join(os.TempDir(), "ctqquery")+"; -smoke: a fresh temporary directory, removed after a passing run)")
 	fs.IntVar(&o.runs, "runs", 3, "measured runs of ctq and DuckDB per query, interleaved; the best is reported (-smoke: 1)")
 	fs.BoolVar(&o.jq, "jq", true, "also count with zcat | jq over the archive (one run per query)")
 	fs.BoolVar(&o.smoke, "smoke", false, "generate a small archive (a few thousand events) and run the whole suite once: for CI")
@@ -120,16 +120,12 @@ func run(ctx context.Context, args []string) error {
 	}
 	// A smoke run (CI) gets its own work directory, so that it never
 	// touches the archive, lake or binary of another run on the machine.
-	var tmpWork string
-	if o.work == "" {
-		o.work = filepath.Join(os.TempDir(), "ctqquery")
-		if o.smoke {
-			if tmpWork, err = os.MkdirTemp("", "ctqquery-smoke-"); err != nil {
-				return err
-			}
-			o.work = tmpWork
-		}
+	var tw *measure.TempWork
+	o.work, tw, err = measure.WorkDir(o.work, filepath.Join(os.TempDir(), "ctqquery"), o.smoke, "ctqquery-smoke-")
+	if err != nil {
+		return err
 	}
+	defer func() { err = tw.Finish(err, logf) }()
 	for _, p := range []*string{&o.archive, &o.lake, &o.ctq, &o.out, &o.work} {
 		if *p != "" {
 			if *p, err = filepath.Abs(*p); err != nil {
@@ -316,10 +312,6 @@ func run(ctx context.Context, args []string) error {
 		return errors.New("counts differ:\n  " + strings.Join(rep.Failures, "\n  "))
 	}
 	logf("PASS: ctq, DuckDB%s agree on all %d queries", map[bool]string{true: " and jq", false: ""}[o.jq], len(results))
-	if tmpWork != "" {
-		// Keep the results, drop the archive and the lake.
-		return os.RemoveAll(filepath.Join(tmpWork, "smoke"))
-	}
 	return nil
 }
 

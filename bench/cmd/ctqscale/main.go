@@ -66,12 +66,12 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string) (err error) {
 	var o options
 	fs := flag.NewFlagSet("ctqscale", flag.ContinueOnError)
 	sizes := fs.String("sizes", "250000,1000000,4000000", "comma-separated archive sizes in events")
-	fs.StringVar(&o.work, "work", filepath.Join(os.TempDir(), "ctqbench"), "work directory for archives (reused when their parameters match), the lake and the binaries")
-	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results/scale; -smoke: a temporary directory)")
+	fs.StringVar(&o.work, "work", "", "work directory for archives (reused when their parameters match), the lake and the binaries (default "+filepath.Join(os.TempDir(), "ctqbench")+"; -smoke: a fresh temporary directory, removed after a passing run)")
+	fs.StringVar(&o.out, "out", "", "results directory (default <repo>/bench/results/scale; -smoke: in the smoke run's temporary work directory, removed after a passing run)")
 	fs.StringVar(&o.plots, "plots", "", "directory for scale-ingest.png and scale-query.png (default <repo>/bench; -smoke: the results directory)")
 	fs.IntVar(&o.ingestRuns, "ingest-runs", 1, "ingest runs per tool and size (fastest reported)")
 	fs.IntVar(&o.queryRuns, "runs", 3, "query runs of ctq and DuckDB per query and size (fastest reported)")
@@ -87,7 +87,6 @@ func run(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	var err error
 	if o.sizes, err = parseSizes(*sizes); err != nil {
 		return err
 	}
@@ -100,13 +99,15 @@ func run(ctx context.Context, args []string) error {
 	}
 	if o.smoke {
 		o.sizes, o.ingestRuns, o.queryRuns, o.quiet, o.queryQuiet = smokeSizes, 1, 1, 0, 0
-		if o.work, err = os.MkdirTemp("", "ctqscale-smoke-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(filepath.Join(o.work, "bin"))
-		if o.out == "" {
-			o.out = filepath.Join(o.work, "results")
-		}
+	}
+	var tw *measure.TempWork
+	o.work, tw, err = measure.WorkDir(o.work, filepath.Join(os.TempDir(), "ctqbench"), o.smoke, "ctqscale-smoke-")
+	if err != nil {
+		return err
+	}
+	defer func() { err = tw.Finish(err, logf) }()
+	if o.smoke && o.out == "" {
+		o.out = filepath.Join(o.work, "results")
 	}
 	if o.out == "" {
 		o.out = filepath.Join(root, "bench", "results", "scale")
@@ -210,7 +211,7 @@ func run(ctx context.Context, args []string) error {
 
 		logf("size %d events: query suite (jq: %v)", n, pt.JQ)
 		archive := filepath.Join(o.work, fmt.Sprintf("archive-%d-events", n))
-		queryArgs := []string{"-archive", archive, "-lake", filepath.Join(o.work, "lake"), "-ctq", ctq, "-out", dir,
+		queryArgs := []string{"-archive", archive, "-lake", filepath.Join(o.work, "lake"), "-ctq", ctq, "-out", dir, "-work", o.work,
 			"-runs", strconv.Itoa(o.queryRuns), "-quiet-wait", o.queryQuiet.String(), "-jq=" + strconv.FormatBool(pt.JQ)}
 		queryArgs = append(queryArgs, fixed...)
 		if err := runChild(ctx, filepath.Join(bin, "ctqquery"), queryArgs); err != nil {
@@ -245,9 +246,6 @@ func run(ctx context.Context, args []string) error {
 		return errors.New("answers differ:\n  " + strings.Join(rep.Failures, "\n  "))
 	}
 	logf("PASS: every size's answers agree")
-	if o.smoke {
-		return os.RemoveAll(filepath.Join(o.work, "lake"))
-	}
 	return nil
 }
 

@@ -1,0 +1,10 @@
+package miniotest_test
+
+import (
+	"testing"
+
+	"github.com/ctq-dev/ctq/internal/miniotest"
+)
+
+// TestMain reports the MinIO tests that were skipped in go test's output.
+func TestMain(m *testing.M) { miniotest.Main(m) }
