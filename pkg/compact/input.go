@@ -6,13 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/ctq-dev/ctq/pkg/ingest"
-	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
@@ -54,83 +51,38 @@ type cursor struct {
 	row    int64 // rows read so far
 }
 
-// openInput opens a lake file for streaming. For an object-store lake the
-// file is fetched into a temporary file first, so memory stays bounded.
-func openInput(ctx context.Context, lake *partition.Lake, f partition.File, tmpDir string, cols []int) (*cursor, error) {
+// inputReadBuffer is the read size of an input column: on S3 each read is
+// one ranged GET, so it is large enough to keep requests few, and small
+// enough that open inputs (a few columns each) stay a few MiB.
+const inputReadBuffer = 1 << 20
+
+// openInput opens a lake file for streaming, through ranged reads of the
+// bucket (pread on local files, ranged GETs on S3): only the footer and
+// the pages of the columns read are fetched.
+func openInput(ctx context.Context, lake *partition.Lake, f partition.File, cols []int) (*cursor, error) {
 	key, err := lake.DataKey(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		ra     io.ReaderAt
-		size   int64
-		closer io.Closer
-	)
-	if l, ok := lake.Bucket().(*objstore.Local); ok {
-		fh, err := os.Open(filepath.Join(l.Root(), filepath.FromSlash(key)))
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", f.Path, err)
-		}
-		info, err := fh.Stat()
-		if err != nil {
-			fh.Close()
-			return nil, fmt.Errorf("open %s: %w", f.Path, err)
-		}
-		ra, size, closer = fh, info.Size(), fh
-	} else {
-		tmp, err := fetch(ctx, lake.Bucket(), key, tmpDir)
-		if err != nil {
-			return nil, fmt.Errorf("fetch %s: %w", f.Path, err)
-		}
-		info, err := tmp.Stat()
-		if err != nil {
-			tmp.Close()
-			return nil, err
-		}
-		ra, size, closer = tmp, info.Size(), tmp
-	}
-	pf, err := parquet.OpenFile(ra, size, parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true), parquet.ReadBufferSize(64<<10))
+	ra, _, err := lake.Bucket().OpenReaderAt(ctx, key)
 	if err != nil {
-		closer.Close()
+		return nil, fmt.Errorf("open %s: %w", f.Path, err)
+	}
+	pf, err := parquet.OpenFile(ra, ra.Size(), parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true), parquet.ReadBufferSize(inputReadBuffer))
+	if err != nil {
+		ra.Close()
 		return nil, fmt.Errorf("open data file %s: %w", f.Path, err)
 	}
-	c := &cursor{path: f.Path, file: pf, closer: closer, cols: cols, rg: -1}
+	c := &cursor{path: f.Path, file: pf, closer: ra, cols: cols, rg: -1}
 	for _, ci := range cols {
 		leaf, ok := pf.Schema().Lookup(columnNames[ci])
 		if !ok {
-			closer.Close()
+			ra.Close()
 			return nil, fmt.Errorf("data file %s has no column %s", f.Path, columnNames[ci])
 		}
 		c.leaf[ci] = leaf.ColumnIndex
 	}
 	return c, nil
-}
-
-// tempFile deletes itself when closed.
-type tempFile struct{ *os.File }
-
-func (t tempFile) Close() error {
-	err := t.File.Close()
-	os.Remove(t.Name())
-	return err
-}
-
-func fetch(ctx context.Context, b objstore.Bucket, key, tmpDir string) (tempFile, error) {
-	rc, _, err := b.Open(ctx, key)
-	if err != nil {
-		return tempFile{}, err
-	}
-	defer rc.Close()
-	fh, err := os.CreateTemp(tmpDir, "ctq-compact-*.parquet")
-	if err != nil {
-		return tempFile{}, err
-	}
-	t := tempFile{fh}
-	if _, err := io.Copy(fh, rc); err != nil {
-		t.Close()
-		return tempFile{}, err
-	}
-	return t, nil
 }
 
 // next advances to the next row; it returns io.EOF after the last.

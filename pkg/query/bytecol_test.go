@@ -9,6 +9,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
 )
 
 // Optional strings are null when empty (parquet-go's rule for non-pointer
@@ -100,7 +102,7 @@ func TestByteColumn_PagesMatchArrow(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
-			df, err := openDataFile("test.parquet", bytes.NewReader(buf.Bytes()))
+			df, err := openDataFile("test.parquet", memObject(buf.Bytes()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +201,7 @@ func TestByteColumn_CorruptPageIsAnError(t *testing.T) {
 	}
 	good := buf.Bytes()
 	for _, path := range []string{"json", "dict"} {
-		df0, err := openDataFile("good.parquet", bytes.NewReader(good))
+		df0, err := openDataFile("good.parquet", memObject(good))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +218,7 @@ func TestByteColumn_CorruptPageIsAnError(t *testing.T) {
 		for off := start; off < start+size; off += 3 {
 			bad := bytes.Clone(good)
 			bad[off] ^= 0x5a
-			df, err := openDataFile("bad.parquet", bytes.NewReader(bad))
+			df, err := openDataFile("bad.parquet", memObject(bad))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -259,7 +261,7 @@ func TestChunkDictionary(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	df, err := openDataFile("t.parquet", bytes.NewReader(buf.Bytes()))
+	df, err := openDataFile("t.parquet", memObject(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,3 +306,10 @@ func countPages(t *testing.T, df *dataFile, rg int, path string) int {
 	}
 	return pages
 }
+
+// memObject is an in-memory objstore.ReaderAt.
+func memObject(b []byte) objstore.ReaderAt { return memReaderAt{bytes.NewReader(b)} }
+
+type memReaderAt struct{ *bytes.Reader }
+
+func (memReaderAt) Close() error { return nil }

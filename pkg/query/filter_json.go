@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
 // jsonFilter evaluates a comparison below a JSON text column
@@ -72,6 +74,8 @@ func (f *jsonFilter) explain(sb *strings.Builder, indent string) {
 	}
 	fmt.Fprintf(sb, "%s%s  [JSON text column %s: %s, then path extraction]\n", indent, f.cmp, f.col, pre)
 }
+
+func (f *jsonFilter) fileMayMatch(*partition.File) bool { return true }
 
 func (f *jsonFilter) mayMatch(rg *rowGroupMeta) bool {
 	if rg.inexact || f.cmp.Op == OpNotExists || f.cmp.Op == OpIsNull {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
 // colSourceKey holds each row's source object key (AWSLogs/...), written by
@@ -14,6 +16,8 @@ const colSourceKey = "ctqSourceKey"
 // queries limited to verified data. Like the time filter it is applied after
 // the pattern, to exact and inexact rows alike, and it prunes row groups
 // whose source-key statistics hold no key of the set.
+var _ filter = (*sourceFilter)(nil)
+
 type sourceFilter struct {
 	keys []string // sorted
 	set  map[string]bool
@@ -36,6 +40,12 @@ func newSourceFilter(set map[string]bool) *sourceFilter {
 func (f *sourceFilter) explain(sb *strings.Builder, indent string) {
 	fmt.Fprintf(sb, "%s%s IN (%d source objects)  [source-key statistics; one lookup per dictionary entry]\n", indent, colSourceKey, len(f.keys))
 }
+
+// fileMayMatch: the manifest does not list a file's source objects, so only
+// an empty set prunes.
+func (f *sourceFilter) fileMayMatch(*partition.File) bool { return len(f.keys) > 0 }
+
+func (f *sourceFilter) cost() int { return costTyped }
 
 // mayMatch reports whether some key of the set lies in the row group's
 // [min, max] source keys.

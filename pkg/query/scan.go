@@ -13,11 +13,14 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
 )
 
 // dataFile is one open Parquet file of the lake.
 type dataFile struct {
 	path   string
+	ra     objstore.ReaderAt // the object, read by ranges
 	src    parquet.ReaderAtSeeker
 	pf     *file.Reader
 	fr     *pqarrow.FileReader
@@ -26,14 +29,16 @@ type dataFile struct {
 	blooms *metadata.BloomFilterReader
 }
 
-// openDataFile opens a Parquet file for column reads.
-func openDataFile(path string, r parquet.ReaderAtSeeker) (*dataFile, error) {
+// openDataFile opens a Parquet file for column reads. The dataFile owns ra:
+// Close closes it.
+func openDataFile(path string, ra objstore.ReaderAt) (*dataFile, error) {
+	r := io.NewSectionReader(ra, 0, ra.Size())
 	pf, err := file.NewParquetReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	sch := pf.MetaData().Schema
-	df := &dataFile{path: path, src: r, pf: pf, cols: make(map[string]int, sch.NumColumns()), dict: map[int]bool{}}
+	df := &dataFile{path: path, ra: ra, src: r, pf: pf, cols: make(map[string]int, sch.NumColumns()), dict: map[int]bool{}}
 	for i := 0; i < sch.NumColumns(); i++ {
 		c := sch.Column(i)
 		df.cols[c.Path()] = i
@@ -68,7 +73,13 @@ func (df *dataFile) arrow() (*pqarrow.FileReader, error) {
 	return fr, nil
 }
 
-func (df *dataFile) Close() error { return df.pf.Close() }
+func (df *dataFile) Close() error {
+	err := df.pf.Close()
+	if cerr := df.ra.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 // batch is one row group being evaluated. Columns are read on first use.
 type batch struct {
@@ -108,6 +119,9 @@ func (b *batch) leaf(path string) (arrow.Array, bool, error) {
 	}
 	if a, ok := b.data[col]; ok {
 		return a, true, nil
+	}
+	if b.data == nil {
+		b.data = map[int]arrow.Array{}
 	}
 	fr, err := b.df.arrow()
 	if err != nil {
