@@ -10,10 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/pqread"
 )
 
 // Options narrow and shape a query run.
@@ -28,6 +26,9 @@ type Options struct {
 	// (AWSLogs/...) is in the set, e.g. the objects verified against the
 	// trail's digests. An empty, non-nil set keeps nothing.
 	Sources map[string]bool
+	// Footers, when not nil, caches data file footers on local disk: worth
+	// it for a remote lake, where each footer costs a request.
+	Footers *pqread.FooterCache
 }
 
 // Match is one matching record.
@@ -182,31 +183,4 @@ func mergeMatches(lists [][]ruleMatch) []Match {
 		return all[i].EventID < all[j].EventID
 	})
 	return all
-}
-
-// stringGetter reads a (possibly dictionary-encoded) string column; null
-// and missing values read as "".
-func stringGetter(a arrow.Array) func(int) string {
-	switch x := a.(type) {
-	case *array.String:
-		return func(i int) string {
-			if x.IsNull(i) {
-				return ""
-			}
-			return x.Value(i)
-		}
-	case *array.Dictionary:
-		d, ok := x.Dictionary().(*array.String)
-		if !ok {
-			break
-		}
-		ix := dictIndexGetter(x.Indices())
-		return func(i int) string {
-			if x.IsNull(i) {
-				return ""
-			}
-			return d.Value(ix(i))
-		}
-	}
-	return func(int) string { return "" }
 }

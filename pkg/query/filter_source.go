@@ -63,16 +63,6 @@ func (f *sourceFilter) apply(b *batch, sel *bitmap) error {
 	if handled, err := b.keepStringColumn(colSourceKey, keep, sel); handled {
 		return err
 	}
-	arr, ok, err := b.leaf(colSourceKey)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		// A file without source keys cannot prove where its rows came from.
-		return (&constFilter{}).apply(b, sel)
-	}
-	if handled, err := keepStrings(arr, colSourceKey, keep, sel); handled {
-		return err
-	}
-	return fmt.Errorf("column %s: unsupported type %s", colSourceKey, arr.DataType())
+	// A file without source keys cannot prove where its rows came from.
+	return (&constFilter{}).apply(b, sel)
 }

@@ -168,9 +168,6 @@ func (f *typedFilter) apply(b *batch, sel *bitmap) error {
 	if !ok {
 		return (&constFilter{}).apply(b, sel)
 	}
-	if handled, err := keepStrings(arr, f.col, test, sel); handled {
-		return err
-	}
 	switch a := arr.(type) {
 	case *array.Boolean:
 		sel.keep(func(i int) bool { return a.IsValid(i) && test(boolText(a.Value(i))) })
@@ -185,58 +182,11 @@ func (f *typedFilter) apply(b *batch, sel *bitmap) error {
 	return nil
 }
 
-// keepStrings keeps the rows of a string column (dictionary-encoded or
-// plain) whose non-null value passes test; on a dictionary the test runs
-// once per entry. handled is false for other column types.
-func keepStrings(arr arrow.Array, col string, test func(string) bool, sel *bitmap) (handled bool, err error) {
-	switch a := arr.(type) {
-	case *array.Dictionary:
-		dict, ok := a.Dictionary().(*array.String)
-		if !ok {
-			return true, fmt.Errorf("column %s: unexpected dictionary type %s", col, a.Dictionary().DataType())
-		}
-		table := make([]bool, dict.Len())
-		for i := range table {
-			table[i] = dict.IsValid(i) && test(dict.Value(i))
-		}
-		get := dictIndexGetter(a.Indices())
-		sel.keep(func(i int) bool { return a.IsValid(i) && table[get(i)] })
-		return true, nil
-	case *array.String:
-		sel.keep(func(i int) bool { return a.IsValid(i) && test(a.Value(i)) })
-		return true, nil
-	}
-	return false, nil
-}
-
 func boolText(v bool) string {
 	if v {
 		return "true"
 	}
 	return "false"
-}
-
-// dictIndexGetter returns a reader for dictionary indices of any integer width.
-func dictIndexGetter(idx arrow.Array) func(int) int {
-	switch x := idx.(type) {
-	case *array.Int32:
-		v := x.Int32Values()
-		return func(i int) int { return int(v[i]) }
-	case *array.Int64:
-		v := x.Int64Values()
-		return func(i int) int { return int(v[i]) }
-	case *array.Int16:
-		v := x.Int16Values()
-		return func(i int) int { return int(v[i]) }
-	case *array.Int8:
-		v := x.Int8Values()
-		return func(i int) int { return int(v[i]) }
-	case *array.Uint32:
-		v := x.Uint32Values()
-		return func(i int) int { return int(v[i]) }
-	default:
-		panic(fmt.Sprintf("BUG: dictionary index type %s", idx.DataType()))
-	}
 }
 
 // boolFilter is IS TRUE / IS FALSE on a typed boolean column.
@@ -312,7 +262,7 @@ func (f *presenceFilter) mayMatch(rg *rowGroupMeta) bool {
 	if f.cmp.Op == OpIsNull && rg.allNull(colNulls) {
 		return false
 	}
-	if st := rg.stats(f.col); st != nil && st.HasNullCount() && st.NullCount() == 0 {
+	if rg.noNulls(f.col) {
 		return false // every row has a value
 	}
 	return true

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/pqread"
 )
 
 // The scan pipeline: every reader of the lake (query, count, explain,
@@ -31,11 +32,12 @@ type scanPlan struct {
 	scope   filter // nil: every row is in scope
 	rules   []*patternFilter
 	workers int
+	footers *pqread.FooterCache
 }
 
 // newScanPlan compiles the rules and the options' scope.
 func newScanPlan(nodes []Node, opts Options) (*scanPlan, error) {
-	s := &scanPlan{workers: opts.Workers}
+	s := &scanPlan{workers: opts.Workers, footers: opts.Footers}
 	var scope []filter
 	if len(opts.Accounts) > 0 || len(opts.Regions) > 0 {
 		scope = append(scope, &partitionFilter{accounts: opts.Accounts, regions: opts.Regions})
@@ -168,7 +170,7 @@ func (s *scanPlan) scan(ctx context.Context, lake *partition.Lake, tasks []scanT
 // scanFile evaluates the task's rules over one file, row group by row
 // group, and hands every row group with a selected row to c.
 func (s *scanPlan) scanFile(ctx context.Context, lake *partition.Lake, t *scanTask, c consumer, st *Stats) error {
-	df, err := openFile(ctx, lake, t.file)
+	df, err := openFile(ctx, lake, t.file, s.footers)
 	if err != nil {
 		return err
 	}
@@ -258,24 +260,26 @@ func (s *scanPlan) evalRowGroup(b *batch, live []int, sels []*bitmap) (bool, err
 // while the query runs moves the files it replaced to the trash: a file
 // found under one key can be gone from it a moment later, so its key is
 // looked up again once.
-func openFile(ctx context.Context, lake *partition.Lake, f partition.File) (*dataFile, error) {
-	df, err := openFileOnce(ctx, lake, f)
+func openFile(ctx context.Context, lake *partition.Lake, f partition.File, footers *pqread.FooterCache) (*dataFile, error) {
+	df, err := openFileOnce(ctx, lake, f, footers)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, objstore.ErrNotExist) {
-		df, err = openFileOnce(ctx, lake, f)
+		df, err = openFileOnce(ctx, lake, f, footers)
 	}
 	return df, err
 }
 
-func openFileOnce(ctx context.Context, lake *partition.Lake, f partition.File) (*dataFile, error) {
+func openFileOnce(ctx context.Context, lake *partition.Lake, f partition.File, footers *pqread.FooterCache) (*dataFile, error) {
 	key, err := lake.DataKey(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	ra, _, err := lake.Bucket().OpenReaderAt(ctx, key)
+	ra, info, err := lake.Bucket().OpenReaderAt(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	df, err := openDataFile(f.Path, ra)
+	// Data files are immutable: key, size and ETag name one version.
+	version := fmt.Sprintf("%s\x00%s\x00%d\x00%s", lake.Bucket(), key, info.Size, info.ETag)
+	df, err := openDataFile(f.Path, ra, footers, version)
 	if err != nil {
 		ra.Close()
 		return nil, err
