@@ -3,6 +3,7 @@ package pqread
 import (
 	"fmt"
 
+	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -160,6 +161,36 @@ func (c *Column) appendDictionary(p *Page) error {
 	return nil
 }
 
+// appendInts appends a page of integers: decoded with enc, or looked up in
+// dict through the indexes ix of a dictionary-encoded page. scratch holds
+// the page's present values, dst the column's entries.
+func appendInts[T int32 | int64](c *Column, p *Page, present int, ix []int32, dict []T, enc encoding.Encoding,
+	decode func(encoding.Encoding, []T, []byte) ([]T, error), scratch, dst *[]T) error {
+	vals := (*scratch)[:0]
+	if ix != nil || enc == nil {
+		for _, x := range ix {
+			vals = append(vals, dict[x])
+		}
+	} else {
+		var err error
+		if vals, err = decode(enc, vals, p.Values); err != nil {
+			return fmt.Errorf("values (%s): %w", p.Encoding, err)
+		}
+	}
+	*scratch = vals
+	if len(vals) < present {
+		return fmt.Errorf("%d values for %d present entries", len(vals), present)
+	}
+	c.each(p, func(v int) {
+		if v < 0 {
+			*dst = append(*dst, 0)
+		} else {
+			*dst = append(*dst, vals[v])
+		}
+	})
+	return nil
+}
+
 // each calls fn for each level of the page with the index of its value
 // among the page's present values, or -1 for a null.
 func (c *Column) each(p *Page, fn func(v int)) {
@@ -313,53 +344,17 @@ func (c *Column) appendFixed(p *Page, present int, dictEnc bool) error {
 	}
 	switch c.Leaf.Type {
 	case format.Int64:
-		var vals []int64
-		if dictEnc {
-			vals = c.ints[:0]
-			for _, x := range ix {
-				vals = append(vals, c.Dict.Int64[x])
-			}
-		} else {
-			var err error
-			if vals, err = enc.DecodeInt64(c.ints[:0], p.Values); err != nil {
-				return fmt.Errorf("values (%s): %w", p.Encoding, err)
-			}
+		var dict []int64
+		if c.Dict != nil {
+			dict = c.Dict.Int64
 		}
-		c.ints = vals
-		if len(vals) < present {
-			return fmt.Errorf("%d values for %d present entries", len(vals), present)
-		}
-		c.each(p, func(v int) {
-			if v < 0 {
-				c.Int64 = append(c.Int64, 0)
-			} else {
-				c.Int64 = append(c.Int64, vals[v])
-			}
-		})
+		return appendInts(c, p, present, ix, dict, enc, encoding.Encoding.DecodeInt64, &c.ints, &c.Int64)
 	case format.Int32:
-		var vals []int32
-		if dictEnc {
-			vals = c.ints4[:0]
-			for _, x := range ix {
-				vals = append(vals, c.Dict.Int32[x])
-			}
-		} else {
-			var err error
-			if vals, err = enc.DecodeInt32(c.ints4[:0], p.Values); err != nil {
-				return fmt.Errorf("values (%s): %w", p.Encoding, err)
-			}
+		var dict []int32
+		if c.Dict != nil {
+			dict = c.Dict.Int32
 		}
-		c.ints4 = vals
-		if len(vals) < present {
-			return fmt.Errorf("%d values for %d present entries", len(vals), present)
-		}
-		c.each(p, func(v int) {
-			if v < 0 {
-				c.Int32 = append(c.Int32, 0)
-			} else {
-				c.Int32 = append(c.Int32, vals[v])
-			}
-		})
+		return appendInts(c, p, present, ix, dict, enc, encoding.Encoding.DecodeInt32, &c.ints4, &c.Int32)
 	case format.Boolean:
 		if dictEnc {
 			return fmt.Errorf("dictionary-encoded booleans")

@@ -26,6 +26,10 @@ type File struct {
 	ra     io.ReaderAt
 	size   int64
 	byPath map[string]int
+	// tail holds the file's last bytes [tailOff, size) as read by Open
+	// (nil when the footer came from a cache): the page index is there.
+	tail    []byte
+	tailOff int64
 }
 
 // Leaf is one leaf column of the schema.
@@ -47,20 +51,21 @@ const footerTail = 64 << 10
 // and stored under key (which must identify one immutable version of the
 // object).
 func Open(name string, ra io.ReaderAt, size int64, cache *FooterCache, key string) (*File, error) {
+	f := &File{Name: name, Meta: new(format.FileMetaData), ra: ra, size: size}
 	var footer []byte
 	if cache != nil {
 		footer = cache.Get(key)
 	}
 	if footer == nil {
 		var err error
-		if footer, err = readFooter(ra, size); err != nil {
+		if footer, f.tail, err = readFooter(ra, size); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		f.tailOff = size - int64(len(f.tail))
 		if cache != nil {
 			cache.Put(key, footer)
 		}
 	}
-	f := &File{Name: name, Meta: new(format.FileMetaData), ra: ra, size: size}
 	if err := thrift.Unmarshal(new(thrift.CompactProtocol), footer, f.Meta); err != nil {
 		return nil, fmt.Errorf("%s: footer: %w", name, err)
 	}
@@ -75,31 +80,32 @@ func Open(name string, ra io.ReaderAt, size int64, cache *FooterCache, key strin
 	return f, nil
 }
 
-// readFooter returns the thrift-encoded FileMetaData at the end of a file.
-func readFooter(ra io.ReaderAt, size int64) ([]byte, error) {
+// readFooter returns the thrift-encoded FileMetaData at the end of a file,
+// and the file's tail as read.
+func readFooter(ra io.ReaderAt, size int64) (footer, tail []byte, err error) {
 	if size < 12 {
-		return nil, fmt.Errorf("not a Parquet file: %d bytes", size)
+		return nil, nil, fmt.Errorf("not a Parquet file: %d bytes", size)
 	}
 	n := min(size, footerTail)
-	tail := make([]byte, n)
+	tail = make([]byte, n)
 	if _, err := ra.ReadAt(tail, size-n); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("read footer: %w", err)
+		return nil, nil, fmt.Errorf("read footer: %w", err)
 	}
 	if !bytes.Equal(tail[n-4:], []byte("PAR1")) {
-		return nil, fmt.Errorf("not a Parquet file: no PAR1 at the end")
+		return nil, nil, fmt.Errorf("not a Parquet file: no PAR1 at the end")
 	}
 	flen := int64(binary.LittleEndian.Uint32(tail[n-8:]))
 	if flen > size-12 {
-		return nil, fmt.Errorf("footer of %d bytes in a %d-byte file", flen, size)
+		return nil, nil, fmt.Errorf("footer of %d bytes in a %d-byte file", flen, size)
 	}
 	if flen <= n-8 {
-		return bytes.Clone(tail[n-8-flen : n-8]), nil
+		return bytes.Clone(tail[n-8-flen : n-8]), tail, nil
 	}
-	footer := make([]byte, flen)
+	footer = make([]byte, flen)
 	if _, err := ra.ReadAt(footer, size-8-flen); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("read footer: %w", err)
+		return nil, nil, fmt.Errorf("read footer: %w", err)
 	}
-	return footer, nil
+	return footer, nil, nil
 }
 
 // indexSchema walks the flattened schema into leaves with their levels.

@@ -10,25 +10,60 @@ import (
 )
 
 // OffsetIndex returns the page locations of a column chunk from the page
-// index (one ranged read); nil, with no error, when the file has none.
+// index; nil, with no error, when the file has none.
 func (f *File) OffsetIndex(rg, col int) (*format.OffsetIndex, error) {
 	cc := &f.Meta.RowGroups[rg].Columns[col]
-	off, n := cc.OffsetIndexOffset, int64(cc.OffsetIndexLength)
-	if off <= 0 || n <= 0 {
-		return nil, nil
-	}
-	if off+n > f.size {
-		return nil, fmt.Errorf("row group %d column %s: offset index [%d, %d) outside a %d-byte file", rg, f.Leaves[col].Path, off, off+n, f.size)
-	}
-	b := make([]byte, n)
-	if _, err := f.ra.ReadAt(b, off); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("row group %d column %s: offset index: %w", rg, f.Leaves[col].Path, err)
-	}
 	oi := new(format.OffsetIndex)
-	if err := thrift.Unmarshal(new(thrift.CompactProtocol), b, oi); err != nil {
-		return nil, fmt.Errorf("row group %d column %s: offset index: %w", rg, f.Leaves[col].Path, err)
+	ok, err := f.readIndex(cc.OffsetIndexOffset, int64(cc.OffsetIndexLength), oi)
+	if !ok || err != nil {
+		return nil, wrapIndex(f, rg, col, "offset index", err)
 	}
 	return oi, nil
+}
+
+// ColumnIndex returns the per-page statistics of a column chunk from the
+// page index; nil, with no error, when the file has none.
+func (f *File) ColumnIndex(rg, col int) (*format.ColumnIndex, error) {
+	cc := &f.Meta.RowGroups[rg].Columns[col]
+	ci := new(format.ColumnIndex)
+	ok, err := f.readIndex(cc.ColumnIndexOffset, int64(cc.ColumnIndexLength), ci)
+	if !ok || err != nil {
+		return nil, wrapIndex(f, rg, col, "column index", err)
+	}
+	return ci, nil
+}
+
+func wrapIndex(f *File, rg, col int, what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("row group %d column %s: %s: %w", rg, f.Leaves[col].Path, what, err)
+}
+
+// readIndex decodes the thrift structure at [off, off+n) into v: from the
+// tail read when the file was opened when it holds the range (writers put
+// the page index just before the footer), else with one ranged read. ok is
+// false when there is no such structure.
+func (f *File) readIndex(off, n int64, v any) (ok bool, err error) {
+	if off <= 0 || n <= 0 {
+		return false, nil
+	}
+	if off+n > f.size {
+		return false, fmt.Errorf("[%d, %d) outside a %d-byte file", off, off+n, f.size)
+	}
+	var b []byte
+	if off >= f.tailOff && f.tail != nil {
+		b = f.tail[off-f.tailOff : off-f.tailOff+n]
+	} else {
+		b = make([]byte, n)
+		if _, err := f.ra.ReadAt(b, off); err != nil && err != io.EOF {
+			return false, err
+		}
+	}
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), b, v); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // Coalescing of page reads: ranges closer than rangeGap are fetched as one

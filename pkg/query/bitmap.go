@@ -108,6 +108,18 @@ func (b *bitmap) anyIn(lo, hi int) bool {
 	return false
 }
 
+// clearRange clears the bits in [lo, hi).
+func (b *bitmap) clearRange(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		if i&63 == 0 && i+64 <= hi {
+			b.words[i>>6] = 0
+			i += 63
+			continue
+		}
+		b.clear(i)
+	}
+}
+
 // forEach calls fn for every set bit, in order.
 func (b *bitmap) forEach(fn func(i int)) {
 	for wi, w := range b.words {

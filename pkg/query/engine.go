@@ -54,7 +54,10 @@ type Stats struct {
 	// RawPages and RawPagesSkipped count the pages of the raw record
 	// column read and left unread when only matching rows' records were
 	// needed (page-level late materialisation).
-	RawPages        int64 `json:"rawPages"`
+	RawPages int64 `json:"rawPages"`
+	// PagesSkipped counts the pages of filter columns whose rows the page
+	// index ruled out before any column was read.
+	PagesSkipped    int64 `json:"pagesSkipped"`
 	RawPagesSkipped int64 `json:"rawPagesSkipped"`
 }
 
@@ -66,6 +69,7 @@ func (s *Stats) add(o *Stats) {
 	atomic.AddInt64(&s.RowsInexact, o.RowsInexact)
 	atomic.AddInt64(&s.RowsMatched, o.RowsMatched)
 	atomic.AddInt64(&s.RawPages, o.RawPages)
+	atomic.AddInt64(&s.PagesSkipped, o.PagesSkipped)
 	atomic.AddInt64(&s.RawPagesSkipped, o.RawPagesSkipped)
 }
 

@@ -26,6 +26,11 @@ type filter interface {
 	// return false only when no row can: missing or unusable statistics
 	// answer true.
 	mayMatch(rg *rowGroupMeta) bool
+	// prunePages clears the bits of sel for the rows of pages that cannot
+	// match, from the page index (per-page min/max of the filter's column),
+	// before any column is read. It must clear only rows that cannot match;
+	// without a page index it clears nothing.
+	prunePages(b *batch, sel *bitmap) error
 	// apply clears the bits of sel for rows that do not match. It must not
 	// set bits of rows that were clear when it was called. It reads columns
 	// through b, which loads them on first use. sel is owned by the caller;
@@ -56,6 +61,9 @@ var _ filter = (*constFilter)(nil)
 
 func (c *constFilter) fileMayMatch(*partition.File) bool { return c.match }
 func (c *constFilter) mayMatch(*rowGroupMeta) bool       { return c.match }
+func (c *constFilter) prunePages(b *batch, sel *bitmap) error {
+	return c.apply(b, sel)
+}
 func (c *constFilter) apply(_ *batch, sel *bitmap) error {
 	if !c.match {
 		sel.clearAll()

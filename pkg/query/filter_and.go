@@ -62,3 +62,15 @@ func (a *andFilter) explain(sb *strings.Builder, indent string) {
 		k.explain(sb, indent+"  ")
 	}
 }
+
+func (a *andFilter) prunePages(b *batch, sel *bitmap) error {
+	for _, k := range a.kids {
+		if sel.isZero() {
+			return nil
+		}
+		if err := k.prunePages(b, sel); err != nil {
+			return err
+		}
+	}
+	return nil
+}

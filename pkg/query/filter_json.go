@@ -187,3 +187,6 @@ func (b *batch) jsonNull(path string) (func(int) bool, error) {
 	}
 	return func(i int) bool { return rows[i] }, nil
 }
+
+// prunePages: the page index holds nothing this filter can use.
+func (*jsonFilter) prunePages(*batch, *bitmap) error { return nil }

@@ -66,3 +66,21 @@ func (o *orFilter) explain(sb *strings.Builder, indent string) {
 		k.explain(sb, indent+"  ")
 	}
 }
+
+// prunePages keeps the rows some child's pages may match.
+func (o *orFilter) prunePages(b *batch, sel *bitmap) error {
+	keep, cur := getBitmap(sel.n), getBitmap(sel.n)
+	defer func() { putBitmap(keep); putBitmap(cur) }()
+	for _, k := range o.kids {
+		if !k.mayMatch(b.meta) {
+			continue
+		}
+		cur.copyFrom(sel)
+		if err := k.prunePages(b, cur); err != nil {
+			return err
+		}
+		keep.or(cur)
+	}
+	sel.and(keep)
+	return nil
+}

@@ -36,3 +36,6 @@ func (f *partitionFilter) explain(sb *strings.Builder, indent string) {
 	}
 	fmt.Fprintf(sb, "%spartitions: accounts %s, regions %s  [partition keys]\n", indent, list(f.accounts), list(f.regions))
 }
+
+// prunePages: the page index holds nothing this filter can use.
+func (*partitionFilter) prunePages(*batch, *bitmap) error { return nil }

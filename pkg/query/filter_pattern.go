@@ -42,6 +42,14 @@ func (p *patternFilter) explain(sb *strings.Builder, indent string) {
 	sb.WriteString(indent + "rows with ctqExact = false: whole pattern re-evaluated on the raw record\n")
 }
 
+// prunePages prunes on typed values only when every row is exact.
+func (p *patternFilter) prunePages(b *batch, sel *bitmap) error {
+	if b.meta.inexact {
+		return nil
+	}
+	return p.root.prunePages(b, sel)
+}
+
 func (p *patternFilter) apply(b *batch, sel *bitmap) error {
 	if !b.meta.inexact {
 		return p.root.apply(b, sel)

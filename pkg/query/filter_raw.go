@@ -49,3 +49,6 @@ func (f *rawFilter) matchRecord(s []byte) bool {
 	}
 	return MatchJSON(f.node, s)
 }
+
+// prunePages: the page index holds nothing this filter can use.
+func (*rawFilter) prunePages(*batch, *bitmap) error { return nil }

@@ -66,3 +66,6 @@ func (f *sourceFilter) apply(b *batch, sel *bitmap) error {
 	// A file without source keys cannot prove where its rows came from.
 	return (&constFilter{}).apply(b, sel)
 }
+
+// prunePages: the page index holds nothing this filter can use.
+func (*sourceFilter) prunePages(*batch, *bitmap) error { return nil }

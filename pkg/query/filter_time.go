@@ -1,6 +1,7 @@
 package query
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -86,4 +87,15 @@ func (f *timeFilter) apply(b *batch, sel *bitmap) error {
 		return ts.IsValid(i) && f.in(ts.Value(i).ToTime(unit).UnixMicro())
 	})
 	return nil
+}
+
+// prunePages clears the rows of eventTime pages outside [since, until).
+func (f *timeFilter) prunePages(b *batch, sel *bitmap) error {
+	return b.prunePagesBy(colTime, sel, func(null bool, lo, hi []byte) bool {
+		if null || len(lo) != 8 || len(hi) != 8 {
+			return !null
+		}
+		l, h := int64(binary.LittleEndian.Uint64(lo)), int64(binary.LittleEndian.Uint64(hi))
+		return (f.until == 0 || l < f.until) && (f.since == 0 || h >= f.since)
+	})
 }

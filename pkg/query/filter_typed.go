@@ -295,3 +295,38 @@ func (f *presenceFilter) apply(b *batch, sel *bitmap) error {
 	})
 	return nil
 }
+
+// prunePages: the page index prunes equalities (and IN sets) on string
+// columns: a page whose [min, max] holds no literal, or that is all null,
+// has no matching row.
+func (f *typedFilter) prunePages(b *batch, sel *bitmap) error {
+	if f.neg || f.col == colTime || boolColumns[f.col] || b.meta.inexact {
+		return nil
+	}
+	lits := f.set
+	if lits == nil {
+		if !f.exact {
+			return nil
+		}
+		lits = []string{f.lit}
+	}
+	return b.prunePagesBy(f.col, sel, func(null bool, lo, hi []byte) bool {
+		if null {
+			return false
+		}
+		if len(hi) == 0 {
+			return true // no bounds written for this column (or only ""): unknown
+		}
+		for _, l := range lits {
+			if l >= string(lo) && l <= string(hi) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// prunePages: boolean and presence filters leave pages to their rows.
+func (*boolFilter) prunePages(*batch, *bitmap) error     { return nil }
+func (*presenceFilter) prunePages(*batch, *bitmap) error { return nil }
+func (*typedFalse) prunePages(*batch, *bitmap) error     { return nil }

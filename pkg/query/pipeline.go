@@ -228,6 +228,9 @@ func (s *scanPlan) evalRowGroup(b *batch, live []int, sels []*bitmap) (bool, err
 	defer putBitmap(scope)
 	scope.setAll()
 	if s.scope != nil {
+		if err := s.scope.prunePages(b, scope); err != nil {
+			return false, err
+		}
 		if err := s.scope.apply(b, scope); err != nil {
 			return false, err
 		}
@@ -240,7 +243,11 @@ func (s *scanPlan) evalRowGroup(b *batch, live []int, sels []*bitmap) (bool, err
 	for _, i := range live {
 		sel := getBitmap(b.n)
 		sel.copyFrom(scope)
-		if err := s.rules[i].apply(b, sel); err != nil {
+		err := s.rules[i].prunePages(b, sel)
+		if err == nil && !sel.isZero() {
+			err = s.rules[i].apply(b, sel)
+		}
+		if err != nil {
 			putBitmap(sel)
 			return false, err
 		}

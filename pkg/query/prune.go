@@ -2,6 +2,7 @@ package query
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -78,4 +79,62 @@ func (m *rowGroupMeta) bloomMayContain(path, v string) bool {
 		return true
 	}
 	return m.df.pf.BloomMayContain(m.rg, col, []byte(v))
+}
+
+// pageBounds is the page index of one column chunk: per page, its first
+// row and its statistics.
+type pageBounds struct {
+	first []int64
+	ci    *format.ColumnIndex
+}
+
+// prunePagesBy clears the rows of the column's pages for which keep (given
+// the page's null flag and [min, max]) is false, and counts those pages in
+// Stats.PagesSkipped. Without a page index it clears nothing.
+func (b *batch) prunePagesBy(path string, sel *bitmap, keep func(null bool, lo, hi []byte) bool) error {
+	pb, ok := b.pageIndex[path]
+	if !ok {
+		col, _, found := b.df.leaf(path)
+		if found {
+			ci, err := b.df.pf.ColumnIndex(b.rg, col)
+			if err != nil {
+				return fmt.Errorf("%s: %w", b.df.path, err)
+			}
+			oi, err := b.df.pf.OffsetIndex(b.rg, col)
+			if err != nil {
+				return fmt.Errorf("%s: %w", b.df.path, err)
+			}
+			if ci != nil && oi != nil && len(ci.NullPages) == len(oi.PageLocations) &&
+				len(ci.MinValues) == len(ci.NullPages) && len(ci.MaxValues) == len(ci.NullPages) {
+				pb = &pageBounds{ci: ci}
+				for _, l := range oi.PageLocations {
+					pb.first = append(pb.first, l.FirstRowIndex)
+				}
+			}
+		}
+		if b.pageIndex == nil {
+			b.pageIndex = map[string]*pageBounds{}
+		}
+		b.pageIndex[path] = pb
+	}
+	if pb == nil {
+		return nil
+	}
+	for k := range pb.first {
+		lo, hi := int(pb.first[k]), b.n
+		if k+1 < len(pb.first) {
+			hi = int(pb.first[k+1])
+		}
+		if lo < 0 || lo > hi || hi > b.n {
+			return fmt.Errorf("%s: row group %d: page %d of %s covers rows [%d, %d) of %d", b.df.path, b.rg, k, path, lo, hi, b.n)
+		}
+		if keep(pb.ci.NullPages[k], pb.ci.MinValues[k], pb.ci.MaxValues[k]) || !sel.anyIn(lo, hi) {
+			continue
+		}
+		sel.clearRange(lo, hi)
+		if b.st != nil {
+			b.st.PagesSkipped++
+		}
+	}
+	return nil
 }

@@ -59,6 +59,8 @@ type batch struct {
 	pooled []*pqread.Column          // columns whose Data came from scanBuffers
 	arrays map[string]arrow.Array    // Arrow views of typed columns, by path
 
+	pageIndex map[string]*pageBounds // page indexes read for pruning, by path (nil: none)
+
 	nullsRead bool            // the ctqNulls dictionary was looked at
 	nullPaths map[string]bool // every path some row has as JSON null; nil: unknown
 }
