@@ -310,6 +310,9 @@ func levels(src []byte, maxLevel, n int) ([]uint8, error) {
 		return nil, fmt.Errorf("%d levels", n)
 	}
 	enc := rle.Encoding{BitWidth: bits.Len(uint(maxLevel))}
+	if err := checkRLE(src, enc.BitWidth, n); err != nil {
+		return nil, err
+	}
 	// The capacity is a guess bounded by the input: a corrupt count must
 	// not allocate more than the page can hold.
 	out, err := enc.DecodeLevels(make([]uint8, 0, min(n, 8*len(src)+8)), src)

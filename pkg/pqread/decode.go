@@ -172,6 +172,9 @@ func appendInts[T int32 | int64](c *Column, p *Page, present int, ix []int32, di
 			vals = append(vals, dict[x])
 		}
 	} else {
+		if err := checkValues(p.Encoding, p.Values, present); err != nil {
+			return err
+		}
 		var err error
 		if vals, err = decode(enc, vals, p.Values); err != nil {
 			return fmt.Errorf("values (%s): %w", p.Encoding, err)
@@ -219,6 +222,12 @@ func (c *Column) pageIndexes(p *Page, present int) ([]int32, error) {
 	}
 	if present == 0 {
 		return nil, nil
+	}
+	if len(p.Values) == 0 {
+		return nil, fmt.Errorf("no indexes for %d values", present)
+	}
+	if err := checkRLE(p.Values[1:], int(p.Values[0]), present); err != nil {
+		return nil, fmt.Errorf("indexes: %w", err)
 	}
 	ix, err := dictIndexes.DecodeInt32(c.ix[:0], p.Values)
 	if err != nil {
@@ -298,6 +307,9 @@ func (c *Column) appendBytes(p *Page, present int) error {
 	if err != nil {
 		return err
 	}
+	if err := checkValues(p.Encoding, p.Values, present); err != nil {
+		return err
+	}
 	// Decode into the free tail of Data: the values land in place when
 	// they fit.
 	vals, offs, err := enc.DecodeByteArray(c.Data[base:], p.Values, c.offs[:0])
@@ -358,6 +370,9 @@ func (c *Column) appendFixed(p *Page, present int, dictEnc bool) error {
 	case format.Boolean:
 		if dictEnc {
 			return fmt.Errorf("dictionary-encoded booleans")
+		}
+		if err := checkValues(p.Encoding, p.Values, present); err != nil {
+			return err
 		}
 		bits, err := enc.DecodeBoolean(c.bits[:0], p.Values)
 		if err != nil {
