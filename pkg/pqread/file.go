@@ -186,7 +186,7 @@ func (f *File) BloomMayContain(rg, col int, value []byte) bool {
 	}
 	// The header is a few bytes of thrift; 64 bytes hold it.
 	hb := make([]byte, min(64, f.size-off))
-	if _, err := f.ra.ReadAt(hb, off); err != nil && err != io.EOF {
+	if _, err := f.ReadAt(hb, off); err != nil && err != io.EOF {
 		return true
 	}
 	var h format.BloomFilterHeader
@@ -198,6 +198,16 @@ func (f *File) BloomMayContain(rg, col int, value []byte) bool {
 	if h.NumBytes <= 0 || start+int64(h.NumBytes) > f.size {
 		return true
 	}
-	ok, err := bloom.CheckSplitBlock(io.NewSectionReader(f.ra, start, int64(h.NumBytes)), int64(h.NumBytes), bloom.XXH64{}.Sum64(value))
+	ok, err := bloom.CheckSplitBlock(io.NewSectionReader(f, start, int64(h.NumBytes)), int64(h.NumBytes), bloom.XXH64{}.Sum64(value))
 	return ok || err != nil
+}
+
+// ReadAt reads the file's bytes at off: from the tail read by Open when it
+// holds them (bloom filters and the page index are written near the
+// footer), else through the file's ReaderAt.
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if f.tail != nil && off >= f.tailOff && off+int64(len(p)) <= f.size {
+		return copy(p, f.tail[off-f.tailOff:]), nil
+	}
+	return f.ra.ReadAt(p, off)
 }

@@ -51,14 +51,9 @@ func (f *File) readIndex(off, n int64, v any) (ok bool, err error) {
 	if off+n > f.size {
 		return false, fmt.Errorf("[%d, %d) outside a %d-byte file", off, off+n, f.size)
 	}
-	var b []byte
-	if off >= f.tailOff && f.tail != nil {
-		b = f.tail[off-f.tailOff : off-f.tailOff+n]
-	} else {
-		b = make([]byte, n)
-		if _, err := f.ra.ReadAt(b, off); err != nil && err != io.EOF {
-			return false, err
-		}
+	b := make([]byte, n)
+	if _, err := f.ReadAt(b, off); err != nil && err != io.EOF {
+		return false, err
 	}
 	if err := thrift.Unmarshal(new(thrift.CompactProtocol), b, v); err != nil {
 		return false, err
