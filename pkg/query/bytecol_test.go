@@ -309,3 +309,22 @@ func memObject(b []byte) objstore.ReaderAt { return memReaderAt{bytes.NewReader(
 type memReaderAt struct{ *bytes.Reader }
 
 func (memReaderAt) Close() error { return nil }
+
+// writeTestFile writes rows as a one-file Parquet object with parquet-go
+// and opens it.
+func writeTestFile[T any](t testing.TB, rows []T, opts ...parquet.WriterOption) *dataFile {
+	t.Helper()
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[T](&buf, opts...)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	df, err := openDataFile("test.parquet", memObject(buf.Bytes()), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return df
+}

@@ -1,12 +1,9 @@
 package query
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"testing"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // dictBenchRows is one row group's worth of rows (ingest writes row groups
@@ -32,18 +29,7 @@ func dictBenchFile(b *testing.B, n, distinct int) *dataFile {
 		v := fmt.Sprintf("Event%03dName", i*2654435761%distinct)
 		rows[i] = row{v, v}
 	}
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[row](&buf)
-	if _, err := w.Write(rows); err != nil {
-		b.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		b.Fatal(err)
-	}
-	df, err := openDataFile("bench.parquet", memObject(buf.Bytes()), nil, "")
-	if err != nil {
-		b.Fatal(err)
-	}
+	df := writeTestFile(b, rows)
 	return df
 }
 

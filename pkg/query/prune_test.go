@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -24,18 +23,7 @@ func TestPrunePages_PageIndex(t *testing.T) {
 		// Sorted names and times: every page covers a narrow range.
 		rows[i] = row{Name: fmt.Sprintf("Event%04d", i/100), Time: base.Add(time.Duration(i) * time.Second)}
 	}
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[row](&buf, parquet.PageBufferSize(2048))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	df, err := openDataFile("t.parquet", memObject(buf.Bytes()), nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	df := writeTestFile(t, rows, parquet.PageBufferSize(2048))
 	defer df.Close()
 	if p := countPages(t, df, 0, "eventName"); p < 4 {
 		t.Fatalf("eventName has %d pages; the test needs several", p)
@@ -89,18 +77,7 @@ func TestPrunePages_NoBounds(t *testing.T) {
 	for i := range rows {
 		rows[i].Msg = fmt.Sprintf("message %d", i)
 	}
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[row](&buf, parquet.PageBufferSize(1024), parquet.SkipPageBounds("errorMessage"))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	df, err := openDataFile("t.parquet", memObject(buf.Bytes()), nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	df := writeTestFile(t, rows, parquet.PageBufferSize(1024), parquet.SkipPageBounds("errorMessage"))
 	defer df.Close()
 	f := newTypedFilter(&Compare{Sel: Selector{Steps: []Step{{Kind: StepField, Name: "errorMessage"}}}, Op: OpEq, Val: Value{Kind: ValString, Str: "message 2500"}}, "errorMessage")
 	b := &batch{ctx: context.Background(), df: df, n: len(rows), meta: newRowGroupMeta(df, 0), st: &Stats{}}
