@@ -1,6 +1,9 @@
 package query
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync"
+)
 
 // bitmap is a selection vector: bit i set means row i is still a candidate.
 // Filters only clear bits; the caller owns the bitmap.
@@ -12,6 +15,31 @@ type bitmap struct {
 func newBitmap(n int) *bitmap {
 	return &bitmap{words: make([]uint64, (n+63)/64), n: n}
 }
+
+var bitmaps sync.Pool
+
+// getBitmap returns a cleared bitmap of n rows from the pool. The caller
+// owns it and should hand it back with putBitmap when done.
+func getBitmap(n int) *bitmap {
+	b, _ := bitmaps.Get().(*bitmap)
+	w := (n + 63) / 64
+	if b == nil || cap(b.words) < w {
+		return newBitmap(n)
+	}
+	b.words, b.n = b.words[:w], n
+	b.clearAll()
+	return b
+}
+
+// putBitmap returns b to the pool; b must not be used afterwards.
+func putBitmap(b *bitmap) {
+	if b != nil {
+		bitmaps.Put(b)
+	}
+}
+
+// clearAll clears every bit.
+func (b *bitmap) clearAll() { clear(b.words) }
 
 // setAll sets bits 0..n-1.
 func (b *bitmap) setAll() {
@@ -65,6 +93,30 @@ func (b *bitmap) or(o *bitmap) {
 func (b *bitmap) andNot(o *bitmap) {
 	for i := range b.words {
 		b.words[i] &^= o.words[i]
+	}
+}
+
+// anyIn reports whether a bit in [lo, hi) is set.
+func (b *bitmap) anyIn(lo, hi int) bool {
+	for i := lo; i < hi; {
+		w := b.words[i>>6] >> (i & 63)
+		if w != 0 {
+			return i+bits.TrailingZeros64(w) < hi
+		}
+		i = (i | 63) + 1
+	}
+	return false
+}
+
+// clearRange clears the bits in [lo, hi).
+func (b *bitmap) clearRange(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		if i&63 == 0 && i+64 <= hi {
+			b.words[i>>6] = 0
+			i += 63
+			continue
+		}
+		b.clear(i)
 	}
 }
 

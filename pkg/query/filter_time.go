@@ -1,16 +1,21 @@
 package query
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
-// timeFilter keeps rows whose eventTime lies in [since, until). It prunes
-// row groups with the eventTime statistics.
+// timeFilter keeps rows whose eventTime lies in [since, until)
+// (--since/--until). It prunes partitions by their day, files by their
+// manifest eventTime range and row groups by the eventTime statistics, and
+// applies to exact and inexact rows alike.
 type timeFilter struct {
 	since, until int64 // microseconds; 0 = unbounded
 }
@@ -46,6 +51,17 @@ func fmtBound(us int64, none string) string {
 	return time.UnixMicro(us).UTC().Format(time.RFC3339)
 }
 
+func (f *timeFilter) fileMayMatch(file *partition.File) bool {
+	// A partition day holds events of that UTC day only.
+	if day, err := time.Parse("2006-01-02", file.Partition().Day); err == nil {
+		lo, hi := day.UnixMicro(), day.Add(24*time.Hour).UnixMicro()
+		if (f.until != 0 && lo >= f.until) || (f.since != 0 && hi <= f.since) {
+			return false
+		}
+	}
+	return (f.until == 0 || file.MinTime.UnixMicro() < f.until) && (f.since == 0 || file.MaxTime.UnixMicro() >= f.since)
+}
+
 func (f *timeFilter) mayMatch(rg *rowGroupMeta) bool {
 	lo, hi, ok := rg.timeRange()
 	if !ok {
@@ -71,4 +87,15 @@ func (f *timeFilter) apply(b *batch, sel *bitmap) error {
 		return ts.IsValid(i) && f.in(ts.Value(i).ToTime(unit).UnixMicro())
 	})
 	return nil
+}
+
+// prunePages clears the rows of eventTime pages outside [since, until).
+func (f *timeFilter) prunePages(b *batch, sel *bitmap) error {
+	return b.prunePagesBy(colTime, sel, func(null bool, lo, hi []byte) bool {
+		if null || len(lo) != 8 || len(hi) != 8 {
+			return !null
+		}
+		l, h := int64(binary.LittleEndian.Uint64(lo)), int64(binary.LittleEndian.Uint64(hi))
+		return (f.until == 0 || l < f.until) && (f.since == 0 || h >= f.since)
+	})
 }
