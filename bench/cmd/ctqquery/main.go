@@ -203,13 +203,7 @@ func run(ctx context.Context, args []string) (err error) {
 	switch o.suite {
 	case "filter":
 	case "agg":
-		if err := runAggSuite(ctx, &o, p); err != nil {
-			return err
-		}
-		if tmpWork != "" {
-			return os.RemoveAll(filepath.Join(tmpWork, "smoke"))
-		}
-		return nil
+		return runAggSuite(ctx, &o, p)
 	default:
 		return fmt.Errorf("-suite %q: want filter or agg", o.suite)
 	}
