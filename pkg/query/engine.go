@@ -102,8 +102,9 @@ func NewPlan(n Node, opts Options) (*Plan, error) {
 func (p *Plan) Explain() string {
 	var sb strings.Builder
 	sb.WriteString("scan lake files from the manifest\n")
-	sb.WriteString("  one filter tree prunes files (manifest: partitions, " + colTime + " / " + strings.Join(schema.RangeColumns, " /\n  ") + " ranges, " +
-		strings.Join(schema.ValueSetColumns, " / ") + " value sets),\n  row groups (statistics, bloom filters) and rows\n")
+	prune := "one filter tree prunes files (manifest: partitions, " + strings.Join(append([]string{colTime}, schema.RangeColumns...), ", ") +
+		" ranges, " + strings.Join(schema.ValueSetColumns, " / ") + " value sets), row groups (statistics, bloom filters) and rows"
+	writeWrapped(&sb, "  ", prune, 92)
 	sb.WriteString("  per row group: columns read lazily, cheapest first\n")
 	p.scan.explain(&sb, "  ")
 	if !p.opts.CountOnly {
@@ -195,4 +196,21 @@ func mergeMatches(lists [][]ruleMatch) []Match {
 		return all[i].EventID < all[j].EventID
 	})
 	return all
+}
+
+// writeWrapped writes text as lines of at most width bytes (a longer word
+// stands alone), each starting with indent.
+func writeWrapped(sb *strings.Builder, indent, text string, width int) {
+	line := indent
+	for _, w := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(w) > width {
+			sb.WriteString(line + "\n")
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += w
+	}
+	sb.WriteString(line + "\n")
 }

@@ -229,7 +229,7 @@ func TestPipeline_ExplainGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `scan lake files from the manifest
-  one filter tree prunes files (manifest: partitions, eventTime, awsRegion /
+  one filter tree prunes files (manifest: partitions, eventTime, awsRegion,
   recipientAccountId ranges, eventName / eventSource / errorCode / eventType /
   userIdentity.type value sets), row groups (statistics, bloom filters) and rows
   per row group: columns read lazily, cheapest first
