@@ -63,6 +63,13 @@ func (ev *env) call(c *Call, r *row) Value {
 		return Time(d.Ceil(t))
 	case "now":
 		return Number(float64(ev.now.Unix()))
+	case "isvalidip", "isvalidipv4", "isvalidipv6", "isipinsubnet", "isipv4insubnet", "isipv6insubnet":
+		// Tests: a missing or non-IP value is false, not null.
+		args := make([]Value, len(c.Args))
+		for i, a := range c.Args {
+			args[i] = ev.eval(a, r)
+		}
+		return scalarFunc(c.Fn, args)
 	}
 	args := make([]Value, len(c.Args))
 	for i, a := range c.Args {

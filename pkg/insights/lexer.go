@@ -176,8 +176,10 @@ func (lx *lexer) afterOperand() bool {
 	if len(lx.toks) == 0 {
 		return false
 	}
-	switch lx.toks[len(lx.toks)-1].kind {
-	case tokIdent, tokRParen, tokRBrack, tokNumber, tokString:
+	switch p := lx.toks[len(lx.toks)-1]; p.kind {
+	case tokIdent:
+		return !(len(p.segs) == 1 && !p.segs[0].Quoted && isKeyword(p.text))
+	case tokRParen, tokRBrack, tokNumber, tokString:
 		return true
 	}
 	return false

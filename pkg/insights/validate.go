@@ -152,8 +152,8 @@ func (v *validator) stats(c *Stats, nth int) error {
 	}
 	earlier := map[string]bool{}
 	for _, it := range c.Items {
-		if !hasAggregate(it.Expr) {
-			return v.err(it.Expr.Pos(), "a stats item must use an aggregate function (count, count_distinct, sum, avg, min, max, stddev, pct, earliest, latest, sortsFirst, sortsLast)")
+		if !hasAggregate(it.Expr) && !hasField(it.Expr) {
+			return v.err(it.Expr.Pos(), "a stats item must use an aggregate function or earlier items of the same stats (count, count_distinct, sum, avg, min, max, stddev, pct, earliest, latest, sortsFirst, sortsLast)")
 		}
 		if err := v.walk(it.Expr, walkCtx{cmd: "stats", aggOK: true, aliases: earlier}); err != nil {
 			return err
@@ -172,6 +172,16 @@ func hasAggregate(e Expr) bool {
 	found := false
 	walkExpr(e, func(x Expr) {
 		if c, ok := x.(*Call); ok && functions[c.Fn].agg {
+			found = true
+		}
+	})
+	return found
+}
+
+func hasField(e Expr) bool {
+	found := false
+	walkExpr(e, func(x Expr) {
+		if _, ok := x.(*FieldRef); ok {
 			found = true
 		}
 	})
