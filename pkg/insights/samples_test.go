@@ -83,11 +83,10 @@ func logRecords(t testing.TB, data []byte, label string) []*insights.Record {
 	return out
 }
 
-// generatedRecords returns the records of a small generated archive.
-func generatedRecords(t testing.TB, events int) []*insights.Record {
+// generatedRecords returns the records of a generated archive, in file
+// order.
+func generatedRecords(t testing.TB, cfg gen.Config) []*insights.Record {
 	t.Helper()
-	cfg := gen.DefaultConfig()
-	cfg.Events = events
 	var out []*insights.Record
 	_, err := gen.Generate(context.Background(), cfg, func(o gen.Object) error {
 		if o.Kind != gen.KindLog {
@@ -111,7 +110,9 @@ func generatedRecords(t testing.TB, events int) []*insights.Record {
 }
 
 func TestSamples(t *testing.T) {
-	sets := map[string][]*insights.Record{"generated": generatedRecords(t, 3000)}
+	cfg := gen.DefaultConfig()
+	cfg.Events = 3000
+	sets := map[string][]*insights.Record{"generated": generatedRecords(t, cfg)}
 	if files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "testdata", "cloudtrail-real", "*.records.json")); len(files) > 0 {
 		sets["real"] = realRecords(t)
 	}
