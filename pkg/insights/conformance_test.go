@@ -38,7 +38,7 @@ func run(t testing.TB, q string, recs []*insights.Record) string {
 	if err != nil {
 		t.Fatalf("Parse(%q): %v", q, err)
 	}
-	return render(insights.Evaluate(parsed, recs, insights.EvalOptions{Now: testNow}))
+	return render(evaluate(t, parsed, recs, insights.EvalOptions{Now: testNow}))
 }
 
 func render(res *insights.Result) string {
@@ -115,7 +115,7 @@ func TestConformance_Spec5(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := insights.Evaluate(q, records(t, r1, r2), insights.EvalOptions{})
+			res := evaluate(t, q, records(t, r1, r2), insights.EvalOptions{})
 			if got := render(res); got != c.want {
 				t.Errorf("%s: got %q, want %q", c.query, got, c.want)
 			}
@@ -146,4 +146,14 @@ func TestConformance_Spec5(t *testing.T) {
 			}
 		})
 	}
+}
+
+// evaluate runs the reference evaluator and fails the test on an error.
+func evaluate(t testing.TB, q *insights.Query, recs []*insights.Record, opts insights.EvalOptions) *insights.Result {
+	t.Helper()
+	res, err := insights.Evaluate(q, recs, opts)
+	if err != nil {
+		t.Fatalf("Evaluate(%s): %v", q, err)
+	}
+	return res
 }

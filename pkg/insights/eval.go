@@ -11,9 +11,10 @@ import (
 // row is one row of the pipeline: a record (nil after stats) and the
 // columns computed so far (aliases, fields, stats outputs).
 type row struct {
-	rec  *Record
-	cols map[string]Value
-	seq  int // input order
+	rec   *Record
+	cols  map[string]Value
+	seq   int     // input order
+	order []Value // order keys while in a topN buffer
 }
 
 func (r *row) set(name string, v Value) {

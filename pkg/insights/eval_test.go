@@ -1,8 +1,11 @@
 package insights_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/ctq-dev/ctq/pkg/insights"
 )
 
 // rec is a record with most value shapes of CloudTrail.
@@ -307,4 +310,26 @@ func TestBin_Alignment(t *testing.T) {
 	f("1Y", "1969-01-01 00:00:00.000;2024-01-01 00:00:00.000")
 	f("300s", "1969-12-31 23:55:00.000;2024-02-29 23:55:00.000;2024-03-04 00:00:00.000")
 	f("7hours", "1969-12-31 17:00:00.000;2024-02-29 21:00:00.000;2024-03-03 19:00:00.000")
+}
+
+func TestEvaluate_MaxGroups(t *testing.T) {
+	var raws []string
+	for i := 0; i < 20; i++ {
+		raws = append(raws, `{"eventID":"id`+strings.Repeat("x", i)+`"}`)
+	}
+	q, err := insights.Parse(`stats count(*) by eventID`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = insights.Evaluate(q, records(t, raws...), insights.EvalOptions{MaxGroups: 10})
+	if !errors.Is(err, insights.ErrTooManyGroups) || !strings.Contains(err.Error(), "more than 10 groups") {
+		t.Fatalf("20 groups with MaxGroups 10: %v", err)
+	}
+	if res, err := insights.Evaluate(q, records(t, raws...), insights.EvalOptions{MaxGroups: 20}); err != nil || len(res.Rows) != 20 {
+		t.Fatalf("20 groups with MaxGroups 20: %v", err)
+	}
+	q, _ = insights.Parse(`stats count(*) as n by eventID | stats count(*) by n`)
+	if _, err := insights.Evaluate(q, records(t, raws...), insights.EvalOptions{MaxGroups: 19}); !errors.Is(err, insights.ErrTooManyGroups) {
+		t.Fatalf("first stats over the limit: %v", err)
+	}
 }

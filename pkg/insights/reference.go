@@ -1,6 +1,8 @@
 package insights
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -22,20 +24,40 @@ type EvalOptions struct {
 	// Now is the query start time for now(); zero means the time
 	// NewEvaluator is called.
 	Now time.Time
+	// KeepRows, when positive and the query has no limit, keeps only the
+	// first KeepRows result rows in memory (Result.Total still counts all):
+	// the row cap of spec §2 applied while rows stream in.
+	KeepRows int
+	// MaxGroups bounds the groups of each stats command; 0 means
+	// DefaultMaxGroups. Add fails with ErrTooManyGroups beyond it.
+	MaxGroups int
 }
+
+// DefaultMaxGroups is the default bound on the groups of one stats
+// command: about 1 KiB of state per group keeps the reference evaluator
+// within a few hundred MiB.
+const DefaultMaxGroups = 200_000
+
+// ErrTooManyGroups is returned (wrapped, with the command and the limit)
+// when a stats command makes more groups than EvalOptions.MaxGroups.
+var ErrTooManyGroups = errors.New("too many groups")
 
 // Evaluator evaluates one query over records added in input order. It is
 // not safe for concurrent use.
 type Evaluator struct {
 	q       *Query
+	opts    EvalOptions
 	env     env
 	stream  []Command   // leading row-wise stages
 	rest    []Command   // the stages after the streaming part
 	stats   *statsState // the first blocking stage, when it is stats
+	top     *topN       // bounded row buffer when the order and count of the kept rows are known
 	rows    []*row
 	seq     int
+	added   int // rows that passed the streaming stages
 	noTime  int // records without a parsable eventTime
 	columns []string
+	done    bool // limit any N is full: later records cannot change the result
 }
 
 // NewEvaluator prepares q for evaluation.
@@ -43,7 +65,10 @@ func NewEvaluator(q *Query, opts EvalOptions) *Evaluator {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	e := &Evaluator{q: q, env: env{now: opts.Now}, columns: outputColumns(q)}
+	if opts.MaxGroups <= 0 {
+		opts.MaxGroups = DefaultMaxGroups
+	}
+	e := &Evaluator{q: q, opts: opts, env: env{now: opts.Now}, columns: outputColumns(q)}
 	b := len(q.Commands)
 	for i, c := range q.Commands {
 		switch c.(type) {
@@ -58,11 +83,45 @@ func NewEvaluator(q *Query, opts EvalOptions) *Evaluator {
 	e.rest = q.Commands[b:]
 	if b < len(q.Commands) {
 		if st, ok := q.Commands[b].(*Stats); ok {
-			e.stats = newStatsState(st)
+			e.stats = newStatsState(st, opts.MaxGroups)
 			e.rest = q.Commands[b+1:]
 		}
 	}
+	if e.stats == nil {
+		e.top = e.planTop(q.HasLimit())
+	}
 	return e
+}
+
+// planTop returns a bounded buffer when the rows kept are the first N of a
+// known order: sort … | limit N, limit N (newest first), limit any N (the
+// first N added), and the row cap of a query without limit that ends with
+// at most one sort. Every other shape keeps all rows.
+func (e *Evaluator) planTop(hasLimit bool) *topN {
+	var sortCmd *Sort
+	rest := e.rest
+	if len(rest) > 0 {
+		if s, ok := rest[0].(*Sort); ok {
+			sortCmd, rest = s, rest[1:]
+		}
+	}
+	n := 0
+	anyOrder := false
+	switch {
+	case len(rest) > 0:
+		lim, ok := rest[0].(*Limit)
+		if !ok {
+			return nil
+		}
+		n, anyOrder = lim.N, lim.Any && sortCmd == nil
+	case !hasLimit && e.opts.KeepRows > 0:
+		t := newTopN(e.opts.KeepRows, false, sortCmd, &e.env)
+		t.capOnly = true
+		return t
+	default:
+		return nil
+	}
+	return newTopN(n, anyOrder, sortCmd, &e.env)
 }
 
 // Columns returns the output column names: the by keys and items of the
@@ -100,8 +159,10 @@ func outputColumns(q *Query) []string {
 }
 
 // Add evaluates the streaming stages for one record. rec must not be
-// modified while the Evaluator is in use.
-func (e *Evaluator) Add(rec *Record) {
+// modified while the Evaluator is in use. The only error is
+// ErrTooManyGroups (wrapped); the Evaluator must not be used after an
+// error.
+func (e *Evaluator) Add(rec *Record) error {
 	r := &row{rec: rec, seq: e.seq}
 	e.seq++
 	if recordTime(rec).IsNull() {
@@ -109,15 +170,25 @@ func (e *Evaluator) Add(rec *Record) {
 	}
 	for _, c := range e.stream {
 		if !e.rowStage(c, r) {
-			return
+			return nil
 		}
 	}
-	if e.stats != nil {
-		e.stats.add(&e.env, r)
-		return
+	e.added++
+	switch {
+	case e.stats != nil:
+		return e.stats.add(&e.env, r)
+	case e.top != nil:
+		e.top.add(r)
+		e.done = e.top.full() && e.top.anyOrder
+	default:
+		e.rows = append(e.rows, r)
 	}
-	e.rows = append(e.rows, r)
+	return nil
 }
+
+// Done reports that later records cannot change the result (limit any N
+// has its N rows), so the caller may stop reading.
+func (e *Evaluator) Done() bool { return e.done }
 
 // rowStage applies a row-wise stage to one row; false drops the row.
 func (e *Evaluator) rowStage(c Command, r *row) bool {
@@ -144,21 +215,29 @@ func (e *Evaluator) setItems(items []Item, r *row) {
 	}
 }
 
-// Result finishes the evaluation and returns every result row (no row cap;
-// see Result.Cap). The Evaluator must not be used afterwards.
-func (e *Evaluator) Result() *Result {
+// Result finishes the evaluation and returns the result rows: all of them,
+// or with EvalOptions.KeepRows the first KeepRows (Total counts all). The
+// only error is ErrTooManyGroups (wrapped). The Evaluator must not be used
+// afterwards.
+func (e *Evaluator) Result() (*Result, error) {
 	rows := e.rows
 	ordered := false
-	if e.stats != nil {
+	switch {
+	case e.stats != nil:
 		rows = e.stats.finish(&e.env)
 		ordered = true
+	case e.top != nil:
+		rows = e.top.rows()
+		ordered = e.top.anyOrder
 	}
 	for _, c := range e.rest {
 		switch c := c.(type) {
 		case *Stats:
-			st := newStatsState(c)
+			st := newStatsState(c, e.opts.MaxGroups)
 			for _, r := range rows {
-				st.add(&e.env, r)
+				if err := st.add(&e.env, r); err != nil {
+					return nil, err
+				}
 			}
 			rows = st.finish(&e.env)
 			ordered = true
@@ -193,6 +272,11 @@ func (e *Evaluator) Result() *Result {
 		e.defaultOrder(rows)
 	}
 	res := &Result{Columns: e.Columns(), Total: len(rows)}
+	if e.top != nil && e.top.capOnly {
+		// The buffer held the first KeepRows rows of a query without
+		// limit; every row that reached it counts.
+		res.Total = e.added
+	}
 	for _, w := range e.q.Warnings {
 		res.Warnings = append(res.Warnings, w.String())
 	}
@@ -207,7 +291,7 @@ func (e *Evaluator) Result() *Result {
 		}
 		res.Rows[i] = out
 	}
-	return res
+	return res, nil
 }
 
 // column reads an output column of a row.
@@ -289,11 +373,12 @@ func appendKey(dst []byte, v Value) []byte {
 
 // statsState holds the groups of one stats command.
 type statsState struct {
-	cmd    *Stats
-	aggs   []*Call
-	groups map[string]*group
-	order  []*group
-	keyBuf []byte
+	cmd       *Stats
+	maxGroups int
+	aggs      []*Call
+	groups    map[string]*group
+	order     []*group
+	keyBuf    []byte
 }
 
 type group struct {
@@ -301,8 +386,8 @@ type group struct {
 	accs []accumulator
 }
 
-func newStatsState(c *Stats) *statsState {
-	st := &statsState{cmd: c, groups: map[string]*group{}}
+func newStatsState(c *Stats, maxGroups int) *statsState {
+	st := &statsState{cmd: c, maxGroups: maxGroups, groups: map[string]*group{}}
 	for _, it := range c.Items {
 		walkExpr(it.Expr, func(x Expr) {
 			if call, ok := x.(*Call); ok && functions[call.Fn].agg {
@@ -313,7 +398,7 @@ func newStatsState(c *Stats) *statsState {
 	return st
 }
 
-func (st *statsState) add(ev *env, r *row) {
+func (st *statsState) add(ev *env, r *row) error {
 	keys := make([]Value, len(st.cmd.By))
 	st.keyBuf = st.keyBuf[:0]
 	for i, k := range st.cmd.By {
@@ -322,6 +407,10 @@ func (st *statsState) add(ev *env, r *row) {
 	}
 	g, ok := st.groups[string(st.keyBuf)]
 	if !ok {
+		if len(st.groups) >= st.maxGroups {
+			return fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit",
+				ErrTooManyGroups, st.cmd.String(), st.maxGroups)
+		}
 		g = &group{keys: keys, accs: make([]accumulator, len(st.aggs))}
 		for i, c := range st.aggs {
 			g.accs[i] = newAccumulator(c)
@@ -332,6 +421,7 @@ func (st *statsState) add(ev *env, r *row) {
 	for _, a := range g.accs {
 		a.add(ev, r)
 	}
+	return nil
 }
 
 // finish returns one row per group, ascending by keys (nulls last); a
@@ -373,10 +463,15 @@ func (st *statsState) finish(ev *env) []*row {
 }
 
 // Evaluate runs q over recs in input order with the reference evaluator.
-func Evaluate(q *Query, recs []*Record, opts EvalOptions) *Result {
+func Evaluate(q *Query, recs []*Record, opts EvalOptions) (*Result, error) {
 	e := NewEvaluator(q, opts)
 	for _, r := range recs {
-		e.Add(r)
+		if err := e.Add(r); err != nil {
+			return nil, err
+		}
+		if e.Done() {
+			break
+		}
 	}
 	return e.Result()
 }

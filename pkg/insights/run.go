@@ -2,6 +2,7 @@ package insights
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,6 +30,9 @@ type Config struct {
 	MaxRows int
 	// Now is the query start for now(); zero means time.Now().
 	Now time.Time
+	// MaxGroups bounds the groups of each stats command; 0 means
+	// DefaultMaxGroups. Beyond it Run fails with ErrTooManyGroups.
+	MaxGroups int
 	// Workers is the number of lake files read in parallel; 0 means
 	// GOMAXPROCS.
 	Workers int
@@ -66,23 +70,39 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := NewEvaluator(q, EvalOptions{Now: cfg.Now})
-	if _, err := plan.Run(ctx, cfg.Lake, snap, func(m query.Match) error {
+	opts := EvalOptions{Now: cfg.Now, MaxGroups: cfg.MaxGroups}
+	if !q.HasLimit() {
+		opts.KeepRows = cfg.MaxRows
+	}
+	ev := NewEvaluator(q, opts)
+	_, err = plan.Run(ctx, cfg.Lake, snap, func(m query.Match) error {
 		rec, err := DecodeRecord(m.Raw, m.File)
 		if err != nil {
 			return err
 		}
-		ev.Add(rec)
+		if err := ev.Add(rec); err != nil {
+			return err
+		}
+		if ev.Done() {
+			return errDone
+		}
 		return nil
-	}); err != nil {
+	})
+	if err != nil && !errors.Is(err, errDone) {
 		return nil, err
 	}
-	res := ev.Result()
+	res, err := ev.Result()
+	if err != nil {
+		return nil, err
+	}
 	if !q.HasLimit() {
 		res.Cap(cfg.MaxRows)
 	}
 	return res, nil
 }
+
+// errDone stops the scan once the result cannot change.
+var errDone = errors.New("result complete")
 
 // HasLimit reports whether the query has a limit command (which lifts the
 // default row cap).

@@ -55,7 +55,7 @@ func TestRun_MatchesEvaluate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
-		want := insights.Evaluate(p, recs, insights.EvalOptions{Now: testNow})
+		want := evaluate(t, p, recs, insights.EvalOptions{Now: testNow})
 		if render(got) != render(want) || len(got.Rows) == 0 {
 			t.Errorf("%s:\nlake      %.300s\nreference %.300s", q, render(got), render(want))
 		}
@@ -83,7 +83,7 @@ func TestOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := insights.Evaluate(p, records(t,
+	res := evaluate(t, p, records(t,
 		`{"eventTime":"2024-05-01T10:07:30Z","k":"x\u001b[31m","v":1}`,
 		`{"eventTime":"2024-05-01T11:00:00Z","k":"y,\"z\"","v":2}`,
 		`{"eventTime":"2024-05-01T11:30:00Z","v":4}`,

@@ -122,7 +122,7 @@ func TestSamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
-			res := insights.Evaluate(parsed, recs, insights.EvalOptions{Now: testNow})
+			res := evaluate(t, parsed, recs, insights.EvalOptions{Now: testNow})
 			for _, row := range res.Rows {
 				if len(row) != len(res.Columns) {
 					t.Fatalf("%s over %s events: a row of %d cells for %d columns", q, name, len(row), len(res.Columns))
@@ -155,7 +155,7 @@ func checkSampleCounts(t *testing.T, name string, recs []*insights.Record) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return insights.Evaluate(p, recs, insights.EvalOptions{})
+		return evaluate(t, p, recs, insights.EvalOptions{})
 	}
 	res := eval(awsSamples[0])
 	if len(res.Rows) != len(groups) {
