@@ -40,9 +40,10 @@ type Config struct {
 
 // Run evaluates q over the lake and returns its result. Records stream
 // from the lake's scan pipeline in (eventTime, eventID) order into the
-// reference evaluator; a { … } filter pattern at the head of the pipeline
-// is pushed into the scan, so it prunes files, row groups and pages as in
-// ctq query. Rows beyond cfg.MaxRows are dropped when q has no limit.
+// reference evaluator; the leading { … } stages and the pushable parts of
+// the leading filters (see pushdown) are evaluated by the scan, so they
+// prune files, row groups and pages as in ctq query. Rows beyond
+// cfg.MaxRows are dropped when q has no limit (Result.Total counts them).
 func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 	if cfg.Lake == nil {
 		return nil, fmt.Errorf("insights: Config.Lake must be set")
@@ -57,13 +58,7 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 			return nil, err
 		}
 	}
-	var root query.Node = &query.MatchAll{}
-	if len(q.Commands) > 0 {
-		if pf, ok := q.Commands[0].(*PatternFilter); ok {
-			root = pf.Pattern.Root
-		}
-	}
-	plan, err := query.NewPlan(root, query.Options{
+	plan, err := query.NewPlan(pushdown(q), query.Options{
 		Since: cfg.Since, Until: cfg.Until, Accounts: cfg.Accounts, Regions: cfg.Regions,
 		Sources: cfg.Sources, Workers: cfg.Workers,
 	})
