@@ -37,7 +37,9 @@ func newAccumulator(c *Call) accumulator {
 	case "earliest", "latest":
 		return &timeAcc{arg: arg, latest: c.Fn == "latest"}
 	case "sortsfirst", "sortslast":
-		return &sortsAcc{arg: arg, last: c.Fn == "sortslast"}
+		// The value first or last in sort order (§4.7), ties keeping the
+		// first row: min/max with numeric comparison switched off.
+		return &minMaxAcc{arg: arg, max: c.Fn == "sortslast"}
 	}
 	panic("BUG: no accumulator for " + c.Fn)
 }
@@ -233,27 +235,3 @@ func (a *timeAcc) result() Value {
 	}
 	return a.best
 }
-
-// sortsAcc is sortsFirst/sortsLast: the value that sorts first or last in
-// sort order (spec §4.7); ties keep the first row.
-type sortsAcc struct {
-	arg  Expr
-	last bool
-	best Value
-}
-
-func (a *sortsAcc) add(ev *env, r *row) {
-	v := ev.eval(a.arg, r)
-	if v.IsNull() {
-		return
-	}
-	if a.best.IsNull() {
-		a.best = v
-		return
-	}
-	if c := orderValues(v, a.best); (a.last && c > 0) || (!a.last && c < 0) {
-		a.best = v
-	}
-}
-
-func (a *sortsAcc) result() Value { return a.best }

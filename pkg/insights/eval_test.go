@@ -15,15 +15,18 @@ const rec = `{"eventTime":"2024-05-01T10:07:30.250Z","eventName":"PutRolePolicy"
 "requestParameters":{"policyDocument":"{\"Statement\":[{\"Action\":\"*\",\"Effect\":\"Allow\"}],\"n\":[1,2]}","policyName":"p"},
 "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice"},"sourceIPAddress":"10.1.2.3"}`
 
-func TestEval_Functions(t *testing.T) {
-	recs := records(t, rec)
-	f := func(expr, want string) {
+// exprCheck returns a check of one expression's value over recs.
+func exprCheck(t *testing.T, recs []*insights.Record) func(expr, want string) {
+	return func(expr, want string) {
 		t.Helper()
-		got := run(t, "fields "+expr+" as v | display v", recs)
-		if got != want {
+		if got := run(t, "fields "+expr+" as v | display v", recs); got != want {
 			t.Errorf("%s = %q, want %q", expr, got, want)
 		}
 	}
+}
+
+func TestEval_Functions(t *testing.T) {
+	f := exprCheck(t, records(t, rec))
 	f(`ispresent(eventName)`, "true")
 	f(`ispresent(nul)`, "false")
 	f(`ispresent(missing)`, "false")
@@ -109,14 +112,7 @@ func TestEval_Functions(t *testing.T) {
 }
 
 func TestEval_Operators(t *testing.T) {
-	recs := records(t, rec)
-	f := func(expr, want string) {
-		t.Helper()
-		got := run(t, "fields "+expr+" as v | display v", recs)
-		if got != want {
-			t.Errorf("%s = %q, want %q", expr, got, want)
-		}
-	}
+	f := exprCheck(t, records(t, rec))
 	f(`2 ^ 3`, "8")
 	f(`10 % 3`, "1")
 	f(`7 / 2`, "3.5")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -501,30 +502,20 @@ func parseNumber(t token) (float64, error) {
 	return f, nil
 }
 
-func (ps *parser) additive() (Expr, error) {
-	l, err := ps.multiplicative()
-	if err != nil {
-		return nil, err
-	}
-	for t := ps.peek(); t.kind == tokOp && (t.text == "+" || t.text == "-"); t = ps.peek() {
-		ps.advance()
-		r, err := ps.multiplicative()
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{Op: t.text, L: l, R: r, P: t.pos}
-	}
-	return l, nil
-}
+func (ps *parser) additive() (Expr, error) { return ps.leftAssoc(ps.multiplicative, "+", "-") }
 
-func (ps *parser) multiplicative() (Expr, error) {
-	l, err := ps.unary()
+func (ps *parser) multiplicative() (Expr, error) { return ps.leftAssoc(ps.unary, "*", "/", "%") }
+
+// leftAssoc parses next (op next)* for the given operators, grouping to
+// the left.
+func (ps *parser) leftAssoc(next func() (Expr, error), ops ...string) (Expr, error) {
+	l, err := next()
 	if err != nil {
 		return nil, err
 	}
-	for t := ps.peek(); t.kind == tokOp && (t.text == "*" || t.text == "/" || t.text == "%"); t = ps.peek() {
+	for t := ps.peek(); t.kind == tokOp && slices.Contains(ops, t.text); t = ps.peek() {
 		ps.advance()
-		r, err := ps.unary()
+		r, err := next()
 		if err != nil {
 			return nil, err
 		}
