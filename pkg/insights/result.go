@@ -79,7 +79,7 @@ func appendJSONValue(dst []byte, v Value) []byte {
 		if math.IsNaN(v.Num) || math.IsInf(v.Num, 0) {
 			return append(dst, "null"...)
 		}
-		return strconv.AppendFloat(dst, v.Num, 'g', -1, 64)
+		return append(dst, formatNumber(v.Num)...) // digits, not 1e+06, below 1e21
 	case KindBool:
 		return strconv.AppendBool(dst, v.Num != 0)
 	case KindTime:

@@ -115,6 +115,14 @@ func TestOutput(t *testing.T) {
 	), insights.EvalOptions{})
 
 	var b bytes.Buffer
+	big, _ := insights.Parse(`stats sum(n) as s, max(a) as a`)
+	if err := insights.WriteJSON(&b, evaluate(t, big, records(t, `{"n":1000000,"a":111122223333}`, `{"n":0.5}`), insights.EvalOptions{})); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"s":1000000.5,"a":111122223333}` + "\n"; b.String() != want {
+		t.Errorf("JSON numbers: %s, want %s", b.String(), want)
+	}
+	b.Reset()
 	if err := insights.WriteJSON(&b, res); err != nil {
 		t.Fatal(err)
 	}
