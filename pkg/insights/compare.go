@@ -54,7 +54,7 @@ func compareValues(a, b Value) (c int, ok bool) {
 		}
 		return 0, false // a number and a non-numeric string are never ordered
 	}
-	return compareText(a.Text(), b.Text()), true
+	return orderValues(a, b), true
 }
 
 // equalValues reports a = b under the comparison rule.

@@ -131,6 +131,8 @@ func TestEval_Operators(t *testing.T) {
 	f(`digits = "42"`, "false")
 	f(`digits < 100`, "true")
 	f(`eventName < "Q"`, "true")
+	f(`"9" < "abc"`, "false") // digit-only values sort after all others (§4.7)
+	f(`"a10" > "a9"`, "true")
 	f(`eventName > 5`, "false")
 	f(`eventName != 5`, "true")
 	f(`missing = missing`, "false")
