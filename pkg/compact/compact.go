@@ -351,7 +351,7 @@ func (j *job) otherIDs(ctx context.Context, g partition.MergeGroup) (map[string]
 	}
 	seen := map[string]struct{}{}
 	for _, f := range others {
-		c, err := openInput(ctx, j.lake, f, j.tmpDir, []int{colTime, colID})
+		c, err := openInput(ctx, j.lake, f, []int{colTime, colID})
 		if err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ func multiset(t *testing.T, lake *partition.Lake) (map[eventKey]int, *partition.
 	}
 	out := map[eventKey]int{}
 	for _, f := range snap.SortedFiles() {
-		c, err := openInput(ctx, lake, f, t.TempDir(), mergeCols)
+		c, err := openInput(ctx, lake, f, mergeCols)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +283,7 @@ func TestCompact_MergesAndDeduplicates(t *testing.T) {
 
 func checkFileOrder(t *testing.T, lake *partition.Lake, f partition.File) {
 	t.Helper()
-	c, err := openInput(context.Background(), lake, f, t.TempDir(), mergeCols)
+	c, err := openInput(context.Background(), lake, f, mergeCols)
 	if err != nil {
 		t.Fatal(err)
 	}

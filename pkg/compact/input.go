@@ -6,14 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-
-	"github.com/parquet-go/parquet-go"
 
 	"github.com/ctq-dev/ctq/pkg/ingest"
-	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/pqread"
 )
 
 // record is one row of an input file, as compaction needs it. The byte
@@ -41,10 +37,11 @@ const (
 var columnNames = [numCols]string{"eventTime", "eventID", ingest.ColRaw, ingest.ColSourceKey, ingest.ColSourceIndex}
 
 // cursor streams the rows of one data file, page by page, reading only the
-// columns compaction needs. Memory is one page per column.
+// columns compaction needs, through the same reader as queries
+// (pkg/pqread). Memory is one read window and one page per column.
 type cursor struct {
 	path   string
-	file   *parquet.File
+	file   *pqread.File
 	closer io.Closer
 	cols   []int // the columns read (indexes into columnNames)
 	leaf   [numCols]int
@@ -54,83 +51,38 @@ type cursor struct {
 	row    int64 // rows read so far
 }
 
-// openInput opens a lake file for streaming. For an object-store lake the
-// file is fetched into a temporary file first, so memory stays bounded.
-func openInput(ctx context.Context, lake *partition.Lake, f partition.File, tmpDir string, cols []int) (*cursor, error) {
+// inputReadBuffer is the read size of an input column: on S3 each read is
+// one ranged GET, so it is large enough to keep requests few, and small
+// enough that open inputs (a few columns each) stay a few MiB.
+const inputReadBuffer = 1 << 20
+
+// openInput opens a lake file for streaming, through ranged reads of the
+// bucket (pread on local files, ranged GETs on S3): only the footer and
+// the column chunks read are fetched.
+func openInput(ctx context.Context, lake *partition.Lake, f partition.File, cols []int) (*cursor, error) {
 	key, err := lake.DataKey(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		ra     io.ReaderAt
-		size   int64
-		closer io.Closer
-	)
-	if l, ok := lake.Bucket().(*objstore.Local); ok {
-		fh, err := os.Open(filepath.Join(l.Root(), filepath.FromSlash(key)))
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", f.Path, err)
-		}
-		info, err := fh.Stat()
-		if err != nil {
-			fh.Close()
-			return nil, fmt.Errorf("open %s: %w", f.Path, err)
-		}
-		ra, size, closer = fh, info.Size(), fh
-	} else {
-		tmp, err := fetch(ctx, lake.Bucket(), key, tmpDir)
-		if err != nil {
-			return nil, fmt.Errorf("fetch %s: %w", f.Path, err)
-		}
-		info, err := tmp.Stat()
-		if err != nil {
-			tmp.Close()
-			return nil, err
-		}
-		ra, size, closer = tmp, info.Size(), tmp
-	}
-	pf, err := parquet.OpenFile(ra, size, parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true), parquet.ReadBufferSize(64<<10))
+	ra, _, err := lake.Bucket().OpenReaderAt(ctx, key)
 	if err != nil {
-		closer.Close()
-		return nil, fmt.Errorf("open data file %s: %w", f.Path, err)
+		return nil, fmt.Errorf("open %s: %w", f.Path, err)
 	}
-	c := &cursor{path: f.Path, file: pf, closer: closer, cols: cols, rg: -1}
+	pf, err := pqread.Open(f.Path, ra, ra.Size(), nil, "")
+	if err != nil {
+		ra.Close()
+		return nil, fmt.Errorf("open data file: %w", err)
+	}
+	c := &cursor{path: f.Path, file: pf, closer: ra, cols: cols, rg: -1}
 	for _, ci := range cols {
-		leaf, ok := pf.Schema().Lookup(columnNames[ci])
+		leaf, ok := pf.Column(columnNames[ci])
 		if !ok {
-			closer.Close()
+			ra.Close()
 			return nil, fmt.Errorf("data file %s has no column %s", f.Path, columnNames[ci])
 		}
-		c.leaf[ci] = leaf.ColumnIndex
+		c.leaf[ci] = leaf
 	}
 	return c, nil
-}
-
-// tempFile deletes itself when closed.
-type tempFile struct{ *os.File }
-
-func (t tempFile) Close() error {
-	err := t.File.Close()
-	os.Remove(t.Name())
-	return err
-}
-
-func fetch(ctx context.Context, b objstore.Bucket, key, tmpDir string) (tempFile, error) {
-	rc, _, err := b.Open(ctx, key)
-	if err != nil {
-		return tempFile{}, err
-	}
-	defer rc.Close()
-	fh, err := os.CreateTemp(tmpDir, "ctq-compact-*.parquet")
-	if err != nil {
-		return tempFile{}, err
-	}
-	t := tempFile{fh}
-	if _, err := io.Copy(fh, rc); err != nil {
-		t.Close()
-		return tempFile{}, err
-	}
-	return t, nil
 }
 
 // next advances to the next row; it returns io.EOF after the last.
@@ -148,12 +100,15 @@ func (c *cursor) next() error {
 			c.closePages()
 		}
 		c.rg++
-		if c.rg >= len(c.file.RowGroups()) {
+		if c.rg >= c.file.NumRowGroups() {
 			return io.EOF
 		}
-		chunks := c.file.RowGroups()[c.rg].ColumnChunks()
 		for _, ci := range c.cols {
-			c.pages[ci] = &columnCursor{pages: chunks[c.leaf[ci]].Pages()}
+			cr, err := c.file.OpenChunk(c.rg, c.leaf[ci], inputReadBuffer, nil, nil)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", c.path, err)
+			}
+			c.pages[ci] = &columnCursor{cr: cr, col: pqread.NewColumn(&c.file.Leaves[c.leaf[ci]])}
 		}
 	}
 }
@@ -161,31 +116,35 @@ func (c *cursor) next() error {
 func (c *cursor) readRow() error {
 	r := &c.rec
 	for _, ci := range c.cols {
-		v, err := c.pages[ci].next()
+		col, i, err := c.pages[ci].next()
 		if err != nil {
 			if errors.Is(err, io.EOF) && ci != c.cols[0] {
 				return fmt.Errorf("column %s ends before the others", columnNames[ci])
 			}
 			return err
 		}
+		null := col.Valid != nil && !col.Valid[i]
 		switch ci {
 		case colTime:
 			r.time = 0
-			if !v.IsNull() {
-				r.time = v.Int64()
+			if !null && i < len(col.Int64) {
+				r.time = col.Int64[i]
 			}
 		case colID:
-			r.hasID = !v.IsNull()
-			r.id = append(r.id[:0], v.ByteArray()...)
+			r.hasID = !null
+			r.id = append(r.id[:0], col.Value(i)...)
 		case colRaw:
-			r.raw = append(r.raw[:0], v.ByteArray()...)
+			r.raw = append(r.raw[:0], col.Value(i)...)
 		case colSrc:
 			// Consecutive rows mostly share the source key.
-			if b := v.ByteArray(); !bytes.Equal(b, r.src) {
+			if b := col.Value(i); !bytes.Equal(b, r.src) {
 				r.src = append(r.src[:0], b...)
 			}
 		case colSrcIdx:
-			r.srcIdx = v.Int32()
+			r.srcIdx = 0
+			if !null && i < len(col.Int32) {
+				r.srcIdx = col.Int32[i]
+			}
 		}
 	}
 	return nil
@@ -205,45 +164,30 @@ func (c *cursor) close() error {
 	return c.closer.Close()
 }
 
-// columnCursor yields the values of one flat column chunk, page by page.
+// columnCursor yields the values of one flat column chunk, decoding one
+// page at a time.
 type columnCursor struct {
-	pages parquet.Pages
-	page  parquet.Page
-	vr    parquet.ValueReader
-	buf   [256]parquet.Value
-	i, n  int
+	cr  *pqread.ChunkReader
+	col *pqread.Column // the current page's values (and the chunk's dictionary)
+	i   int
 }
 
-// next returns the next value; it is valid until the following call.
-func (cc *columnCursor) next() (parquet.Value, error) {
-	for cc.i >= cc.n {
-		if cc.vr != nil {
-			n, err := cc.vr.ReadValues(cc.buf[:])
-			cc.i, cc.n = 0, n
-			if n > 0 {
-				break
-			}
-			if err != nil && !errors.Is(err, io.EOF) {
-				return parquet.Value{}, err
-			}
-			parquet.Release(cc.page)
-			cc.page, cc.vr = nil, nil
-		}
-		p, err := cc.pages.ReadPage()
+// next returns the column holding the next value and its index there; it
+// is valid until the following call.
+func (cc *columnCursor) next() (*pqread.Column, int, error) {
+	for cc.i >= cc.col.Len() {
+		cc.col.Truncate()
+		cc.i = 0
+		p, err := cc.cr.Next()
 		if err != nil {
-			return parquet.Value{}, err
+			return nil, 0, err
 		}
-		cc.page, cc.vr = p, p.Values()
+		if err := cc.col.Append(p); err != nil {
+			return nil, 0, err
+		}
 	}
-	v := cc.buf[cc.i]
 	cc.i++
-	return v, nil
+	return cc.col, cc.i - 1, nil
 }
 
-func (cc *columnCursor) close() {
-	if cc.page != nil {
-		parquet.Release(cc.page)
-		cc.page = nil
-	}
-	cc.pages.Close()
-}
+func (cc *columnCursor) close() { cc.cr.Release() }

@@ -110,7 +110,7 @@ func (j *job) mergeInputs(ctx context.Context, inputs []partition.File, seen map
 	}()
 	open := func() error {
 		f := order[nextIn]
-		c, err := openInput(ctx, j.lake, f, j.tmpDir, mergeCols)
+		c, err := openInput(ctx, j.lake, f, mergeCols)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,9 @@
 package query
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync"
+)
 
 // bitmap is a selection vector: bit i set means row i is still a candidate.
 // Filters only clear bits; the caller owns the bitmap.
@@ -12,6 +15,31 @@ type bitmap struct {
 func newBitmap(n int) *bitmap {
 	return &bitmap{words: make([]uint64, (n+63)/64), n: n}
 }
+
+var bitmaps sync.Pool
+
+// getBitmap returns a cleared bitmap of n rows from the pool. The caller
+// owns it and should hand it back with putBitmap when done.
+func getBitmap(n int) *bitmap {
+	b, _ := bitmaps.Get().(*bitmap)
+	w := (n + 63) / 64
+	if b == nil || cap(b.words) < w {
+		return newBitmap(n)
+	}
+	b.words, b.n = b.words[:w], n
+	b.clearAll()
+	return b
+}
+
+// putBitmap returns b to the pool; b must not be used afterwards.
+func putBitmap(b *bitmap) {
+	if b != nil {
+		bitmaps.Put(b)
+	}
+}
+
+// clearAll clears every bit.
+func (b *bitmap) clearAll() { clear(b.words) }
 
 // setAll sets bits 0..n-1.
 func (b *bitmap) setAll() {

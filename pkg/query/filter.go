@@ -1,17 +1,36 @@
 package query
 
-import "strings"
+import (
+	"strings"
 
-// filter is one compiled predicate. The same type serves pruning (mayMatch
-// on row-group metadata) and row evaluation (apply on a batch), so the two
-// can never disagree about what a predicate means.
+	"github.com/ctq-dev/ctq/pkg/partition"
+)
+
+// filter is one compiled predicate. The same value answers at every level
+// of the scan: a file from its manifest entry (fileMayMatch), a row group
+// from its footer, bloom filters and dictionary (mayMatch), and rows
+// (apply). One filter tree therefore prunes every level in one walk, and
+// pruning can never disagree with evaluation about what a predicate means.
+//
+// Rows whose typed columns are inexact (ctqExact = false) are part of the
+// contract: a pattern's tree is wrapped in a patternFilter, which keeps
+// files and row groups holding such rows and re-evaluates those rows on
+// the raw record. Filters below it may ignore inexact rows.
 type filter interface {
+	// fileMayMatch reports whether any row of the file can match, from its
+	// manifest entry alone (partition, eventTime range, per-column ranges
+	// and value sets). It must return false only when no row can: missing
+	// manifest figures answer true.
+	fileMayMatch(f *partition.File) bool
 	// mayMatch reports whether any row of the row group can match. It must
 	// return false only when no row can: missing or unusable statistics
 	// answer true.
 	mayMatch(rg *rowGroupMeta) bool
 	// apply clears the bits of sel for rows that do not match. It must not
-	// set bits. It reads columns through b, which loads them on first use.
+	// set bits of rows that were clear when it was called. It reads columns
+	// through b, which loads them on first use. sel is owned by the caller;
+	// a filter that needs scratch bitmaps takes them from getBitmap and
+	// returns them with putBitmap.
 	apply(b *batch, sel *bitmap) error
 	// cost orders the children of an AND: cheaper filters run first so the
 	// selection is empty before expensive columns are read.
@@ -35,12 +54,11 @@ type constFilter struct{ match bool }
 
 var _ filter = (*constFilter)(nil)
 
-func (c *constFilter) mayMatch(*rowGroupMeta) bool { return c.match }
+func (c *constFilter) fileMayMatch(*partition.File) bool { return c.match }
+func (c *constFilter) mayMatch(*rowGroupMeta) bool       { return c.match }
 func (c *constFilter) apply(_ *batch, sel *bitmap) error {
 	if !c.match {
-		for i := range sel.words {
-			sel.words[i] = 0
-		}
+		sel.clearAll()
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package query
 import (
 	"sort"
 	"strings"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
 // andFilter narrows the selection with each child in order of cost and stops
@@ -14,6 +16,15 @@ var _ filter = (*andFilter)(nil)
 func newAnd(kids []filter) filter {
 	sort.SliceStable(kids, func(i, j int) bool { return kids[i].cost() < kids[j].cost() })
 	return &andFilter{kids: kids}
+}
+
+func (a *andFilter) fileMayMatch(f *partition.File) bool {
+	for _, k := range a.kids {
+		if !k.fileMayMatch(f) {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *andFilter) mayMatch(rg *rowGroupMeta) bool {

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
 // jsonFilter evaluates a comparison below a JSON text column
@@ -73,6 +75,8 @@ func (f *jsonFilter) explain(sb *strings.Builder, indent string) {
 	fmt.Fprintf(sb, "%s%s  [JSON text column %s: %s, then path extraction]\n", indent, f.cmp, f.col, pre)
 }
 
+func (f *jsonFilter) fileMayMatch(*partition.File) bool { return true }
+
 func (f *jsonFilter) mayMatch(rg *rowGroupMeta) bool {
 	if rg.inexact || f.cmp.Op == OpNotExists || f.cmp.Op == OpIsNull {
 		return true
@@ -140,7 +144,7 @@ func (f *jsonFilter) apply(b *batch, sel *bitmap) error {
 func (b *batch) jsonNull(path string) (func(int) bool, error) {
 	if !b.nullsRead {
 		b.nullsRead = true
-		if col, ok := b.df.cols[colNulls]; ok {
+		if col, _, ok := b.df.leaf(colNulls); ok {
 			set, complete, err := chunkDictionary(b.df, b.rg, col)
 			if err != nil {
 				return nil, fmt.Errorf("read %s of %s: %w", nullsRoot, b.df.path, err)
@@ -154,39 +158,32 @@ func (b *batch) jsonNull(path string) (func(int) bool, error) {
 		// No row of the row group has the path JSON null.
 		return func(int) bool { return false }, nil
 	}
-	arr, ok, err := b.leaf(colNulls)
+	c, ok, err := b.column(colNulls)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return func(int) bool { return false }, nil
 	}
-	list, ok := arr.(*array.List)
-	if !ok {
-		return nil, fmt.Errorf("column %s: unexpected type %s", nullsRoot, arr.DataType())
+	if c.Leaf.MaxRep == 0 || c.Leaf.Type != format.ByteArray {
+		return nil, fmt.Errorf("column %s of %s: not a list of strings", nullsRoot, b.df.path)
 	}
-	offs := list.Offsets()
-	vals := list.ListValues()
-	var get func(int) string
-	switch v := vals.(type) {
-	case *array.String:
-		get = v.Value
-	case *array.Dictionary:
-		d := v.Dictionary().(*array.String)
-		ix := dictIndexGetter(v.Indices())
-		get = func(j int) string { return d.Value(ix(j)) }
-	default:
-		return nil, fmt.Errorf("column %s: unexpected element type %s", nullsRoot, vals.DataType())
+	// One entry per list element (or empty list / null row): a row starts
+	// at repetition level 0. Mark the rows with the path among their
+	// elements.
+	rows := make([]bool, b.n)
+	row := -1
+	want := []byte(path)
+	for e := 0; e < c.Len(); e++ {
+		if c.Reps[e] == 0 {
+			row++
+		}
+		if row < 0 || row >= b.n {
+			return nil, fmt.Errorf("column %s of %s: more lists than %d rows", nullsRoot, b.df.path, b.n)
+		}
+		if c.Valid[e] && string(c.Value(e)) == string(want) {
+			rows[row] = true
+		}
 	}
-	return func(i int) bool {
-		if list.IsNull(i) {
-			return false
-		}
-		for j := offs[i]; j < offs[i+1]; j++ {
-			if get(int(j)) == path {
-				return true
-			}
-		}
-		return false
-	}, nil
+	return func(i int) bool { return rows[i] }, nil
 }

@@ -1,12 +1,25 @@
 package query
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
+)
 
 // orFilter keeps rows that match any child. Each child sees only the rows no
 // earlier child has matched yet.
 type orFilter struct{ kids []filter }
 
 var _ filter = (*orFilter)(nil)
+
+func (o *orFilter) fileMayMatch(f *partition.File) bool {
+	for _, k := range o.kids {
+		if k.fileMayMatch(f) {
+			return true
+		}
+	}
+	return false
+}
 
 func (o *orFilter) mayMatch(rg *rowGroupMeta) bool {
 	for _, k := range o.kids {
@@ -18,10 +31,9 @@ func (o *orFilter) mayMatch(rg *rowGroupMeta) bool {
 }
 
 func (o *orFilter) apply(b *batch, sel *bitmap) error {
-	matched := newBitmap(sel.n)
-	rest := newBitmap(sel.n)
+	matched, rest, cur := getBitmap(sel.n), getBitmap(sel.n), getBitmap(sel.n)
+	defer func() { putBitmap(matched); putBitmap(rest); putBitmap(cur) }()
 	rest.copyFrom(sel)
-	cur := newBitmap(sel.n)
 	for _, k := range o.kids {
 		if rest.isZero() {
 			break

@@ -3,6 +3,8 @@ package query
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
 // rawFilter evaluates a node over each record's original JSON text: term
@@ -24,8 +26,9 @@ func newRawFilter(n Node) *rawFilter {
 
 var _ filter = (*rawFilter)(nil)
 
-func (f *rawFilter) cost() int                   { return costRaw }
-func (f *rawFilter) mayMatch(*rowGroupMeta) bool { return true }
+func (f *rawFilter) cost() int                         { return costRaw }
+func (f *rawFilter) mayMatch(*rowGroupMeta) bool       { return true }
+func (f *rawFilter) fileMayMatch(*partition.File) bool { return true }
 func (f *rawFilter) explain(sb *strings.Builder, indent string) {
 	fmt.Fprintf(sb, "%s%s  [raw record text (%s)]\n", indent, f.node, colRaw)
 }

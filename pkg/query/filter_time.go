@@ -7,10 +7,14 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
-// timeFilter keeps rows whose eventTime lies in [since, until). It prunes
-// row groups with the eventTime statistics.
+// timeFilter keeps rows whose eventTime lies in [since, until)
+// (--since/--until). It prunes partitions by their day, files by their
+// manifest eventTime range and row groups by the eventTime statistics, and
+// applies to exact and inexact rows alike.
 type timeFilter struct {
 	since, until int64 // microseconds; 0 = unbounded
 }
@@ -44,6 +48,17 @@ func fmtBound(us int64, none string) string {
 		return none
 	}
 	return time.UnixMicro(us).UTC().Format(time.RFC3339)
+}
+
+func (f *timeFilter) fileMayMatch(file *partition.File) bool {
+	// A partition day holds events of that UTC day only.
+	if day, err := time.Parse("2006-01-02", file.Partition().Day); err == nil {
+		lo, hi := day.UnixMicro(), day.Add(24*time.Hour).UnixMicro()
+		if (f.until != 0 && lo >= f.until) || (f.since != 0 && hi <= f.since) {
+			return false
+		}
+	}
+	return (f.until == 0 || file.MinTime.UnixMicro() < f.until) && (f.since == 0 || file.MaxTime.UnixMicro() >= f.since)
 }
 
 func (f *timeFilter) mayMatch(rg *rowGroupMeta) bool {

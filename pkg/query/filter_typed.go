@@ -2,10 +2,14 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
 // typedFilter compares a typed leaf column (string, boolean or eventTime)
@@ -41,6 +45,78 @@ func (f *typedFilter) explain(sb *strings.Builder, indent string) {
 		return
 	}
 	fmt.Fprintf(sb, "%s%s  [typed column %s; statistics, bloom filter and dictionary pruning]\n", indent, f.cmp, f.col)
+}
+
+// manifestRanges are the string columns whose [min, max] a manifest file
+// entry records (partition.File.Ranges): a column missing from a file's
+// ranges has no non-null value in it.
+var manifestRanges = []string{"awsRegion", "recipientAccountId"}
+
+// fileMayMatch prunes with the manifest: the file's complete value set of
+// the column when recorded, else its [min, max] for an exact literal, and
+// its eventTime range for literals on eventTime.
+func (f *typedFilter) fileMayMatch(file *partition.File) bool {
+	if f.neg {
+		return true
+	}
+	if f.col == colTime {
+		return timeLiteralMayMatch(f.cmp.Val, file)
+	}
+	if vals, ok := file.Values[f.col]; ok {
+		// The file's complete set of values: = matches a non-null value.
+		for _, v := range vals {
+			if f.match(v) {
+				return true
+			}
+		}
+		return false
+	}
+	if file.Ranges == nil || !slices.Contains(manifestRanges, f.col) {
+		return true
+	}
+	lits := f.set
+	if lits == nil {
+		if !f.exact {
+			return true
+		}
+		lits = []string{f.lit}
+	}
+	r, ok := file.Ranges[f.col]
+	if !ok {
+		return false // no row of the file has the field
+	}
+	for _, lit := range lits {
+		if lit >= r[0] && lit <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// timeLiteralMayMatch handles `$.eventTime = "2024-03-01T10:00:00Z"` and
+// date prefixes such as `$.eventTime = "2024-03-01*"`.
+func timeLiteralMayMatch(v Value, f *partition.File) bool {
+	if v.Kind != ValString || v.Suffix {
+		return true
+	}
+	var lo, hi time.Time
+	switch {
+	case !v.Prefix:
+		t, err := time.Parse("2006-01-02T15:04:05Z", v.Str)
+		if err != nil {
+			return true
+		}
+		lo, hi = t, t
+	case len(v.Str) >= 10:
+		d, err := time.Parse("2006-01-02", v.Str[:10])
+		if err != nil {
+			return true
+		}
+		lo, hi = d, d.Add(24*time.Hour-time.Microsecond)
+	default:
+		return true
+	}
+	return !f.MaxTime.Before(lo) && !f.MinTime.After(hi)
 }
 
 func (f *typedFilter) mayMatch(rg *rowGroupMeta) bool {
@@ -92,9 +168,6 @@ func (f *typedFilter) apply(b *batch, sel *bitmap) error {
 	if !ok {
 		return (&constFilter{}).apply(b, sel)
 	}
-	if handled, err := keepStrings(arr, f.col, test, sel); handled {
-		return err
-	}
 	switch a := arr.(type) {
 	case *array.Boolean:
 		sel.keep(func(i int) bool { return a.IsValid(i) && test(boolText(a.Value(i))) })
@@ -109,58 +182,11 @@ func (f *typedFilter) apply(b *batch, sel *bitmap) error {
 	return nil
 }
 
-// keepStrings keeps the rows of a string column (dictionary-encoded or
-// plain) whose non-null value passes test; on a dictionary the test runs
-// once per entry. handled is false for other column types.
-func keepStrings(arr arrow.Array, col string, test func(string) bool, sel *bitmap) (handled bool, err error) {
-	switch a := arr.(type) {
-	case *array.Dictionary:
-		dict, ok := a.Dictionary().(*array.String)
-		if !ok {
-			return true, fmt.Errorf("column %s: unexpected dictionary type %s", col, a.Dictionary().DataType())
-		}
-		table := make([]bool, dict.Len())
-		for i := range table {
-			table[i] = dict.IsValid(i) && test(dict.Value(i))
-		}
-		get := dictIndexGetter(a.Indices())
-		sel.keep(func(i int) bool { return a.IsValid(i) && table[get(i)] })
-		return true, nil
-	case *array.String:
-		sel.keep(func(i int) bool { return a.IsValid(i) && test(a.Value(i)) })
-		return true, nil
-	}
-	return false, nil
-}
-
 func boolText(v bool) string {
 	if v {
 		return "true"
 	}
 	return "false"
-}
-
-// dictIndexGetter returns a reader for dictionary indices of any integer width.
-func dictIndexGetter(idx arrow.Array) func(int) int {
-	switch x := idx.(type) {
-	case *array.Int32:
-		v := x.Int32Values()
-		return func(i int) int { return int(v[i]) }
-	case *array.Int64:
-		v := x.Int64Values()
-		return func(i int) int { return int(v[i]) }
-	case *array.Int16:
-		v := x.Int16Values()
-		return func(i int) int { return int(v[i]) }
-	case *array.Int8:
-		v := x.Int8Values()
-		return func(i int) int { return int(v[i]) }
-	case *array.Uint32:
-		v := x.Uint32Values()
-		return func(i int) int { return int(v[i]) }
-	default:
-		panic(fmt.Sprintf("BUG: dictionary index type %s", idx.DataType()))
-	}
 }
 
 // boolFilter is IS TRUE / IS FALSE on a typed boolean column.
@@ -176,7 +202,8 @@ func (f *boolFilter) cost() int { return costTyped }
 func (f *boolFilter) explain(sb *strings.Builder, indent string) {
 	fmt.Fprintf(sb, "%s%s  [typed boolean column %s]\n", indent, f.cmp, f.col)
 }
-func (f *boolFilter) mayMatch(rg *rowGroupMeta) bool { return rg.inexact || !rg.allNull(f.col) }
+func (f *boolFilter) fileMayMatch(*partition.File) bool { return true }
+func (f *boolFilter) mayMatch(rg *rowGroupMeta) bool    { return rg.inexact || !rg.allNull(f.col) }
 func (f *boolFilter) apply(b *batch, sel *bitmap) error {
 	arr, ok, err := b.leaf(f.col)
 	if err != nil || !ok {
@@ -203,9 +230,10 @@ type typedFalse struct {
 
 var _ filter = (*typedFalse)(nil)
 
-func (f *typedFalse) cost() int                         { return costConst }
-func (f *typedFalse) mayMatch(rg *rowGroupMeta) bool    { return rg.inexact }
-func (f *typedFalse) apply(b *batch, sel *bitmap) error { return (&constFilter{}).apply(b, sel) }
+func (f *typedFalse) cost() int                              { return costConst }
+func (f *typedFalse) fileMayMatch(file *partition.File) bool { return file.Inexact > 0 }
+func (f *typedFalse) mayMatch(rg *rowGroupMeta) bool         { return rg.inexact }
+func (f *typedFalse) apply(b *batch, sel *bitmap) error      { return (&constFilter{}).apply(b, sel) }
 func (f *typedFalse) explain(sb *strings.Builder, indent string) {
 	fmt.Fprintf(sb, "%s%s  [never true: %s]\n", indent, f.cmp, f.reason)
 }
@@ -225,6 +253,8 @@ func (f *presenceFilter) explain(sb *strings.Builder, indent string) {
 	fmt.Fprintf(sb, "%s%s  [typed column %s validity + %s]\n", indent, f.cmp, f.col, nullsRoot)
 }
 
+func (f *presenceFilter) fileMayMatch(*partition.File) bool { return true }
+
 func (f *presenceFilter) mayMatch(rg *rowGroupMeta) bool {
 	if rg.inexact {
 		return true
@@ -232,7 +262,7 @@ func (f *presenceFilter) mayMatch(rg *rowGroupMeta) bool {
 	if f.cmp.Op == OpIsNull && rg.allNull(colNulls) {
 		return false
 	}
-	if st := rg.stats(f.col); st != nil && st.HasNullCount() && st.NullCount() == 0 {
+	if rg.noNulls(f.col) {
 		return false // every row has a value
 	}
 	return true

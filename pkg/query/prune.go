@@ -1,7 +1,9 @@
 package query
 
 import (
-	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"encoding/binary"
+
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // rowGroupMeta answers pruning questions about one row group from the
@@ -9,79 +11,71 @@ import (
 type rowGroupMeta struct {
 	df      *dataFile
 	rg      int
-	md      *metadata.RowGroupMetaData
+	rows    int
 	inexact bool // some row has ctqExact = false: typed values may not tell the whole truth
 }
 
 func newRowGroupMeta(df *dataFile, rg int) *rowGroupMeta {
-	m := &rowGroupMeta{df: df, rg: rg, md: df.pf.MetaData().RowGroup(rg), inexact: true}
-	if st := m.stats(colExact); st != nil {
-		if bs, ok := st.(*metadata.BooleanStatistics); ok && bs.HasMinMax() {
-			m.inexact = !bs.Min()
-		}
+	m := &rowGroupMeta{df: df, rg: rg, rows: df.pf.NumRows(rg), inexact: true}
+	if st := m.stats(colExact); st != nil && len(st.MinValue) == 1 {
+		m.inexact = st.MinValue[0] == 0 // the minimum of ctqExact is false
 	}
 	return m
 }
 
-func (m *rowGroupMeta) numRows() int { return int(m.md.NumRows()) }
+func (m *rowGroupMeta) numRows() int { return m.rows }
 
-func (m *rowGroupMeta) stats(path string) metadata.TypedStatistics {
-	col, ok := m.df.cols[path]
+// stats returns the column chunk's statistics, nil when the file has no
+// such column.
+func (m *rowGroupMeta) stats(path string) *format.Statistics {
+	col, _, ok := m.df.leaf(path)
 	if !ok {
 		return nil
 	}
-	cc, err := m.md.ColumnChunk(col)
-	if err != nil {
-		return nil
-	}
-	if set, err := cc.StatsSet(); err != nil || !set {
-		return nil
-	}
-	st, err := cc.Statistics()
-	if err != nil {
-		return nil
-	}
-	return st
+	return &m.df.pf.Chunk(m.rg, col).Statistics
+}
+
+// hasBounds reports whether statistics carry a min and max.
+func hasBounds(st *format.Statistics) bool {
+	return st != nil && st.MinValue != nil && st.MaxValue != nil
 }
 
 // stringRange returns the [min, max] of a string column's non-null values.
 func (m *rowGroupMeta) stringRange(path string) (lo, hi string, ok bool) {
-	st, _ := m.stats(path).(*metadata.ByteArrayStatistics)
-	if st == nil || !st.HasMinMax() {
+	st := m.stats(path)
+	if !hasBounds(st) {
 		return "", "", false
 	}
-	return string(st.Min()), string(st.Max()), true
+	return string(st.MinValue), string(st.MaxValue), true
 }
 
 // allNull reports whether statistics prove every value of the column null.
 func (m *rowGroupMeta) allNull(path string) bool {
 	st := m.stats(path)
-	return st != nil && st.HasNullCount() && st.NullCount() == m.md.NumRows() && !st.HasMinMax()
+	return st != nil && st.NullCount == int64(m.rows) && !hasBounds(st)
+}
+
+// noNulls reports whether statistics prove every row has a value.
+func (m *rowGroupMeta) noNulls(path string) bool {
+	st := m.stats(path)
+	return st != nil && hasBounds(st) && st.NullCount == 0
 }
 
 // timeRange returns the [min, max] of the eventTime column in microseconds.
 func (m *rowGroupMeta) timeRange() (lo, hi int64, ok bool) {
-	st, _ := m.stats("eventTime").(*metadata.Int64Statistics)
-	if st == nil || !st.HasMinMax() {
+	st := m.stats(colTime)
+	if !hasBounds(st) || len(st.MinValue) != 8 || len(st.MaxValue) != 8 {
 		return 0, 0, false
 	}
-	return st.Min(), st.Max(), true
+	return int64(binary.LittleEndian.Uint64(st.MinValue)), int64(binary.LittleEndian.Uint64(st.MaxValue)), true
 }
 
 // bloomMayContain consults the column's bloom filter: false means the value
 // is certainly absent from the row group.
 func (m *rowGroupMeta) bloomMayContain(path, v string) bool {
-	col, ok := m.df.cols[path]
-	if !ok || m.df.blooms == nil {
+	col, _, ok := m.df.leaf(path)
+	if !ok {
 		return true
 	}
-	rgr, err := m.df.blooms.RowGroup(m.rg)
-	if err != nil || rgr == nil {
-		return true
-	}
-	bf, err := rgr.GetColumnBloomFilter(col)
-	if err != nil || bf == nil {
-		return true
-	}
-	return bf.CheckHash(bf.Hasher().Sum64([]byte(v)))
+	return m.df.pf.BloomMayContain(m.rg, col, []byte(v))
 }

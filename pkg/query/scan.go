@@ -5,219 +5,176 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/metadata"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
+	"github.com/ctq-dev/ctq/pkg/pqread"
 )
 
-// dataFile is one open Parquet file of the lake.
+// dataFile is one open Parquet file of the lake, read by ranges.
 type dataFile struct {
-	path   string
-	src    parquet.ReaderAtSeeker
-	pf     *file.Reader
-	fr     *pqarrow.FileReader
-	cols   map[string]int // leaf column index by dotted path ("userIdentity.type", "ctqNulls.list.element")
-	dict   map[int]bool   // leaf columns whose chunks are dictionary encoded
-	blooms *metadata.BloomFilterReader
+	path string
+	ra   objstore.ReaderAt
+	pf   *pqread.File
 }
 
-// openDataFile opens a Parquet file for column reads.
-func openDataFile(path string, r parquet.ReaderAtSeeker) (*dataFile, error) {
-	pf, err := file.NewParquetReader(r)
+// openDataFile reads a file's footer (from cache when it holds the footer
+// of this object version). The dataFile owns ra: Close closes it.
+func openDataFile(path string, ra objstore.ReaderAt, cache *pqread.FooterCache, version string) (*dataFile, error) {
+	pf, err := pqread.Open(path, ra, ra.Size(), cache, version)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
-	sch := pf.MetaData().Schema
-	df := &dataFile{path: path, src: r, pf: pf, cols: make(map[string]int, sch.NumColumns()), dict: map[int]bool{}}
-	for i := 0; i < sch.NumColumns(); i++ {
-		c := sch.Column(i)
-		df.cols[c.Path()] = i
-		// When a column goes through the Arrow reader, dictionary arrays are
-		// requested for non-repeated string columns; list elements are read plain.
-		if pf.NumRowGroups() > 0 && c.PhysicalType() == parquet.Types.ByteArray && c.MaxRepetitionLevel() == 0 {
-			if cc, err := pf.MetaData().RowGroup(0).ColumnChunk(i); err == nil && cc.HasDictionaryPage() {
-				df.dict[i] = true
-			}
-		}
-	}
-	df.blooms = pf.GetBloomFilterReader()
-	return df, nil
+	return &dataFile{path: path, ra: ra, pf: pf}, nil
 }
 
-// arrow returns the file's Arrow reader, made on first use: building its
-// schema manifest costs about as much as a small column read, and scans
-// that only read byte columns (raw records, JSON text) never need it.
-func (df *dataFile) arrow() (*pqarrow.FileReader, error) {
-	if df.fr != nil {
-		return df.fr, nil
+func (df *dataFile) Close() error { return df.ra.Close() }
+
+// leaf returns the file's leaf column with the dotted path.
+func (df *dataFile) leaf(path string) (int, *pqread.Leaf, bool) {
+	i, ok := df.pf.Column(path)
+	if !ok {
+		return 0, nil, false
 	}
-	props := pqarrow.ArrowReadProperties{BatchSize: 1 << 20}
-	for i := range df.dict {
-		props.SetReadDict(i, true)
-	}
-	fr, err := pqarrow.NewFileReader(df.pf, props, memory.DefaultAllocator)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", df.path, err)
-	}
-	df.fr = fr
-	return fr, nil
+	return i, &df.pf.Leaves[i], true
 }
 
-func (df *dataFile) Close() error { return df.pf.Close() }
-
-// batch is one row group being evaluated. Columns are read on first use.
+// batch is one row group being evaluated. Columns are read on first use
+// and kept until release.
 type batch struct {
 	ctx  context.Context
 	df   *dataFile
 	rg   int
 	n    int
 	meta *rowGroupMeta
-	data map[int]arrow.Array
 	st   *Stats
 
-	byteCols map[string]*byteColumn // columns read by bytes, by path
-	dictCols map[string]*dictColumn // columns read by dict, by path (nil: not dictionary encoded)
+	cols   map[string]*pqread.Column // decoded columns by path
+	pooled []*pqread.Column          // columns whose Data came from scanBuffers
+	arrays map[string]arrow.Array    // Arrow views of typed columns, by path
 
 	nullsRead bool            // the ctqNulls dictionary was looked at
 	nullPaths map[string]bool // every path some row has as JSON null; nil: unknown
 }
 
 func (b *batch) release() {
-	for _, a := range b.data {
+	for _, a := range b.arrays {
 		a.Release()
 	}
-	for _, c := range b.byteCols {
-		c.release()
+	for _, c := range b.pooled {
+		scanBuffers.Free(c.Data)
+		c.Data = nil
 	}
-	b.byteCols = nil
+	b.arrays, b.cols, b.pooled = nil, nil, nil
 }
 
-// leaf returns the array of a leaf column (by dotted path) for the row group,
-// with the validity of its enclosing groups folded in: a row is valid only
-// if the value and all its parents are present. ok is false when the file
-// has no such column.
-func (b *batch) leaf(path string) (arrow.Array, bool, error) {
-	col, ok := b.df.cols[path]
+// column returns the decoded column chunk of the row group, read on first
+// use; ok is false when the file has no such column.
+func (b *batch) column(path string) (*pqread.Column, bool, error) {
+	if c, ok := b.cols[path]; ok {
+		return c, true, nil
+	}
+	col, leaf, ok := b.df.leaf(path)
 	if !ok {
 		return nil, false, nil
 	}
-	if a, ok := b.data[col]; ok {
-		return a, true, nil
-	}
-	fr, err := b.df.arrow()
-	if err != nil {
+	if err := b.ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	rr, err := fr.GetRecordReader(b.ctx, []int{col}, []int{b.rg})
-	if err != nil {
+	c := pqread.NewColumn(leaf)
+	cc := b.df.pf.Chunk(b.rg, col)
+	if leaf.Type == format.ByteArray && cc.DictionaryPageOffset <= 0 && cc.TotalUncompressedSize > 0 && cc.TotalUncompressedSize < 1<<32 {
+		// The uncompressed size bounds the values' bytes (it also counts
+		// page headers, lengths and levels): one buffer, decoded in place.
+		c.Data = scanBuffers.Allocate(int(cc.TotalUncompressedSize))[:0]
+		b.pooled = append(b.pooled, c)
+	}
+	if err := readChunk(b.df, b.rg, col, c); err != nil {
 		return nil, false, fmt.Errorf("read %s of %s: %w", path, b.df.path, err)
 	}
-	defer rr.Release()
-	var parts []arrow.Array
-	for rr.Next() {
-		rec := rr.Record()
-		if rec == nil || rec.NumCols() != 1 || rec.Column(0) == nil {
-			break // rr.Err says why
-		}
-		parts = append(parts, extractLeaf(rec.Column(0), b.df.leafSteps(col)))
+	if rows := c.Rows(); rows != b.n {
+		return nil, false, fmt.Errorf("read %s of %s: row group %d: %d values for %d rows", path, b.df.path, b.rg, rows, b.n)
 	}
-	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-		for _, p := range parts {
-			p.Release()
-		}
-		return nil, false, fmt.Errorf("read %s of %s: %w", path, b.df.path, err)
+	if b.cols == nil {
+		b.cols = map[string]*pqread.Column{}
 	}
-	var a arrow.Array
-	switch len(parts) {
-	case 0:
-		return nil, false, fmt.Errorf("read %s of %s: no data", path, b.df.path)
-	case 1:
-		a = parts[0]
-	default:
-		a, err = array.Concatenate(parts, memory.DefaultAllocator)
-		for _, p := range parts {
-			p.Release()
-		}
-		if err != nil {
-			return nil, false, err
-		}
-	}
-	if a.Len() != b.n {
-		a.Release()
-		return nil, false, fmt.Errorf("read %s of %s: %d values for %d rows", path, b.df.path, a.Len(), b.n)
-	}
-	b.data[col] = a
+	b.cols[path] = c
 	if b.st != nil {
 		b.st.ColumnsRead++
 	}
+	return c, true, nil
+}
+
+// readChunk decodes every page of a column chunk into c.
+func readChunk(df *dataFile, rg, col int, c *pqread.Column) error {
+	cr, err := df.pf.OpenChunk(rg, col, 0, nil, scanBuffers)
+	if err != nil {
+		return err
+	}
+	defer cr.Release()
+	for {
+		p, err := cr.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("row group %d: %w", rg, err)
+		}
+		if err := c.Append(p); err != nil {
+			return fmt.Errorf("row group %d page at row %d: %w", rg, c.Len(), err)
+		}
+	}
+}
+
+// leaf returns a typed (boolean or timestamp) leaf column of the row group
+// as an Arrow array, with nulls where the value or an enclosing group is
+// absent; ok is false when the file has no such column.
+func (b *batch) leaf(path string) (arrow.Array, bool, error) {
+	if a, ok := b.arrays[path]; ok {
+		return a, true, nil
+	}
+	c, ok, err := b.column(path)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	var a arrow.Array
+	switch {
+	case c.Leaf.MaxRep > 0:
+		return nil, false, fmt.Errorf("column %s of %s: repeated, not a typed leaf", path, b.df.path)
+	case c.Leaf.Type == format.Boolean:
+		bld := array.NewBooleanBuilder(memory.DefaultAllocator)
+		bld.AppendValues(c.Bool, c.Valid)
+		a = bld.NewArray()
+		bld.Release()
+	case c.Leaf.Type == format.Int64 && c.Leaf.Unit != 0:
+		bld := array.NewTimestampBuilder(memory.DefaultAllocator, &arrow.TimestampType{Unit: arrowUnit(c.Leaf.Unit), TimeZone: "UTC"})
+		bld.AppendValues(unsafe.Slice((*arrow.Timestamp)(unsafe.Pointer(unsafe.SliceData(c.Int64))), len(c.Int64)), c.Valid)
+		a = bld.NewArray()
+		bld.Release()
+	default:
+		return nil, false, fmt.Errorf("column %s of %s: unsupported type %s", path, b.df.path, c.Leaf.Type)
+	}
+	if b.arrays == nil {
+		b.arrays = map[string]arrow.Array{}
+	}
+	b.arrays[path] = a
 	return a, true, nil
 }
 
-// leafSteps returns the struct field names from the top-level field down to
-// the leaf, skipping list levels (the list array itself is the leaf then).
-func (df *dataFile) leafSteps(col int) []string {
-	path := df.pf.MetaData().Schema.Column(col).ColumnPath()
-	var steps []string
-	for i := 1; i < len(path); i++ {
-		if path[i] == "list" {
-			break
-		}
-		steps = append(steps, path[i])
+func arrowUnit(d time.Duration) arrow.TimeUnit {
+	switch d {
+	case time.Millisecond:
+		return arrow.Millisecond
+	case time.Nanosecond:
+		return arrow.Nanosecond
+	case time.Second:
+		return arrow.Second
 	}
-	return steps
-}
-
-// extractLeaf walks struct fields by name and returns the leaf with parent
-// nulls folded into its validity. The result is a new reference.
-func extractLeaf(a arrow.Array, steps []string) arrow.Array {
-	cur := a
-	cur.Retain()
-	for _, name := range steps {
-		st, ok := cur.(*array.Struct)
-		if !ok {
-			break
-		}
-		idx, ok := st.DataType().(*arrow.StructType).FieldIdx(name)
-		if !ok {
-			break
-		}
-		child := st.Field(idx)
-		next := foldNulls(st, child)
-		cur.Release()
-		cur = next
-	}
-	return cur
-}
-
-// foldNulls returns child with the parent's nulls applied (a new reference).
-func foldNulls(parent, child arrow.Array) arrow.Array {
-	if parent.NullN() == 0 {
-		child.Retain()
-		return child
-	}
-	data := child.Data()
-	n, off := child.Len(), data.Offset()
-	bits := make([]byte, (off+n+7)/8) // validity is indexed from the data's offset
-	nulls := 0
-	for i := 0; i < n; i++ {
-		if parent.IsValid(i) && child.IsValid(i) {
-			j := off + i
-			bits[j/8] |= 1 << (j % 8)
-		} else {
-			nulls++
-		}
-	}
-	bufs := append([]*memory.Buffer{memory.NewBufferBytes(bits)}, data.Buffers()[1:]...)
-	nd := array.NewData(data.DataType(), n, bufs, data.Children(), nulls, data.Offset())
-	if d := data.Dictionary(); d != nil {
-		nd.SetDictionary(d)
-	}
-	out := array.MakeFromData(nd)
-	nd.Release()
-	return out
+	return arrow.Microsecond
 }

@@ -1,24 +1,20 @@
 package query
 
-import "github.com/apache/arrow-go/v18/parquet"
+import "github.com/parquet-go/parquet-go/format"
 
-// String columns as the filters see them: read from their pages when the
-// page decoders handle the chunk (dictColumn, byteColumn), through Arrow
-// otherwise.
+// String columns as the filters see them: dictionary codes when every page
+// of the chunk is dictionary encoded (dictColumn), values otherwise
+// (byteColumn).
 
 // stringLeaf reports whether path is a non-repeated string (BYTE_ARRAY)
-// column of the file: the columns the page readers may decode.
+// column of the file.
 func (df *dataFile) stringLeaf(path string) bool {
-	col, ok := df.cols[path]
-	if !ok || df.pf == nil { // no Parquet reader: columns come as Arrow arrays only
-		return false
-	}
-	c := df.pf.MetaData().Schema.Column(col)
-	return c.PhysicalType() == parquet.Types.ByteArray && c.MaxRepetitionLevel() == 0
+	_, l, ok := df.leaf(path)
+	return ok && l.Type == format.ByteArray && l.MaxRep == 0
 }
 
-// pageStrings is a string column of a row group read from its pages:
-// exactly one of dict and plain is set.
+// pageStrings is a string column of a row group: exactly one of dict and
+// plain is set.
 type pageStrings struct {
 	dict  *dictColumn
 	plain *byteColumn
@@ -31,9 +27,8 @@ func (ps pageStrings) valid(i int) bool {
 	return !ps.plain.IsNull(i)
 }
 
-// pageStrings reads a string column from its pages, dictionary-encoded or
-// plain. ok is false when the column is missing, is not a non-repeated
-// string column, or has pages only Arrow decodes; the caller then uses leaf.
+// pageStrings reads a string column, dictionary-encoded or plain. ok is
+// false when the column is missing or not a non-repeated string column.
 func (b *batch) pageStrings(path string) (pageStrings, bool, error) {
 	if !b.df.stringLeaf(path) {
 		return pageStrings{}, false, nil
@@ -48,7 +43,7 @@ func (b *batch) pageStrings(path string) (pageStrings, bool, error) {
 
 // keepStringColumn keeps the rows of a string column whose value passes
 // test; on a dictionary the test runs once per entry. handled is false when
-// the column cannot be read from its pages; the caller then uses leaf.
+// the column is not a string column of the file.
 func (b *batch) keepStringColumn(path string, test func(string) bool, sel *bitmap) (handled bool, err error) {
 	ps, ok, err := b.pageStrings(path)
 	if err != nil || !ok {
@@ -65,7 +60,7 @@ func (b *batch) keepStringColumn(path string, test func(string) bool, sel *bitma
 }
 
 // present returns whether each row has a value in a string column, or ok =
-// false when the column cannot be read from its pages.
+// false when the column is not a string column of the file.
 func (b *batch) present(path string) (valid func(int) bool, ok bool, err error) {
 	ps, ok, err := b.pageStrings(path)
 	if err != nil || !ok {
@@ -75,18 +70,13 @@ func (b *batch) present(path string) (valid func(int) bool, ok bool, err error) 
 }
 
 // stringAt returns a reader of a string column's values ("" for null or a
-// missing column), from its pages when it can and through Arrow otherwise.
+// missing column).
 func (b *batch) stringAt(path string) (func(int) string, error) {
-	if _, ok := b.df.cols[path]; !ok {
-		return func(int) string { return "" }, nil
-	}
 	ps, ok, err := b.pageStrings(path)
-	if err != nil {
-		return nil, err
+	if err != nil || !ok {
+		return func(int) string { return "" }, err
 	}
-	switch {
-	case ok && ps.dict != nil:
-		d := ps.dict
+	if d := ps.dict; d != nil {
 		all := string(d.values.data)
 		return func(i int) string {
 			if x := d.idx[i]; x >= 0 {
@@ -94,12 +84,6 @@ func (b *batch) stringAt(path string) (func(int) string, error) {
 			}
 			return ""
 		}, nil
-	case ok:
-		return func(i int) string { return string(ps.plain.Value(i)) }, nil
 	}
-	arr, _, err := b.leaf(path)
-	if err != nil {
-		return nil, err
-	}
-	return stringGetter(arr), nil
+	return func(i int) string { return string(ps.plain.Value(i)) }, nil
 }
