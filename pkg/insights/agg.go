@@ -108,8 +108,9 @@ type minMaxAcc struct {
 	have       bool
 }
 
-func (a *minMaxAcc) add(ev *env, r *row) {
-	v := ev.eval(a.arg, r)
+func (a *minMaxAcc) add(ev *env, r *row) { a.addValue(ev.eval(a.arg, r)) }
+
+func (a *minMaxAcc) addValue(v Value) {
 	if v.IsNull() {
 		return
 	}

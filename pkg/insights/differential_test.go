@@ -141,3 +141,66 @@ func (g *queryGen) query() string {
 	}
 	return strings.Join(stages, " | ")
 }
+
+// typedFields are fields the lake keeps in typed string columns.
+var typedFields = []string{"eventName", "eventSource", "awsRegion", "errorCode", "userIdentity.type",
+	"userIdentity.arn", "sourceIPAddress", "recipientAccountId", "userAgent", "eventType", "userIdentity.accessKeyId"}
+
+// exactCond is a filter the scan evaluates exactly (=, in, like on typed
+// fields, with and/or).
+func (g *queryGen) exactCond(depth int) string {
+	f := g.pick(typedFields)
+	switch n := g.rng.IntN(6); {
+	case depth < 2 && n == 0:
+		return "(" + g.exactCond(depth+1) + " or " + g.exactCond(depth+1) + ")"
+	case depth < 2 && n == 1:
+		return g.exactCond(depth+1) + " and " + g.exactCond(depth+1)
+	case n == 2:
+		return f + " in [" + g.value(f) + ", " + g.value(f) + "]"
+	case n == 3:
+		v := strings.Trim(g.value(f), `"`)
+		if len(v) > 4 {
+			v = v[1:4]
+		}
+		return f + ` like "` + v + `"`
+	}
+	return f + " = " + g.value(f)
+}
+
+// statsQuery returns a random aggregation the lake scan can compute.
+func (g *queryGen) statsQuery() string {
+	var stages []string
+	for i := g.rng.IntN(3); i > 0; i-- {
+		stages = append(stages, "filter "+g.exactCond(0))
+	}
+	if g.rng.IntN(4) == 0 {
+		stages = append(stages, `{ $.errorCode = "*" || $.readOnly IS FALSE }`)
+	}
+	var items []string
+	for i := 1 + g.rng.IntN(3); i > 0; i-- {
+		a := g.pick([]string{"count(*)", "count()", "count(%s)", "count_distinct(%s)", "min(@timestamp)", "max(@timestamp)"})
+		if strings.Contains(a, "%s") {
+			a = fmt.Sprintf(a, g.pick(typedFields))
+		}
+		items = append(items, a+fmt.Sprintf(" as a%d", i))
+	}
+	var keys []string
+	for i := g.rng.IntN(4); i > 0; i-- {
+		k := g.pick(typedFields)
+		if g.rng.IntN(3) == 0 {
+			k = "bin(" + g.pick([]string{"1m", "5m", "1h", "6h", "1d", "1w"}) + ")"
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	stats := "stats " + strings.Join(items, ", ")
+	if len(keys) > 0 {
+		stats += " by " + strings.Join(keys, ", ")
+	}
+	stages = append(stages, stats)
+	if g.rng.IntN(2) == 0 {
+		stages = append(stages, fmt.Sprintf("sort a1 desc | limit %d", 1+g.rng.IntN(20)))
+	}
+	return strings.Join(stages, " | ")
+}

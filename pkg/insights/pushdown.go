@@ -11,7 +11,7 @@ import (
 // (typed columns, dictionaries, IN sets, bloom filters) as ctq query does.
 //
 // The pushed pattern is a superset filter: every record the query's
-// filters keep matches it. The evaluator still applies every stage
+// filters keep matches it (and, for the forms below, exactly those). The evaluator still applies every stage
 // exactly, so pushdown can only make a run faster, never change its
 // answer. Only forms whose pattern meaning contains the Insights meaning
 // are pushed:
@@ -35,8 +35,12 @@ var pushdownParents = map[string]bool{"userIdentity": true, "tlsDetails": true}
 // pushdown returns the pattern node the scan can filter with: the AND of
 // the leading { … } stages and of the pushable parts of the filters before
 // the first stage that changes or reorders rows; MatchAll when none.
-func pushdown(q *Query) query.Node {
+// complete reports that the node is exactly those stages: every one of
+// them is a { … } stage or a filter pushed whole, and no fields or display
+// comes before the first blocking stage.
+func pushdown(q *Query) (n query.Node, complete bool) {
 	var terms []query.Node
+	complete = true
 	computed := false // a fields/display stage may shadow field names
 scan:
 	for _, c := range q.Commands {
@@ -45,88 +49,95 @@ scan:
 			terms = append(terms, c.Pattern.Root)
 		case *Filter:
 			if computed {
+				complete = false
 				continue
 			}
-			if n := pushExpr(c.Cond); n != nil {
+			n, whole := pushExpr(c.Cond)
+			if n != nil {
 				terms = append(terms, n)
 			}
+			complete = complete && whole
 		case *Fields, *Display:
 			computed = true
+			complete = false
 		default:
 			break scan
 		}
 	}
 	switch len(terms) {
 	case 0:
-		return &query.MatchAll{}
+		return &query.MatchAll{}, complete
 	case 1:
-		return terms[0]
+		return terms[0], complete
 	}
-	return &query.And{Terms: terms}
+	return &query.And{Terms: terms}, complete
 }
 
 // pushExpr translates the pushable part of a filter expression, or
-// returns nil.
-func pushExpr(e Expr) query.Node {
+// returns nil; whole reports that the node means exactly e (it is then not
+// only a superset).
+func pushExpr(e Expr) (n query.Node, whole bool) {
 	switch x := e.(type) {
 	case *Binary:
 		switch x.Op {
 		case "and":
-			l, r := pushExpr(x.L), pushExpr(x.R)
+			l, lw := pushExpr(x.L)
+			r, rw := pushExpr(x.R)
 			switch {
 			case l == nil:
-				return r
+				return r, false
 			case r == nil:
-				return l
+				return l, false
 			}
-			return &query.And{Terms: []query.Node{l, r}}
+			return &query.And{Terms: []query.Node{l, r}}, lw && rw
 		case "or":
-			l, r := pushExpr(x.L), pushExpr(x.R)
+			l, lw := pushExpr(x.L)
+			r, rw := pushExpr(x.R)
 			if l == nil || r == nil {
-				return nil
+				return nil, false
 			}
-			return &query.Or{Terms: []query.Node{l, r}}
+			return &query.Or{Terms: []query.Node{l, r}}, lw && rw
 		case "=":
 			f, lit := fieldAndString(x.L, x.R)
 			if f == nil {
 				f, lit = fieldAndString(x.R, x.L)
 			}
 			if f == nil || isDecimal(lit) {
-				return nil
+				return nil, false
 			}
-			return equalsNode(f, lit)
+			return equalsNode(f, lit), true
 		}
 	case *InExpr:
 		f, ok := x.X.(*FieldRef)
 		list, isList := x.List.(*ListLit)
 		if x.Not || !ok || !isList || len(list.Elems) == 0 || selector(f) == nil {
-			return nil
+			return nil, false
 		}
 		var terms []query.Node
 		for _, l := range list.Elems {
 			if l.Val.Kind != KindString || isDecimal(l.Val.Str) {
-				return nil
+				return nil, false
 			}
 			terms = append(terms, equalsNode(f, l.Val.Str))
 		}
 		if len(terms) == 1 {
-			return terms[0]
+			return terms[0], true
 		}
-		return &query.Or{Terms: terms}
+		return &query.Or{Terms: terms}, true
 	case *MatchExpr:
 		f, ok := x.X.(*FieldRef)
 		lit, isLit := x.Pat.(*Literal)
 		if x.Not || x.Op != "like" || !ok || !isLit || selector(f) == nil {
-			return nil
+			return nil, false
 		}
 		s := lit.Val.Str
 		if s == "" || strings.Contains(s, "*") || strings.Trim(s, "0123456789.eE+-") == "" {
-			return nil
+			return nil, false
 		}
 		return &query.Compare{Sel: *selector(f), Op: query.OpEq,
-			Val: query.Value{Kind: query.ValString, Str: s, Prefix: true, Suffix: true, Quoted: true}}
+			Val: query.Value{Kind: query.ValString, Str: s, Prefix: true, Suffix: true, Quoted: true}}, true
 	}
-	return nil
+	return nil, false
 }
 
 // fieldAndString matches a pushable field compared with a string literal.

@@ -9,7 +9,7 @@ func TestPushdown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := pushdown(p)
+		n, _ := pushdown(p)
 		if got := n.String(); got != want {
 			t.Errorf("pushdown(%s) = %s, want %s", q, got, want)
 		}
@@ -44,5 +44,24 @@ func TestPushdown(t *testing.T) {
 		`stats count(*) as n by eventName | filter eventName = "X"`,
 	} {
 		f(q, `" "`)
+	}
+}
+
+func TestPushdown_Complete(t *testing.T) {
+	for q, want := range map[string]bool{
+		`filter eventName = "A" and (awsRegion = "r" or errorCode like "Denied") | stats count(*)`: true,
+		`{ $.a = 1 } | filter eventName in ["A", "B"] | stats count(*)`:                            true,
+		`stats count(*)`: true,
+		`filter eventName = "A" and x != "b" | stats count(*)`: false,
+		`filter eventName = "A" | fields b | stats count(*)`:   false,
+		`filter ispresent(errorCode) | stats count(*)`:         false,
+	} {
+		p, err := Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got := pushdown(p); got != want {
+			t.Errorf("pushdown(%s): complete = %v, want %v", q, got, want)
+		}
 	}
 }

@@ -400,15 +400,29 @@ func newStatsState(c *Stats, maxGroups int) *statsState {
 
 func (st *statsState) add(ev *env, r *row) error {
 	keys := make([]Value, len(st.cmd.By))
-	st.keyBuf = st.keyBuf[:0]
 	for i, k := range st.cmd.By {
 		keys[i] = ev.eval(k.Expr, r)
-		st.keyBuf = appendKey(st.keyBuf, keys[i])
+	}
+	g, err := st.groupFor(keys)
+	if err != nil {
+		return err
+	}
+	for _, a := range g.accs {
+		a.add(ev, r)
+	}
+	return nil
+}
+
+// groupFor returns the group of the key values, adding it.
+func (st *statsState) groupFor(keys []Value) (*group, error) {
+	st.keyBuf = st.keyBuf[:0]
+	for _, k := range keys {
+		st.keyBuf = appendKey(st.keyBuf, k)
 	}
 	g, ok := st.groups[string(st.keyBuf)]
 	if !ok {
 		if len(st.groups) >= st.maxGroups {
-			return fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit",
+			return nil, fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit",
 				ErrTooManyGroups, st.cmd.String(), st.maxGroups)
 		}
 		g = &group{keys: keys, accs: make([]accumulator, len(st.aggs))}
@@ -418,10 +432,7 @@ func (st *statsState) add(ev *env, r *row) error {
 		st.groups[string(st.keyBuf)] = g
 		st.order = append(st.order, g)
 	}
-	for _, a := range g.accs {
-		a.add(ev, r)
-	}
-	return nil
+	return g, nil
 }
 
 // finish returns one row per group, ascending by keys (nulls last); a

@@ -24,6 +24,9 @@ type Result struct {
 	Total int
 	// Warnings are problems that did not stop the query.
 	Warnings []string
+	// ScanAggregated reports that the lake scan computed the first stats
+	// (Run's fast path) rather than the reference evaluator alone.
+	ScanAggregated bool
 }
 
 // DefaultMaxRows is the row cap of a query without limit (spec §2).

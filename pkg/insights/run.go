@@ -1,6 +1,7 @@
 package insights
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +34,9 @@ type Config struct {
 	// MaxGroups bounds the groups of each stats command; 0 means
 	// DefaultMaxGroups. Beyond it Run fails with ErrTooManyGroups.
 	MaxGroups int
+	// NoScanAggregation turns off the scan's aggregation (the fast path of
+	// stats), so that every record goes through the reference evaluator.
+	NoScanAggregation bool
 	// Workers is the number of lake files read in parallel; 0 means
 	// GOMAXPROCS.
 	Workers int
@@ -58,7 +62,8 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 			return nil, err
 		}
 	}
-	plan, err := query.NewPlan(pushdown(q), query.Options{
+	node, complete := pushdown(q)
+	plan, err := query.NewPlan(node, query.Options{
 		Since: cfg.Since, Until: cfg.Until, Accounts: cfg.Accounts, Regions: cfg.Regions,
 		Sources: cfg.Sources, Workers: cfg.Workers,
 	})
@@ -70,19 +75,30 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 		opts.KeepRows = cfg.MaxRows
 	}
 	ev := NewEvaluator(q, opts)
-	_, err = plan.Run(ctx, cfg.Lake, snap, func(m query.Match) error {
-		rec, err := DecodeRecord(m.Raw, m.File)
-		if err != nil {
-			return err
+	fast := false
+	if complete && ev.stats != nil && !cfg.NoScanAggregation {
+		var spec query.AggSpec
+		if spec, fast = aggSpec(ev.stats.cmd, ev.opts.MaxGroups); fast {
+			if err := runAggregate(ctx, cfg, snap, plan, spec, ev); err != nil {
+				return nil, err
+			}
 		}
-		if err := ev.Add(rec); err != nil {
-			return err
-		}
-		if ev.Done() {
-			return errDone
-		}
-		return nil
-	})
+	}
+	if !fast {
+		_, err = plan.Run(ctx, cfg.Lake, snap, func(m query.Match) error {
+			rec, err := DecodeRecord(m.Raw, m.File)
+			if err != nil {
+				return err
+			}
+			if err := ev.Add(rec); err != nil {
+				return err
+			}
+			if ev.Done() {
+				return errDone
+			}
+			return nil
+		})
+	}
 	if err != nil && !errors.Is(err, errDone) {
 		return nil, err
 	}
@@ -93,7 +109,33 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 	if !q.HasLimit() {
 		res.Cap(cfg.MaxRows)
 	}
+	res.ScanAggregated = fast
 	return res, nil
+}
+
+// runAggregate computes the first stats in the scan and merges its groups,
+// and the reference evaluation of the rows the scan hands back, into ev.
+func runAggregate(ctx context.Context, cfg Config, snap *partition.Snapshot, plan *query.Plan, spec query.AggSpec, ev *Evaluator) error {
+	groups, _, err := plan.Aggregate(ctx, cfg.Lake, snap, spec, func(raw []byte) error {
+		rec, err := DecodeRecord(bytes.Clone(raw), "lake")
+		if err != nil {
+			return err
+		}
+		return ev.Add(rec)
+	})
+	if errors.Is(err, query.ErrAggGroups) {
+		return fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit",
+			ErrTooManyGroups, ev.stats.cmd.String(), spec.MaxGroups)
+	}
+	if err != nil {
+		return err
+	}
+	for i := range groups {
+		if err := ev.stats.mergeAgg(&groups[i], &spec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errDone stops the scan once the result cannot change.

@@ -1,0 +1,393 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
+)
+
+// Aggregation over the scan pipeline: a consumer that groups the selected
+// rows of each row group by typed string columns and eventTime buckets and
+// counts them, per worker, merged once at the end. It serves the fast path
+// of Logs Insights' stats (package insights), which checks the query
+// against the reference evaluator's answers.
+
+// AggOp is an aggregate the scan computes per group.
+type AggOp uint8
+
+const (
+	AggCount         AggOp = iota // rows
+	AggCountColumn                // rows where Column has a value
+	AggCountDistinct              // distinct values of Column
+	AggMinTime                    // earliest eventTime, epoch ms
+	AggMaxTime                    // latest eventTime, epoch ms
+)
+
+// AggItem is one aggregate. Column is a typed string column (AggColumn)
+// for AggCountColumn and AggCountDistinct.
+type AggItem struct {
+	Op     AggOp
+	Column string
+}
+
+// AggKey is a group key: a typed string column (AggColumn), or, with
+// Column empty, eventTime floored to periods of PeriodMs counted from
+// OffsetMs (epoch-aligned; weeks use the offset of a Monday).
+type AggKey struct {
+	Column             string
+	PeriodMs, OffsetMs int64
+}
+
+// AggSpec is an aggregation: keys, items and the bound on groups.
+type AggSpec struct {
+	Keys  []AggKey
+	Items []AggItem
+	// MaxGroups bounds the groups of each worker and of the merged result;
+	// it must be positive. Beyond it Aggregate fails with ErrAggGroups.
+	MaxGroups int
+}
+
+// AggValue is a key value: Null, or Str for a column, or Ms (epoch ms) for
+// an eventTime bucket.
+type AggValue struct {
+	Null bool
+	Str  string
+	Ms   int64
+}
+
+// AggGroup is one group of an aggregation result.
+type AggGroup struct {
+	Keys []AggValue
+	// Values holds per item the count, or the time in epoch ms; Has is
+	// false for a time item no row of the group had.
+	Values []int64
+	Has    []bool
+	// Distinct holds per AggCountDistinct item the distinct values (nil
+	// for other items), so that partial results can be merged exactly.
+	Distinct []map[string]struct{}
+}
+
+// ErrAggGroups is returned (wrapped, with the limit) when an aggregation
+// makes more groups than AggSpec.MaxGroups.
+var ErrAggGroups = errors.New("too many groups")
+
+// AggColumn reports whether path is a typed string column that Aggregate
+// can group by or count (top-level and userIdentity/tlsDetails leaves of
+// the lake schema, eventTime excluded).
+func AggColumn(path string) bool {
+	return knownLeaves[path] && path != colTime && !boolColumns[path]
+}
+
+// Aggregate evaluates the plan's pattern over the lake snapshot and
+// aggregates the selected rows by spec. Rows whose typed columns are
+// inexact (ctqExact = false) are not aggregated: inexact receives their raw
+// records (one call at a time; the bytes are valid only during the call)
+// so that the caller evaluates them exactly. Groups are in no particular
+// order.
+func (p *Plan) Aggregate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, spec AggSpec, inexact func(raw []byte) error) ([]AggGroup, *Stats, error) {
+	if spec.MaxGroups <= 0 {
+		return nil, nil, fmt.Errorf("aggregate: MaxGroups must be positive, not %d", spec.MaxGroups)
+	}
+	for _, k := range spec.Keys {
+		if k.Column == "" && k.PeriodMs <= 0 {
+			return nil, nil, fmt.Errorf("aggregate: eventTime key with period %d ms", k.PeriodMs)
+		}
+		if k.Column != "" && !AggColumn(k.Column) {
+			return nil, nil, fmt.Errorf("aggregate: %q is not a typed string column", k.Column)
+		}
+	}
+	for _, it := range spec.Items {
+		if (it.Op == AggCountColumn || it.Op == AggCountDistinct) && !AggColumn(it.Column) {
+			return nil, nil, fmt.Errorf("aggregate: %q is not a typed string column", it.Column)
+		}
+	}
+	st := &Stats{}
+	tasks := p.scan.selectFiles(snap, st)
+	var mu sync.Mutex
+	var parts []*aggConsumer
+	err := p.scan.scan(ctx, lake, tasks, st, func() consumer {
+		c := newAggConsumer(&spec, func(raw []byte) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return inexact(raw)
+		})
+		mu.Lock()
+		parts = append(parts, c)
+		mu.Unlock()
+		return c
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	if len(parts) == 0 {
+		return nil, st, nil
+	}
+	into := parts[0]
+	for _, c := range parts[1:] {
+		for i := range c.out {
+			if err := into.merge(&c.out[i]); err != nil {
+				return nil, st, err
+			}
+		}
+	}
+	return into.out, st, nil
+}
+
+// aggConsumer is one worker's partial aggregation.
+type aggConsumer struct {
+	spec    *AggSpec
+	inexact func(raw []byte) error
+	groups  map[string]int32 // key bytes -> index in out
+	out     []AggGroup
+	key     []byte
+	vals    []AggValue
+	// local caches the group of a combination of dictionary codes within
+	// one row group, so that rows of a repeated combination skip building
+	// and hashing the key (one lookup per combination per row group).
+	local map[uint64]int32
+}
+
+var _ consumer = (*aggConsumer)(nil)
+
+func newAggConsumer(spec *AggSpec, inexact func([]byte) error) *aggConsumer {
+	return &aggConsumer{spec: spec, inexact: inexact, groups: map[string]int32{}, vals: make([]AggValue, len(spec.Keys)),
+		local: map[uint64]int32{}}
+}
+
+func (c *aggConsumer) startFile(*partition.File) {}
+
+// maxLocalCode bounds the dictionary codes packed into a local cache key:
+// 20 bits per key, so three keys fit in 64 bits with room for null.
+const maxLocalCode = 1<<20 - 1
+
+func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
+	sel := sels[0]
+	if sel == nil {
+		return nil
+	}
+	if b.meta.inexact {
+		if err := c.takeInexact(b, sel); err != nil {
+			return err
+		}
+	}
+	keys := make([]pageStrings, len(c.spec.Keys))
+	keyOK := make([]bool, len(c.spec.Keys))
+	var times timeColumn
+	needTime := false
+	packable := len(c.spec.Keys) <= 3
+	for i, k := range c.spec.Keys {
+		if k.Column == "" {
+			needTime = true
+			packable = false
+			continue
+		}
+		ps, ok, err := b.pageStrings(k.Column)
+		if err != nil {
+			return err
+		}
+		keys[i], keyOK[i] = ps, ok
+		if ok && (ps.dict == nil || ps.dict.values.Len() > maxLocalCode) {
+			packable = false
+		}
+	}
+	cols := make([]pageStrings, len(c.spec.Items))
+	colOK := make([]bool, len(c.spec.Items))
+	for i, it := range c.spec.Items {
+		switch it.Op {
+		case AggCountColumn, AggCountDistinct:
+			ps, ok, err := b.pageStrings(it.Column)
+			if err != nil {
+				return err
+			}
+			cols[i], colOK[i] = ps, ok
+		case AggMinTime, AggMaxTime:
+			needTime = true
+		}
+	}
+	if needTime {
+		var err error
+		if times, err = b.eventTimes(); err != nil {
+			return err
+		}
+	}
+	clear(c.local)
+	var ferr error
+	sel.forEach(func(r int) {
+		if ferr != nil {
+			return
+		}
+		ms, hasTime := int64(0), false
+		if needTime {
+			if us, ok := times.micros(r); ok {
+				ms, hasTime = floorDiv(us, 1000), true
+			}
+		}
+		var g int32
+		var code uint64
+		found := false
+		if packable {
+			for i := range keys {
+				v := uint64(0)
+				if keyOK[i] {
+					v = uint64(keys[i].dict.idx[r] + 1)
+				}
+				code = code<<21 | v
+			}
+			g, found = c.local[code]
+		}
+		if !found {
+			for i, k := range c.spec.Keys {
+				switch {
+				case k.Column == "":
+					if hasTime {
+						c.vals[i] = AggValue{Ms: floorDiv(ms-k.OffsetMs, k.PeriodMs)*k.PeriodMs + k.OffsetMs}
+					} else {
+						c.vals[i] = AggValue{Null: true}
+					}
+				case !keyOK[i] || !keys[i].valid(r):
+					c.vals[i] = AggValue{Null: true}
+				default:
+					c.vals[i] = AggValue{Str: stringOf(keys[i], r)}
+				}
+			}
+			if g, ferr = c.group(c.vals); ferr != nil {
+				return
+			}
+			if packable {
+				c.local[code] = g
+			}
+		}
+		grp := &c.out[g]
+		for i, it := range c.spec.Items {
+			switch it.Op {
+			case AggCount:
+				grp.Values[i]++
+			case AggCountColumn:
+				if colOK[i] && cols[i].valid(r) {
+					grp.Values[i]++
+				}
+			case AggCountDistinct:
+				if colOK[i] && cols[i].valid(r) {
+					s := stringOf(cols[i], r)
+					if _, seen := grp.Distinct[i][s]; !seen {
+						grp.Distinct[i][s] = struct{}{}
+						grp.Values[i]++
+					}
+				}
+			case AggMinTime, AggMaxTime:
+				if hasTime && (!grp.Has[i] || (it.Op == AggMinTime && ms < grp.Values[i]) || (it.Op == AggMaxTime && ms > grp.Values[i])) {
+					grp.Values[i], grp.Has[i] = ms, true
+				}
+			}
+		}
+	})
+	return ferr
+}
+
+// takeInexact hands the raw records of the selected inexact rows to the
+// caller and clears them from sel.
+func (c *aggConsumer) takeInexact(b *batch, sel *bitmap) error {
+	arr, ok, err := b.leaf(colExact)
+	if err != nil {
+		return err
+	}
+	var exact *array.Boolean
+	if ok {
+		if exact, ok = arr.(*array.Boolean); !ok {
+			return fmt.Errorf("column %s: unexpected type %s", colExact, arr.DataType())
+		}
+	}
+	raw, err := b.raw()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	sel.keep(func(r int) bool {
+		if exact != nil && exact.IsValid(r) && exact.Value(r) {
+			return true
+		}
+		if ferr == nil {
+			ferr = c.inexact(raw.Value(r))
+		}
+		return false
+	})
+	return ferr
+}
+
+// stringOf returns row r's value of a string column, copied.
+func stringOf(ps pageStrings, r int) string {
+	if d := ps.dict; d != nil {
+		x := d.idx[r]
+		return string(d.values.data[d.values.offs[x]:d.values.offs[x+1]])
+	}
+	return string(ps.plain.Value(r))
+}
+
+// group returns the index of the group with key values vals, adding it.
+func (c *aggConsumer) group(vals []AggValue) (int32, error) {
+	c.key = c.key[:0]
+	for _, v := range vals {
+		if v.Null {
+			c.key = append(c.key, 'n')
+			continue
+		}
+		c.key = strconv.AppendInt(append(c.key, 's'), int64(len(v.Str)), 10)
+		c.key = append(append(c.key, ':'), v.Str...)
+		c.key = strconv.AppendInt(append(c.key, 't'), v.Ms, 10)
+	}
+	if g, ok := c.groups[string(c.key)]; ok {
+		return g, nil
+	}
+	if len(c.out) >= c.spec.MaxGroups {
+		return 0, fmt.Errorf("%w: more than %d groups", ErrAggGroups, c.spec.MaxGroups)
+	}
+	n := len(c.spec.Items)
+	g := AggGroup{Keys: append([]AggValue(nil), vals...), Values: make([]int64, n), Has: make([]bool, n), Distinct: make([]map[string]struct{}, n)}
+	for i, it := range c.spec.Items {
+		if it.Op == AggCountDistinct {
+			g.Distinct[i] = map[string]struct{}{}
+		}
+	}
+	c.out = append(c.out, g)
+	c.groups[string(c.key)] = int32(len(c.out) - 1)
+	return int32(len(c.out) - 1), nil
+}
+
+// merge folds another worker's group into this consumer's result.
+func (c *aggConsumer) merge(o *AggGroup) error {
+	g, err := c.group(o.Keys)
+	if err != nil {
+		return err
+	}
+	grp := &c.out[g]
+	for i, it := range c.spec.Items {
+		switch it.Op {
+		case AggCount, AggCountColumn:
+			grp.Values[i] += o.Values[i]
+		case AggCountDistinct:
+			for s := range o.Distinct[i] {
+				grp.Distinct[i][s] = struct{}{}
+			}
+			grp.Values[i] = int64(len(grp.Distinct[i]))
+		case AggMinTime, AggMaxTime:
+			if o.Has[i] && (!grp.Has[i] || (it.Op == AggMinTime && o.Values[i] < grp.Values[i]) || (it.Op == AggMaxTime && o.Values[i] > grp.Values[i])) {
+				grp.Values[i], grp.Has[i] = o.Values[i], true
+			}
+		}
+	}
+	return nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
