@@ -21,27 +21,10 @@ import (
 // archive's records.
 func TestRun_MatchesEvaluate(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
 	cfg := gen.DefaultConfig()
 	cfg.Events = 1500
 	cfg.DuplicateRate = -1
-	if _, err := gen.WriteDir(ctx, cfg, filepath.Join(dir, "archive")); err != nil {
-		t.Fatal(err)
-	}
-	src, err := objstore.OpenLocal(filepath.Join(dir, "archive"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lb, err := objstore.OpenLocal(filepath.Join(dir, "lake"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lake := partition.Open(lb)
-	icfg := ingest.DefaultConfig()
-	icfg.Source, icfg.Lake = src, lake
-	if _, err := ingest.Run(ctx, icfg); err != nil {
-		t.Fatal(err)
-	}
+	lake := buildLake(t, cfg)
 	recs := generatedRecords(t, cfg)
 	// The lake reads records in (eventTime, eventID) order; the reference
 	// gets the same order, so ties (earliest, latest, dedup, sort) agree.
@@ -101,6 +84,32 @@ func TestRun_MatchesEvaluate(t *testing.T) {
 	if _, err := insights.Run(ctx, insights.Config{}, p); err == nil || !strings.Contains(err.Error(), "Lake") {
 		t.Errorf("Run without a lake: %v", err)
 	}
+}
+
+// buildLake ingests a generated archive into a lake in a temporary
+// directory.
+func buildLake(t testing.TB, cfg gen.Config) *partition.Lake {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := gen.WriteDir(ctx, cfg, filepath.Join(dir, "archive")); err != nil {
+		t.Fatal(err)
+	}
+	src, err := objstore.OpenLocal(filepath.Join(dir, "archive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := objstore.OpenLocal(filepath.Join(dir, "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lake := partition.Open(lb)
+	icfg := ingest.DefaultConfig()
+	icfg.Source, icfg.Lake = src, lake
+	if _, err := ingest.Run(ctx, icfg); err != nil {
+		t.Fatal(err)
+	}
+	return lake
 }
 
 func TestOutput(t *testing.T) {
