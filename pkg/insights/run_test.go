@@ -3,11 +3,15 @@ package insights_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/ctq-dev/ctq/pkg/gen"
 	"github.com/ctq-dev/ctq/pkg/ingest"
@@ -24,7 +28,7 @@ func TestRun_MatchesEvaluate(t *testing.T) {
 	cfg := gen.DefaultConfig()
 	cfg.Events = 1500
 	cfg.DuplicateRate = -1
-	lake := buildLake(t, cfg)
+	lake := buildLake(t, cfg, false)
 	recs := generatedRecords(t, cfg)
 	// The lake reads records in (eventTime, eventID) order; the reference
 	// gets the same order, so ties (earliest, latest, dedup, sort) agree.
@@ -87,13 +91,37 @@ func TestRun_MatchesEvaluate(t *testing.T) {
 }
 
 // buildLake ingests a generated archive into a lake in a temporary
-// directory.
-func buildLake(t testing.TB, cfg gen.Config) *partition.Lake {
+// directory; withReal adds the real events beside the repository, one log
+// object per file, on the archive's first day.
+func buildLake(t testing.TB, cfg gen.Config, withReal bool) *partition.Lake {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	if _, err := gen.WriteDir(ctx, cfg, filepath.Join(dir, "archive")); err != nil {
+	archive := filepath.Join(dir, "archive")
+	if _, err := gen.WriteDir(ctx, cfg, archive); err != nil {
 		t.Fatal(err)
+	}
+	real, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "testdata", "cloudtrail-real", "*.records.json"))
+	for i, f := range real {
+		if !withReal {
+			break
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := filepath.Join(archive, "AWSLogs", "123456789012", "CloudTrail", "us-east-1", "2025", "03", "14",
+			fmt.Sprintf("123456789012_CloudTrail_us-east-1_20250314T00%02dZ_abcdefghijklmno%d.json.gz", i, i))
+		var gz bytes.Buffer
+		w := gzip.NewWriter(&gz)
+		w.Write(data)
+		w.Close()
+		if err := os.MkdirAll(filepath.Dir(key), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(key, gz.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	src, err := objstore.OpenLocal(filepath.Join(dir, "archive"))
 	if err != nil {

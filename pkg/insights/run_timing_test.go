@@ -13,7 +13,7 @@ import (
 func BenchmarkRun_Stats(b *testing.B) {
 	cfg := gen.DefaultConfig()
 	cfg.Events = 20_000
-	lake := buildLake(b, cfg)
+	lake := buildLake(b, cfg, false)
 	for _, q := range []string{
 		`stats count(*) by eventSource, eventName, awsRegion`,
 		`filter errorCode like "Denied" | stats count(*) as n, count_distinct(sourceIPAddress) by userIdentity.arn, bin(5m) | sort n desc | limit 10`,
