@@ -172,9 +172,14 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 		return nil
 	}
 	if b.meta.inexact {
-		if err := c.takeInexact(b, sel); err != nil {
+		// The pipeline owns sels: narrow a copy.
+		own := getBitmap(b.n)
+		defer putBitmap(own)
+		own.copyFrom(sel)
+		if err := c.takeInexact(b, own); err != nil {
 			return err
 		}
+		sel = own
 	}
 	keys := make([]pageStrings, len(c.spec.Keys))
 	keyOK := make([]bool, len(c.spec.Keys))
