@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/pqread"
 	"github.com/ctq-dev/ctq/pkg/query"
 )
 
@@ -140,11 +143,26 @@ func prepare(ctx context.Context, e *env, q *queryFlags, pattern string, countOn
 	if err != nil {
 		return nil, err
 	}
+	opts.Footers = footerCache(lake)
 	plan, err := query.NewPlan(p.Root, opts)
 	if err != nil {
 		return nil, err
 	}
 	return &prepared{pattern: p, opts: opts, plan: plan, lake: lake, snap: snap}, nil
+}
+
+// footerCache returns the local cache of data file footers for a remote
+// lake: <user cache dir>/ctq/footers (e.g. ~/.cache/ctq/footers), at most
+// 64 MiB. A local lake reads its footers directly: nil.
+func footerCache(lake *partition.Lake) *pqread.FooterCache {
+	if !strings.HasPrefix(lake.Bucket().String(), "s3://") {
+		return nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return nil
+	}
+	return &pqread.FooterCache{Dir: filepath.Join(dir, "ctq", "footers"), MaxBytes: 64 << 20}
 }
 
 // snapshot reads the lake's snapshot for a query; with --verified-only it

@@ -46,7 +46,9 @@ type ChunkReader struct {
 	page   Page
 	seen   int64 // levels read
 	hdr    format.PageHeader
-	fetch  int64 // bytes fetched through the ReaderAt
+	fetch  int64                 // bytes fetched through the ReaderAt
+	spans  []span                // OpenPages: the fetched ranges
+	locs   []format.PageLocation // OpenPages: the pages to read
 }
 
 // Pool provides the byte buffers of chunk reads; Allocate returns a
@@ -175,6 +177,9 @@ func (c *ChunkReader) next() (*Page, bool, error) {
 	if csize < 0 || h.UncompressedPageSize < 0 || c.pos+int64(hlen)+int64(csize) > c.end {
 		return nil, false, fmt.Errorf("page of %d bytes overruns the chunk", csize)
 	}
+	if int64(h.UncompressedPageSize) > max(c.cc.TotalUncompressedSize, 0) || h.UncompressedPageSize > maxPageSize {
+		return nil, false, fmt.Errorf("page of %d bytes uncompressed in a chunk of %d", h.UncompressedPageSize, c.cc.TotalUncompressedSize)
+	}
 	body := c.pos + int64(hlen)
 	if err := c.ensure(body, csize); err != nil {
 		return nil, false, err
@@ -295,10 +300,19 @@ func (c *ChunkReader) decompress(src []byte, size int) ([]byte, error) {
 	return out, nil
 }
 
+// maxPageSize bounds a page's uncompressed size (ctq writes pages of a
+// few hundred KiB): a corrupt header cannot make a reader allocate more.
+const maxPageSize = 256 << 20
+
 // levels decodes n RLE/bit-packed levels with the given maximum.
 func levels(src []byte, maxLevel, n int) ([]uint8, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("%d levels", n)
+	}
 	enc := rle.Encoding{BitWidth: bits.Len(uint(maxLevel))}
-	out, err := enc.DecodeLevels(make([]uint8, 0, n), src)
+	// The capacity is a guess bounded by the input: a corrupt count must
+	// not allocate more than the page can hold.
+	out, err := enc.DecodeLevels(make([]uint8, 0, min(n, 8*len(src)+8)), src)
 	if err != nil {
 		return nil, err
 	}

@@ -96,6 +96,18 @@ func (b *bitmap) andNot(o *bitmap) {
 	}
 }
 
+// anyIn reports whether a bit in [lo, hi) is set.
+func (b *bitmap) anyIn(lo, hi int) bool {
+	for i := lo; i < hi; {
+		w := b.words[i>>6] >> (i & 63)
+		if w != 0 {
+			return i+bits.TrailingZeros64(w) < hi
+		}
+		i = (i | 63) + 1
+	}
+	return false
+}
+
 // forEach calls fn for every set bit, in order.
 func (b *bitmap) forEach(fn func(i int)) {
 	for wi, w := range b.words {

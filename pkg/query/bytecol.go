@@ -2,6 +2,10 @@ package query
 
 import (
 	"fmt"
+
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/ctq-dev/ctq/pkg/pqread"
 )
 
 // byteColumn is one string or JSON column of a row group as plain bytes:
@@ -60,4 +64,62 @@ func (b *batch) bytes(path string) (*byteColumn, bool, error) {
 		c.Plain()
 	}
 	return &byteColumn{data: c.Data, offs: c.Offs, valid: c.Valid}, true, nil
+}
+
+// rawFor returns the raw record column with at least the rows of need
+// read: the whole chunk when a filter already read it, or when the needed
+// rows span every page; otherwise only the pages that hold needed rows,
+// located through the offset index and fetched in coalesced, parallel
+// ranges (page-level late materialisation). Other rows read as empty.
+func (b *batch) rawFor(need *bitmap) (*byteColumn, error) {
+	col, leaf, ok := b.df.leaf(colRaw)
+	if _, read := b.cols[colRaw]; read || !ok || b.df.pf.Chunk(b.rg, col).DictionaryPageOffset > 0 {
+		return b.raw()
+	}
+	oi, err := b.df.pf.OffsetIndex(b.rg, col)
+	if err != nil || oi == nil || len(oi.PageLocations) < 2 {
+		return b.raw() // no usable page index: read the chunk
+	}
+	locs := oi.PageLocations
+	var pick []format.PageLocation
+	for k, l := range locs {
+		end := b.n
+		if k+1 < len(locs) {
+			end = int(locs[k+1].FirstRowIndex)
+		}
+		if lo := int(l.FirstRowIndex); lo < 0 || lo > end || end > b.n {
+			return nil, fmt.Errorf("column %s of %s: row group %d: page %d covers rows [%d, %d) of %d", colRaw, b.df.path, b.rg, k, lo, end, b.n)
+		}
+		if need.anyIn(int(l.FirstRowIndex), end) {
+			pick = append(pick, l)
+		}
+	}
+	if len(pick) == len(locs) {
+		return b.raw()
+	}
+	cr, err := b.df.pf.OpenPages(b.rg, col, pick, scanBuffers)
+	if err != nil {
+		return nil, fmt.Errorf("read %s of %s: %w", colRaw, b.df.path, err)
+	}
+	defer cr.Release()
+	c := pqread.NewColumn(leaf)
+	for j, l := range pick {
+		c.Skip(int(l.FirstRowIndex) - c.Len())
+		p, err := cr.NextAt(j)
+		if err == nil {
+			err = c.Append(p)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s of %s: row group %d: %w", colRaw, b.df.path, b.rg, err)
+		}
+	}
+	if c.Len() > b.n {
+		return nil, fmt.Errorf("read %s of %s: row group %d: pages hold %d rows of %d", colRaw, b.df.path, b.rg, c.Len(), b.n)
+	}
+	c.Skip(b.n - c.Len())
+	if b.st != nil {
+		b.st.RawPages += int64(len(pick))
+		b.st.RawPagesSkipped += int64(len(locs) - len(pick))
+	}
+	return &byteColumn{data: c.Data, offs: c.Offs, valid: c.Valid}, nil
 }

@@ -117,13 +117,22 @@ func (c *matchCollector) materialize(b *batch, sels []*bitmap) error {
 	if err != nil {
 		return err
 	}
-	var raw *byteColumn
+	// The rows that may get their raw record: only their pages are read
+	// unless a filter read the whole column already.
+	var need *bitmap
 	for i, sel := range sels {
 		if sel != nil && c.rawLeft[i] != 0 {
-			if raw, err = b.raw(); err != nil {
-				return err
+			if need == nil {
+				need = getBitmap(b.n)
+				defer putBitmap(need)
 			}
-			break
+			need.or(sel)
+		}
+	}
+	var raw *byteColumn
+	if need != nil {
+		if raw, err = b.rawFor(need); err != nil {
+			return err
 		}
 	}
 	// With several rules, a row's Match is made once (c.rows, found

@@ -51,6 +51,11 @@ type Stats struct {
 	RowsEvaluated     int64 `json:"rowsEvaluated"`
 	RowsInexact       int64 `json:"rowsFromRaw"`
 	RowsMatched       int64 `json:"rowsMatched"`
+	// RawPages and RawPagesSkipped count the pages of the raw record
+	// column read and left unread when only matching rows' records were
+	// needed (page-level late materialisation).
+	RawPages        int64 `json:"rawPages"`
+	RawPagesSkipped int64 `json:"rawPagesSkipped"`
 }
 
 func (s *Stats) add(o *Stats) {
@@ -60,6 +65,8 @@ func (s *Stats) add(o *Stats) {
 	atomic.AddInt64(&s.RowsEvaluated, o.RowsEvaluated)
 	atomic.AddInt64(&s.RowsInexact, o.RowsInexact)
 	atomic.AddInt64(&s.RowsMatched, o.RowsMatched)
+	atomic.AddInt64(&s.RawPages, o.RawPages)
+	atomic.AddInt64(&s.RawPagesSkipped, o.RawPagesSkipped)
 }
 
 // errLimit stops a run early once the limit is reached.

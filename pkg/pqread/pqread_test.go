@@ -1,0 +1,165 @@
+package pqread
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+type row struct {
+	ID   string `parquet:"id,delta"`
+	Name string `parquet:"name,optional,dict"`
+	T    int64  `parquet:"t,timestamp(microsecond)"`
+	OK   bool   `parquet:"ok"`
+	N    int32  `parquet:"n,optional"`
+}
+
+func testFile(t testing.TB, n int) []byte {
+	t.Helper()
+	rows := make([]row, n)
+	for i := range rows {
+		rows[i] = row{ID: fmt.Sprintf("id-%06d", i), T: int64(i) * 1000, OK: i%3 == 0, N: int32(i % 7)}
+		if i%5 != 0 {
+			rows[i].Name = fmt.Sprintf("name-%d", i%11)
+		}
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[row](&buf, parquet.PageBufferSize(1024), parquet.Compression(&parquet.Zstd))
+	for i := 0; i < n; i += 700 {
+		if _, err := w.Write(rows[i:min(i+700, n)]); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readColumn(f *File, rg int, path string) (*Column, error) {
+	col, ok := f.Column(path)
+	if !ok {
+		return nil, fmt.Errorf("no column %s", path)
+	}
+	cr, err := f.OpenChunk(rg, col, 0, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer cr.Release()
+	c := NewColumn(&f.Leaves[col])
+	for {
+		p, err := cr.Next()
+		if errors.Is(err, io.EOF) {
+			return c, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Append(p); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// TestColumns_MatchRows decodes every column of a file with several row
+// groups of many pages and compares each entry with what was written.
+func TestColumns_MatchRows(t *testing.T) {
+	const n = 2000
+	data := testFile(t, n)
+	f, err := Open("t.parquet", bytes.NewReader(data), int64(len(data)), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.NumRowGroups() < 2 {
+		t.Fatalf("%d row groups", f.NumRowGroups())
+	}
+	base := 0
+	for rg := 0; rg < f.NumRowGroups(); rg++ {
+		cols := map[string]*Column{}
+		for _, p := range []string{"id", "name", "t", "ok", "n"} {
+			if cols[p], err = readColumn(f, rg, p); err != nil {
+				t.Fatalf("row group %d %s: %v", rg, p, err)
+			}
+		}
+		if !cols["name"].Dictionary() {
+			t.Fatalf("name: not read as a dictionary")
+		}
+		for i := 0; i < f.NumRows(rg); i++ {
+			r := base + i
+			name := ""
+			if r%5 != 0 {
+				name = fmt.Sprintf("name-%d", r%11)
+			}
+			got := fmt.Sprint(string(cols["id"].Value(i)), string(cols["name"].Value(i)), cols["name"].Valid[i], cols["t"].Int64[i], cols["ok"].Bool[i], cols["n"].Int32[i])
+			want := fmt.Sprint(fmt.Sprintf("id-%06d", r), name, name != "", int64(r)*1000, r%3 == 0, int32(r%7))
+			if got != want {
+				t.Fatalf("row %d: %s, want %s", r, got, want)
+			}
+		}
+		base += f.NumRows(rg)
+	}
+	if base != n {
+		t.Fatalf("%d rows, want %d", base, n)
+	}
+}
+
+// TestFooterCache_Bounded serves footers from the cache and keeps it
+// within its bound.
+func TestFooterCache_Bounded(t *testing.T) {
+	data := testFile(t, 300)
+	c := &FooterCache{Dir: filepath.Join(t.TempDir(), "footers"), MaxBytes: 8 << 10}
+	for i := 0; i < 20; i++ {
+		if _, err := Open("t.parquet", bytes.NewReader(data), int64(len(data)), c, fmt.Sprint("v", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Get("v19") == nil {
+		t.Fatal("the newest footer is not cached")
+	}
+	// A cached footer is used: a reader that fails every read still opens.
+	if _, err := Open("t.parquet", failingReader{}, int64(len(data)), c, "v19"); err != nil {
+		t.Fatalf("open from the cache: %v", err)
+	}
+	ents, _ := os.ReadDir(c.Dir)
+	var total int64
+	for _, e := range ents {
+		info, _ := e.Info()
+		total += info.Size()
+	}
+	if total > c.MaxBytes {
+		t.Fatalf("cache holds %d bytes, bound %d", total, c.MaxBytes)
+	}
+}
+
+type failingReader struct{}
+
+func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errors.New("no reads") }
+
+// FuzzOpenAndRead: corrupt files give errors, never panics.
+func FuzzOpenAndRead(f *testing.F) {
+	f.Add(testFile(f, 50), 0, byte(0))
+	f.Fuzz(func(t *testing.T, data []byte, at int, x byte) {
+		if len(data) > 0 {
+			data = bytes.Clone(data)
+			data[(at%len(data)+len(data))%len(data)] ^= x
+		}
+		pf, err := Open("f.parquet", bytes.NewReader(data), int64(len(data)), nil, "")
+		if err != nil {
+			return
+		}
+		for rg := 0; rg < pf.NumRowGroups(); rg++ {
+			for _, l := range pf.Leaves {
+				readColumn(pf, rg, l.Path)
+			}
+		}
+	})
+}

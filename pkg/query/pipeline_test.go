@@ -1,0 +1,248 @@
+package query
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ctq-dev/ctq/pkg/gen"
+	"github.com/ctq-dev/ctq/pkg/ingest"
+	"github.com/ctq-dev/ctq/pkg/objstore"
+	"github.com/ctq-dev/ctq/pkg/partition"
+)
+
+// countingBucket counts the bytes read through the ReaderAt of every object
+// opened for ranged reads.
+type countingBucket struct {
+	objstore.Bucket
+	read atomic.Int64
+}
+
+type countingReaderAt struct {
+	objstore.ReaderAt
+	n *atomic.Int64
+}
+
+func (r countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.ReaderAt.ReadAt(p, off)
+	r.n.Add(int64(n))
+	return n, err
+}
+
+func (b *countingBucket) OpenReaderAt(ctx context.Context, key string) (objstore.ReaderAt, objstore.ObjectInfo, error) {
+	ra, info, err := b.Bucket.OpenReaderAt(ctx, key)
+	if err != nil {
+		return nil, info, err
+	}
+	return countingReaderAt{ra, &b.read}, info, nil
+}
+
+// pinLake is one account, one region, one day: its main file has several
+// row groups of several pages per column chunk.
+type pinLake struct {
+	lake   *partition.Lake
+	bucket *countingBucket
+	snap   *partition.Snapshot
+}
+
+func buildPinLake(t *testing.T) *pinLake {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := gen.DefaultConfig()
+	cfg.Events, cfg.Accounts, cfg.Regions, cfg.Days, cfg.Seed = 40000, 1, []string{"us-east-1"}, 1, 11
+	cfg.LateRate, cfg.DuplicateRate = 0, -1
+	if _, err := gen.WriteDir(ctx, cfg, filepath.Join(dir, "src")); err != nil {
+		t.Fatal(err)
+	}
+	src, err := objstore.OpenLocal(filepath.Join(dir, "src"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := objstore.OpenLocal(filepath.Join(dir, "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := &countingBucket{Bucket: lb}
+	lake := partition.Open(cb)
+	icfg := ingest.DefaultConfig()
+	icfg.Source, icfg.Lake = src, lake
+	icfg.Workers, icfg.MemoryPerWorker = 1, 512<<20 // one file per partition
+	if _, err := ingest.Run(ctx, icfg); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := lake.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pinLake{lake: lake, bucket: cb, snap: snap}
+}
+
+func (pl *pinLake) run(t *testing.T, pattern string, opts Options) (*Stats, []Match) {
+	t.Helper()
+	p, err := Parse(pattern, ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := NewPlan(p.Root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []Match
+	st, err := plan.Run(context.Background(), pl.lake, pl.snap, func(m Match) error {
+		ms = append(ms, m)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", pattern, err)
+	}
+	return st, ms
+}
+
+// TestPipeline_PruningCounters pins what each level of the one filter
+// tree prunes on a fixture whose file has several row groups and pages.
+func TestPipeline_PruningCounters(t *testing.T) {
+	pl := buildPinLake(t)
+	files := pl.snap.SortedFiles()
+	var main partition.File
+	for _, f := range files {
+		if f.Rows > main.Rows {
+			main = f
+		}
+	}
+	df, err := openFile(context.Background(), pl.lake, main, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgs := df.pf.NumRowGroups()
+	col, _, _ := df.leaf(colRaw)
+	oi, err := df.pf.OffsetIndex(0, col)
+	df.Close()
+	if err != nil || oi == nil {
+		t.Fatalf("offset index: %v", err)
+	}
+	if rgs < 2 || len(oi.PageLocations) < 2 {
+		t.Fatalf("fixture: %d row groups, %d pages in the first raw chunk; the test needs at least 2 of each", rgs, len(oi.PageLocations))
+	}
+	var totalRGs int64
+	for _, f := range files {
+		d, err := openFile(context.Background(), pl.lake, f, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		totalRGs += int64(d.pf.NumRowGroups())
+		d.Close()
+	}
+	day := gen.DefaultStart.UTC()
+	for _, tc := range []struct {
+		name    string
+		pattern string
+		opts    Options
+		check   func(t *testing.T, st *Stats, ms []Match)
+	}{
+		{"another account prunes every file from the manifest", `{ $.eventName = * }`,
+			Options{CountOnly: true, Accounts: []string{"000000000000"}},
+			func(t *testing.T, st *Stats, _ []Match) {
+				if st.FilesSkipped != st.Files || st.RowGroups != 0 {
+					t.Errorf("files %d/%d skipped, %d row groups opened", st.FilesSkipped, st.Files, st.RowGroups)
+				}
+			}},
+		{"an absent eventType prunes every file by its value set", `{ $.eventType = "NoSuchType" }`,
+			Options{CountOnly: true},
+			func(t *testing.T, st *Stats, _ []Match) {
+				if st.FilesSkipped != st.Files {
+					t.Errorf("files %d/%d skipped", st.FilesSkipped, st.Files)
+				}
+			}},
+		{"an absent eventID prunes every row group by its bloom filter", `{ $.eventID = "00000000-0000-0000-0000-000000000000" }`,
+			Options{CountOnly: true},
+			func(t *testing.T, st *Stats, _ []Match) {
+				if st.FilesSkipped != 0 || st.RowGroups != totalRGs || st.RowGroupsSkipped != st.RowGroups || st.ColumnsRead != 0 {
+					t.Errorf("files skipped %d, row groups %d/%d skipped (want all %d), columns read %d", st.FilesSkipped, st.RowGroupsSkipped, st.RowGroups, totalRGs, st.ColumnsRead)
+				}
+			}},
+		{"a one-hour window prunes row groups by eventTime statistics", `{ $.eventName = * }`,
+			Options{CountOnly: true, Since: day.Add(10 * time.Hour), Until: day.Add(11 * time.Hour)},
+			func(t *testing.T, st *Stats, _ []Match) {
+				if st.RowGroupsSkipped == 0 || st.RowGroupsSkipped >= st.RowGroups || st.RowsMatched == 0 {
+					t.Errorf("row groups %d/%d skipped, %d rows matched", st.RowGroupsSkipped, st.RowGroups, st.RowsMatched)
+				}
+			}},
+		{"a window after the data prunes every file by partition day and range", `{ $.eventName = * }`,
+			Options{CountOnly: true, Since: day.Add(72 * time.Hour)},
+			func(t *testing.T, st *Stats, _ []Match) {
+				if st.FilesSkipped != st.Files {
+					t.Errorf("files %d/%d skipped", st.FilesSkipped, st.Files)
+				}
+			}},
+		{"printing a selective match reads only the raw pages holding it", `{ $.eventName = "ConsoleLogin" && $.errorMessage = * }`,
+			Options{},
+			func(t *testing.T, st *Stats, ms []Match) {
+				if len(ms) == 0 || st.RawPages == 0 || st.RawPagesSkipped == 0 {
+					t.Errorf("%d matches, raw pages read %d, skipped %d", len(ms), st.RawPages, st.RawPagesSkipped)
+				}
+				for _, m := range ms {
+					if !strings.Contains(string(m.Raw), `"ConsoleLogin"`) || !strings.Contains(string(m.Raw), `"eventID":"`+m.EventID+`"`) {
+						t.Fatalf("match %s: raw record %.120q is not its record", m.EventID, m.Raw)
+					}
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, ms := pl.run(t, tc.pattern, tc.opts)
+			tc.check(t, st, ms)
+		})
+	}
+}
+
+// TestPipeline_RangedReads: a query of two columns over a file fetches less
+// than the file.
+func TestPipeline_RangedReads(t *testing.T) {
+	pl := buildPinLake(t)
+	var size int64
+	for _, f := range pl.snap.SortedFiles() {
+		size += f.Bytes
+	}
+	pl.bucket.read.Store(0)
+	st, _ := pl.run(t, `{ $.eventName = "ConsoleLogin" }`, Options{CountOnly: true})
+	read := pl.bucket.read.Load()
+	if st.RowsMatched == 0 || st.ColumnsRead == 0 {
+		t.Fatalf("the query read nothing: %+v", st)
+	}
+	if read <= 0 || read >= size/4 {
+		t.Fatalf("a count over eventName (and ctqExact) read %d bytes of a %d-byte lake", read, size)
+	}
+}
+
+// TestPipeline_ExplainGolden pins the plan text of a pattern with scope
+// filters.
+func TestPipeline_ExplainGolden(t *testing.T) {
+	p, err := Parse(`{ $.eventName = "ConsoleLogin" && $.errorCode = "Failed*" }`, ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := NewPlan(p.Root, Options{Regions: []string{"us-east-1"}, Since: time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `scan lake files from the manifest
+  one filter tree prunes files (manifest: partitions, eventTime, awsRegion /
+  recipientAccountId ranges, eventName / eventSource / errorCode / eventType /
+  userIdentity.type value sets), row groups (statistics, bloom filters) and rows
+  per row group: columns read lazily, cheapest first
+  AND (cheapest first, stops when no row is left)
+    partitions: accounts all, regions us-east-1  [partition keys]
+    eventTime in [2025-03-14T00:00:00Z, +inf)  [eventTime statistics]
+  AND (cheapest first, stops when no row is left)
+    { $.eventName = "ConsoleLogin" }  [typed column eventName; statistics, bloom filter and dictionary pruning]
+    { $.errorCode = "Failed*" }  [typed column errorCode; statistics, bloom filter and dictionary pruning]
+  rows with ctqExact = false: whole pattern re-evaluated on the raw record
+  output: raw records of matching rows only, merged in (eventTime, eventID) order
+`
+	if got := plan.Explain(); got != want {
+		t.Fatalf("explain:\n%s\nwant:\n%s", got, want)
+	}
+}
