@@ -3,6 +3,7 @@ package insights_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -167,11 +168,35 @@ func (g *queryGen) exactCond(depth int) string {
 	return f + " = " + g.value(f)
 }
 
+// jsonMembers are group keys inside JSON text columns.
+var jsonMembers = []string{"requestParameters.bucketName", "requestParameters.roleArn", "requestParameters.userName",
+	"requestParameters.key", "additionalEventData.MFAUsed", "responseElements.instanceType"}
+
+// columnCond is a condition on one typed field that the scan's aggregation
+// applies itself (presence, emptiness, like, =~, !=, not).
+func (g *queryGen) columnCond() string {
+	f := g.pick(typedFields)
+	v := strings.Trim(g.value(f), `"`)
+	if len(v) > 4 {
+		v = v[1:4]
+	}
+	c := g.pick([]string{"ispresent(%[1]s)", "isempty(%[1]s)", "isblank(%[1]s)", "%[1]s like /%[2]s|Denied/",
+		"%[1]s =~ /^%[2]s/", `%[1]s not like "%[2]s"`, `%[1]s != %[3]s`, `%[1]s =~ "%[2]s"`})
+	c = fmt.Sprintf(c, f, regexp.QuoteMeta(v), g.value(f))
+	if g.rng.IntN(3) == 0 {
+		c = "not " + c
+	}
+	return c
+}
+
 // statsQuery returns a random aggregation the lake scan can compute.
 func (g *queryGen) statsQuery() string {
 	var stages []string
 	for i := g.rng.IntN(3); i > 0; i-- {
 		stages = append(stages, "filter "+g.exactCond(0))
+	}
+	if g.rng.IntN(2) == 0 {
+		stages = append(stages, "filter "+g.columnCond()+" and "+g.columnCond())
 	}
 	if g.rng.IntN(4) == 0 {
 		stages = append(stages, `{ $.errorCode = "*" || $.readOnly IS FALSE }`)
@@ -187,6 +212,9 @@ func (g *queryGen) statsQuery() string {
 	var keys []string
 	for i := g.rng.IntN(4); i > 0; i-- {
 		k := g.pick(typedFields)
+		if g.rng.IntN(4) == 0 {
+			k = g.pick(jsonMembers)
+		}
 		if g.rng.IntN(3) == 0 {
 			k = "bin(" + g.pick([]string{"1m", "5m", "1h", "6h", "1d", "1w"}) + ")"
 		}

@@ -7,8 +7,9 @@ import (
 )
 
 // The fast path of stats: when every stage before the first stats is
-// pushed whole into the scan (pushdown's complete), and every key is a
-// typed string column or bin() with a fixed period, and every item is one
+// pushed whole into the scan or is a condition on typed columns the scan
+// applies (aggFilters), and every key is a typed string column, a member
+// of a JSON text column or bin() with a fixed period, and every item is one
 // of count(*), count(f), count_distinct(f), min(@timestamp) and
 // max(@timestamp) with f a typed string column, the lake scan computes the
 // groups itself (query.Plan.Aggregate: grouping on dictionary codes per
@@ -23,6 +24,10 @@ func aggSpec(c *Stats, maxGroups int) (query.AggSpec, bool) {
 	for _, k := range c.By {
 		switch x := k.Expr.(type) {
 		case *FieldRef:
+			if col, member, ok := jsonMember(x); ok {
+				spec.Keys = append(spec.Keys, query.AggKey{Column: col, Member: member})
+				continue
+			}
 			col, ok := typedColumn(x)
 			if !ok {
 				return spec, false
@@ -86,6 +91,139 @@ func aggSpec(c *Stats, maxGroups int) (query.AggSpec, bool) {
 		}
 	}
 	return spec, true
+}
+
+// jsonMember returns the JSON text column and member of a path such as
+// requestParameters.bucketName: exactly one plain member below the column,
+// so that no other reading of the path (a member with a dot in its name,
+// an array index) can apply within the column.
+func jsonMember(f *FieldRef) (col, member string, ok bool) {
+	if len(f.Segs) != 2 || !query.AggJSONColumn(f.Segs[0].Name) {
+		return "", "", false
+	}
+	for _, s := range f.Segs {
+		if s.IsIndex || s.Quoted || s.Name == "" || strings.HasPrefix(s.Name, "@") || isDigitByte(s.Name[0]) || strings.ContainsAny(s.Name, ".*") {
+			return "", "", false
+		}
+	}
+	return f.Segs[0].Name, f.Segs[1].Name, true
+}
+
+// aggFilters compiles the stages before the first stats for the scan's
+// aggregation: the pattern of the filters pushed whole (pushExpr) and
+// of the { … } stages, and the conditions on typed columns that the
+// aggregation applies to exact rows (aggPred). ok is false when some
+// stage is neither, or a fields or display stage comes first.
+func aggFilters(q *Query) (node query.Node, where []query.AggPred, ok bool) {
+	var terms []query.Node
+	var add func(e Expr) bool
+	add = func(e Expr) bool {
+		if b, isAnd := e.(*Binary); isAnd && b.Op == "and" {
+			return add(b.L) && add(b.R)
+		}
+		if n, whole := pushExpr(e); n != nil && whole {
+			terms = append(terms, n)
+			return true
+		}
+		p, ok := aggPred(e)
+		if ok {
+			where = append(where, p)
+		}
+		return ok
+	}
+scan:
+	for _, c := range q.Commands {
+		switch c := c.(type) {
+		case *PatternFilter:
+			terms = append(terms, c.Pattern.Root)
+		case *Filter:
+			if !add(c.Cond) {
+				return nil, nil, false
+			}
+		case *Stats:
+			break scan
+		default:
+			return nil, nil, false
+		}
+	}
+	switch len(terms) {
+	case 0:
+		return &query.MatchAll{}, where, true
+	case 1:
+		return terms[0], where, true
+	}
+	return &query.And{Terms: terms}, where, true
+}
+
+// aggPred compiles a condition on one typed string column whose answer
+// depends only on the column's value (missing and JSON null alike):
+// ispresent, isempty, isblank, like and =~, != a string that does not
+// read as a number, and not of those.
+func aggPred(e Expr) (query.AggPred, bool) {
+	switch x := e.(type) {
+	case *Unary:
+		if x.Op != "not" {
+			break
+		}
+		p, ok := aggPred(x.X)
+		if !ok {
+			break
+		}
+		test := p.Test
+		return query.AggPred{Column: p.Column, Null: !p.Null, Test: func(s string) bool { return !test(s) }}, true
+	case *Call:
+		if len(x.Args) != 1 {
+			break
+		}
+		f, isField := x.Args[0].(*FieldRef)
+		col, ok := typedColumn(f)
+		if !isField || !ok {
+			break
+		}
+		switch x.Fn {
+		case "ispresent":
+			return query.AggPred{Column: col, Test: func(string) bool { return true }}, true
+		case "isempty":
+			return query.AggPred{Column: col, Null: true, Test: func(s string) bool { return s == "" }}, true
+		case "isblank":
+			return query.AggPred{Column: col, Null: true, Test: func(s string) bool { return strings.TrimSpace(s) == "" }}, true
+		}
+	case *MatchExpr:
+		f, isField := x.X.(*FieldRef)
+		col, ok := typedColumn(f)
+		if !isField || !ok {
+			break
+		}
+		var hit func(string) bool
+		switch p := x.Pat.(type) {
+		case *RegexLit:
+			hit = p.Re.MatchString
+		case *Literal:
+			if p.Val.Kind != KindString {
+				return query.AggPred{}, false
+			}
+			sub := p.Val.Str
+			hit = func(s string) bool { return strings.Contains(s, sub) }
+		default:
+			return query.AggPred{}, false
+		}
+		not := x.Not
+		return query.AggPred{Column: col, Null: not, Test: func(s string) bool { return hit(s) != not }}, true
+	case *Binary:
+		if x.Op != "!=" {
+			break
+		}
+		f, lit := fieldAndString(x.L, x.R)
+		if f == nil {
+			f, lit = fieldAndString(x.R, x.L)
+		}
+		col, ok := typedColumn(f)
+		if f == nil || !ok || isDecimal(lit) {
+			break
+		}
+		return query.AggPred{Column: col, Null: true, Test: func(s string) bool { return s != lit }}, true
+	}
+	return query.AggPred{}, false
 }
 
 // typedColumn returns the lake column of a field the scan can aggregate.

@@ -63,10 +63,7 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 		}
 	}
 	node, complete := pushdown(q)
-	plan, err := query.NewPlan(node, query.Options{
-		Since: cfg.Since, Until: cfg.Until, Accounts: cfg.Accounts, Regions: cfg.Regions,
-		Sources: cfg.Sources, Workers: cfg.Workers,
-	})
+	plan, err := newPlan(node, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -76,10 +73,18 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 	}
 	ev := NewEvaluator(q, opts)
 	fast := false
-	if complete && ev.stats != nil && !cfg.NoScanAggregation {
-		var spec query.AggSpec
-		if spec, fast = aggSpec(ev.stats.cmd, ev.opts.MaxGroups); fast {
-			if err := runAggregate(ctx, cfg, snap, plan, spec, ev); err != nil {
+	if ev.stats != nil && !cfg.NoScanAggregation {
+		spec, keysOK := aggSpec(ev.stats.cmd, ev.opts.MaxGroups)
+		node, where, filtersOK := aggFilters(q)
+		if fast = keysOK && filtersOK; fast {
+			spec.Where = where
+			aplan := plan
+			if !complete || len(where) > 0 {
+				if aplan, err = newPlan(node, cfg); err != nil {
+					return nil, err
+				}
+			}
+			if err := runAggregate(ctx, cfg, snap, aplan, spec, ev); err != nil {
 				return nil, err
 			}
 		}
@@ -111,6 +116,14 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 	}
 	res.ScanAggregated = fast
 	return res, nil
+}
+
+// newPlan prepares the scan of the pattern node with cfg's bounds.
+func newPlan(node query.Node, cfg Config) (*query.Plan, error) {
+	return query.NewPlan(node, query.Options{
+		Since: cfg.Since, Until: cfg.Until, Accounts: cfg.Accounts, Regions: cfg.Regions,
+		Sources: cfg.Sources, Workers: cfg.Workers,
+	})
 }
 
 // runAggregate computes the first stats in the scan and merges its groups,

@@ -27,13 +27,22 @@ func TestRun_ScanAggregation(t *testing.T) {
 		`{ $.errorCode = "*" } | stats count(*) as errors by userIdentity.arn, errorCode | sort errors desc | limit 20`,
 		`stats count(*) as n by userIdentity.type, bin(1w) | stats sum(n) as total, count(*) as weeks by userIdentity.type`,
 		`stats count(*) by eventID`,
+		`stats count(*) as n by eventSource`,
+		`filter ispresent(userIdentity.accessKeyId) | stats count_distinct(sourceIPAddress) as ips, count(*) as calls by userIdentity.accessKeyId`,
+		`filter userIdentity.type = "AssumedRole" | stats min(@timestamp) as first, max(@timestamp) as last, count(*) as n by userIdentity.sessionContext.sessionIssuer.arn`,
+		`filter eventName = "GetObject" | stats count(*) as n by requestParameters.bucketName`,
+		`filter ispresent(errorCode) | stats count(*) as errors by userIdentity.arn, errorCode | sort errors desc | limit 20`,
+		`filter errorCode like /AccessDenied|UnauthorizedOperation/ | stats count(*) as denied by bin(5m) as window, sourceIPAddress`,
+		`filter not ispresent(errorCode) and eventSource != "s3.amazonaws.com" | stats count(*) by additionalEventData.MFAUsed, requestParameters.userName`,
+		`filter isempty(userIdentity.accessKeyId) or eventName = "x" | stats count(*) by eventName`,
 	}
+	mustScan := len(queries) - 1 // all but the last: an or of a condition and a pattern
 	qg := newQueryGen(3, generatedRecords(t, cfg))
 	for range 40 {
 		queries = append(queries, qg.statsQuery())
 	}
 	fast, nonEmpty := 0, 0
-	for _, q := range queries {
+	for i, q := range queries {
 		p, err := insights.Parse(q)
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -51,6 +60,8 @@ func TestRun_ScanAggregation(t *testing.T) {
 		}
 		if got.ScanAggregated {
 			fast++
+		} else if i < mustScan {
+			t.Errorf("not aggregated by the scan: %s", q)
 		} else {
 			t.Logf("not aggregated by the scan: %s", q)
 		}

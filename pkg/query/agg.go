@@ -36,16 +36,36 @@ type AggItem struct {
 	Column string
 }
 
-// AggKey is a group key: a typed string column (AggColumn), or, with
+// AggKey is a group key: a typed string column (AggColumn); or, with
+// Member set, the string member Member of the JSON object in a JSON text
+// column (AggJSONColumn), extracted only for the selected rows; or, with
 // Column empty, eventTime floored to periods of PeriodMs counted from
 // OffsetMs (epoch-aligned; weeks use the offset of a Monday).
+//
+// A JSON member key is null when the column is null, not an object, or
+// has no such member (or the member is JSON null). A row whose member is
+// not a string, whose text cannot be read, or whose lookup could also be
+// answered by a top-level member named "<Column>.<Member>" (ctqExtra) is
+// handed back like an inexact row.
 type AggKey struct {
 	Column             string
+	Member             string
 	PeriodMs, OffsetMs int64
 }
 
-// AggSpec is an aggregation: keys, items and the bound on groups.
+// AggPred is a condition on a typed string column (AggColumn) that a row
+// must meet to be aggregated: a null value passes when Null is set, a
+// value when Test(value) is true. Test must be safe for concurrent use.
+type AggPred struct {
+	Column string
+	Null   bool
+	Test   func(string) bool
+}
+
+// AggSpec is an aggregation: the conditions on exact rows beyond the
+// plan's pattern, keys, items and the bound on groups.
 type AggSpec struct {
+	Where []AggPred
 	Keys  []AggKey
 	Items []AggItem
 	// MaxGroups bounds the groups of each worker and of the merged result;
@@ -84,6 +104,10 @@ func AggColumn(path string) bool {
 	return knownLeaves[path] && path != colTime && !boolColumns[path]
 }
 
+// AggJSONColumn reports whether path is a JSON text column
+// (requestParameters, responseElements, additionalEventData, ...).
+func AggJSONColumn(path string) bool { return jsonColumns[path] }
+
 // Aggregate evaluates the plan's pattern over the lake snapshot and
 // aggregates the selected rows by spec. Rows whose typed columns are
 // inexact (ctqExact = false) are not aggregated: inexact receives their raw
@@ -98,8 +122,16 @@ func (p *Plan) Aggregate(ctx context.Context, lake *partition.Lake, snap *partit
 		if k.Column == "" && k.PeriodMs <= 0 {
 			return nil, nil, fmt.Errorf("aggregate: eventTime key with period %d ms", k.PeriodMs)
 		}
-		if k.Column != "" && !AggColumn(k.Column) {
+		if k.Member != "" && !AggJSONColumn(k.Column) {
+			return nil, nil, fmt.Errorf("aggregate: %q is not a JSON text column", k.Column)
+		}
+		if k.Member == "" && k.Column != "" && !AggColumn(k.Column) {
 			return nil, nil, fmt.Errorf("aggregate: %q is not a typed string column", k.Column)
+		}
+	}
+	for _, w := range spec.Where {
+		if !AggColumn(w.Column) || w.Test == nil {
+			return nil, nil, fmt.Errorf("aggregate: condition on %q: not a typed string column, or no test", w.Column)
 		}
 	}
 	for _, it := range spec.Items {
@@ -151,13 +183,20 @@ type aggConsumer struct {
 	// one row group, so that rows of a repeated combination skip building
 	// and hashing the key (one lookup per combination per row group).
 	local map[uint64]int32
+	// jsonKeys is set when a key is a JSON member (AggKey.Member).
+	jsonKeys bool
+	members  [][]jsonKeyValue // per key, per row of the batch
 }
 
 var _ consumer = (*aggConsumer)(nil)
 
 func newAggConsumer(spec *AggSpec, inexact func([]byte) error) *aggConsumer {
-	return &aggConsumer{spec: spec, inexact: inexact, groups: map[string]int32{}, vals: make([]AggValue, len(spec.Keys)),
-		local: map[uint64]int32{}}
+	c := &aggConsumer{spec: spec, inexact: inexact, groups: map[string]int32{}, vals: make([]AggValue, len(spec.Keys)),
+		local: map[uint64]int32{}, members: make([][]jsonKeyValue, len(spec.Keys))}
+	for _, k := range spec.Keys {
+		c.jsonKeys = c.jsonKeys || k.Member != ""
+	}
+	return c
 }
 
 func (c *aggConsumer) startFile(*partition.File) {}
@@ -171,23 +210,40 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 	if sel == nil {
 		return nil
 	}
-	if b.meta.inexact {
+	if b.meta.inexact || len(c.spec.Where) > 0 || c.jsonKeys {
 		// The pipeline owns sels: narrow a copy.
 		own := getBitmap(b.n)
 		defer putBitmap(own)
 		own.copyFrom(sel)
-		if err := c.takeInexact(b, own); err != nil {
+		sel = own
+	}
+	if b.meta.inexact {
+		if err := c.takeInexact(b, sel); err != nil {
 			return err
 		}
-		sel = own
+	}
+	for i := range c.spec.Where {
+		if err := keepWhere(b, &c.spec.Where[i], sel); err != nil {
+			return err
+		}
 	}
 	keys := make([]pageStrings, len(c.spec.Keys))
 	keyOK := make([]bool, len(c.spec.Keys))
+	members := make([][]jsonKeyValue, len(c.spec.Keys))
 	var times timeColumn
 	needTime := false
 	packable := len(c.spec.Keys) <= 3
 	for i, k := range c.spec.Keys {
-		if k.Column == "" {
+		switch {
+		case k.Member != "":
+			packable = false
+			vals, err := c.extractMember(b, k, sel)
+			if err != nil {
+				return err
+			}
+			members[i] = vals
+			continue
+		case k.Column == "":
 			needTime = true
 			packable = false
 			continue
@@ -249,6 +305,12 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 		if !found {
 			for i, k := range c.spec.Keys {
 				switch {
+				case k.Member != "":
+					if v := members[i][r]; v.null {
+						c.vals[i] = AggValue{Null: true}
+					} else {
+						c.vals[i] = AggValue{Str: v.str}
+					}
 				case k.Column == "":
 					if hasTime {
 						c.vals[i] = AggValue{Ms: floorDiv(ms-k.OffsetMs, k.PeriodMs)*k.PeriodMs + k.OffsetMs}
@@ -295,6 +357,38 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 	return ferr
 }
 
+// keepWhere keeps the rows of sel that meet w.
+func keepWhere(b *batch, w *AggPred, sel *bitmap) error {
+	ps, ok, err := b.pageStrings(w.Column)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ok:
+		if !w.Null {
+			sel.keep(func(int) bool { return false })
+		}
+	case ps.dict != nil:
+		d := ps.dict
+		t := d.table(w.Test)
+		sel.keep(func(i int) bool {
+			if x := d.idx[i]; x >= 0 {
+				return t[x]
+			}
+			return w.Null
+		})
+	default:
+		p := ps.plain
+		sel.keep(func(i int) bool {
+			if p.IsNull(i) {
+				return w.Null
+			}
+			return w.Test(string(p.Value(i)))
+		})
+	}
+	return nil
+}
+
 // takeInexact hands the raw records of the selected inexact rows to the
 // caller and clears them from sel.
 func (c *aggConsumer) takeInexact(b *batch, sel *bitmap) error {
@@ -308,13 +402,19 @@ func (c *aggConsumer) takeInexact(b *batch, sel *bitmap) error {
 			return fmt.Errorf("column %s: unexpected type %s", colExact, arr.DataType())
 		}
 	}
+	return c.handBack(b, sel, func(r int) bool { return exact != nil && exact.IsValid(r) && exact.Value(r) })
+}
+
+// handBack hands the raw records of the rows of sel that fail keep to the
+// caller and clears them from sel.
+func (c *aggConsumer) handBack(b *batch, sel *bitmap, keep func(r int) bool) error {
 	raw, err := b.raw()
 	if err != nil {
 		return err
 	}
 	var ferr error
 	sel.keep(func(r int) bool {
-		if exact != nil && exact.IsValid(r) && exact.Value(r) {
+		if keep(r) {
 			return true
 		}
 		if ferr == nil {
