@@ -382,6 +382,7 @@ type statsState struct {
 }
 
 type group struct {
+	seq  int // creation order
 	keys []Value
 	accs []accumulator
 }
@@ -422,10 +423,10 @@ func (st *statsState) groupFor(keys []Value) (*group, error) {
 	g, ok := st.groups[string(st.keyBuf)]
 	if !ok {
 		if len(st.groups) >= st.maxGroups {
-			return nil, fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit",
-				ErrTooManyGroups, st.cmd.String(), st.maxGroups)
+			return nil, fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit (MaxGroups, default %d)",
+				ErrTooManyGroups, st.cmd.String(), st.maxGroups, DefaultMaxGroups)
 		}
-		g = &group{keys: keys, accs: make([]accumulator, len(st.aggs))}
+		g = &group{seq: len(st.order), keys: keys, accs: make([]accumulator, len(st.aggs))}
 		for i, c := range st.aggs {
 			g.accs[i] = newAccumulator(c)
 		}
@@ -446,16 +447,19 @@ func (st *statsState) finish(ev *env) []*row {
 		}
 		st.order = append(st.order, g)
 	}
-	slices.SortStableFunc(st.order, func(a, b *group) int {
+	// Stable: ties keep the order groups were made in (seq).
+	slices.SortFunc(st.order, func(a, b *group) int {
 		for i := range a.keys {
 			if c := sortCompare(a.keys[i], b.keys[i], false); c != 0 {
 				return c
 			}
 		}
-		return 0
+		return a.seq - b.seq
 	})
+	st.groups = nil // no group is added after finish; let the index go
 	rows := make([]*row, len(st.order))
 	for gi, g := range st.order {
+		st.order[gi] = nil
 		r := &row{seq: gi, cols: make(map[string]Value, len(st.cmd.By)+len(st.cmd.Items))}
 		for i, k := range st.cmd.By {
 			r.cols[k.Name] = g.keys[i]

@@ -137,8 +137,8 @@ func runAggregate(ctx context.Context, cfg Config, snap *partition.Snapshot, pla
 		return ev.Add(rec)
 	})
 	if errors.Is(err, query.ErrAggGroups) {
-		return fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit",
-			ErrTooManyGroups, ev.stats.cmd.String(), spec.MaxGroups)
+		return fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit (MaxGroups, default %d)",
+			ErrTooManyGroups, ev.stats.cmd.String(), spec.MaxGroups, DefaultMaxGroups)
 	}
 	if err != nil {
 		return err
@@ -147,6 +147,7 @@ func runAggregate(ctx context.Context, cfg Config, snap *partition.Snapshot, pla
 		if err := ev.stats.mergeAgg(&groups[i], &spec); err != nil {
 			return err
 		}
+		groups[i] = query.AggGroup{} // merged: let it go
 	}
 	return nil
 }
