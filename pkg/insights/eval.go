@@ -12,16 +12,35 @@ import (
 // columns computed so far (aliases, fields, stats outputs).
 type row struct {
 	rec   *Record
-	cols  map[string]Value
-	seq   int     // input order
-	order []Value // order keys while in a topN buffer
+	cols  []column // computed columns, by name (a few: a slice beats a map)
+	seq   int      // input order
+	order []Value  // order keys while in a topN buffer
+}
+
+// column is a computed column of a row.
+type column struct {
+	name string
+	v    Value
+}
+
+// col returns the computed column name.
+func (r *row) col(name string) (Value, bool) {
+	for i := range r.cols {
+		if r.cols[i].name == name {
+			return r.cols[i].v, true
+		}
+	}
+	return Null, false
 }
 
 func (r *row) set(name string, v Value) {
-	if r.cols == nil {
-		r.cols = make(map[string]Value, 4)
+	for i := range r.cols {
+		if r.cols[i].name == name {
+			r.cols[i].v = v
+			return
+		}
 	}
-	r.cols[name] = v
+	r.cols = append(r.cols, column{name, v})
 }
 
 // env evaluates expressions. It is not safe for concurrent use.
@@ -33,7 +52,7 @@ type env struct {
 // field reads a field reference: a computed column, a system field, or a
 // path into the record. JSON null is null.
 func (ev *env) field(r *row, f *FieldRef) Value {
-	if v, ok := r.cols[f.Name]; ok {
+	if v, ok := r.col(f.Name); ok {
 		return v
 	}
 	if r.rec == nil {
@@ -52,7 +71,7 @@ func (ev *env) field(r *row, f *FieldRef) Value {
 }
 
 func (ev *env) timestamp(r *row) Value {
-	if v, ok := r.cols[FieldTimestamp]; ok {
+	if v, ok := r.col(FieldTimestamp); ok {
 		return v
 	}
 	if r.rec == nil {
@@ -71,7 +90,7 @@ func (ev *env) eval(e Expr, r *row) Value {
 		if v, ok := ev.aggs[x]; ok {
 			return v
 		}
-		if v, ok := r.cols[x.Text]; ok {
+		if v, ok := r.col(x.Text); ok {
 			return v
 		}
 		return ev.call(x, r)

@@ -296,7 +296,7 @@ func (e *Evaluator) Result() (*Result, error) {
 
 // column reads an output column of a row.
 func (e *Evaluator) column(r *row, name string) Value {
-	if v, ok := r.cols[name]; ok {
+	if v, ok := r.col(name); ok {
 		return v
 	}
 	if r.rec != nil {
@@ -458,18 +458,24 @@ func (st *statsState) finish(ev *env) []*row {
 	})
 	st.groups = nil // no group is added after finish; let the index go
 	rows := make([]*row, len(st.order))
+	w := len(st.cmd.By) + len(st.cmd.Items)
+	slab := make([]row, len(st.order)) // one allocation for all rows and one for their columns
+	cols := make([]column, len(st.order)*w)
+	aggs := make(map[*Call]Value, len(st.aggs))
 	for gi, g := range st.order {
 		st.order[gi] = nil
-		r := &row{seq: gi, cols: make(map[string]Value, len(st.cmd.By)+len(st.cmd.Items))}
+		r := &slab[gi]
+		r.seq, r.cols = gi, cols[gi*w:gi*w:(gi+1)*w]
 		for i, k := range st.cmd.By {
-			r.cols[k.Name] = g.keys[i]
+			r.set(k.Name, g.keys[i])
 		}
-		ev.aggs = make(map[*Call]Value, len(st.aggs))
+		clear(aggs)
 		for i, c := range st.aggs {
-			ev.aggs[c] = g.accs[i].result()
+			aggs[c] = g.accs[i].result()
 		}
+		ev.aggs = aggs
 		for _, it := range st.cmd.Items {
-			r.cols[it.Name] = ev.eval(it.Expr, r)
+			r.set(it.Name, ev.eval(it.Expr, r))
 		}
 		ev.aggs = nil
 		rows[gi] = r
