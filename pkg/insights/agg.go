@@ -25,7 +25,7 @@ func newAccumulator(c *Call) accumulator {
 	case "count":
 		return &countAcc{arg: arg}
 	case "count_distinct":
-		return &distinctAcc{arg: arg, seen: map[string]struct{}{}}
+		return &distinctAcc{arg: arg}
 	case "sum", "avg":
 		return &sumAcc{arg: arg, avg: c.Fn == "avg"}
 	case "min", "max":
@@ -61,15 +61,52 @@ func (a *countAcc) result() Value { return Number(float64(a.n)) }
 // canonical text.
 type distinctAcc struct {
 	arg  Expr
-	seen map[string]struct{}
+	seen keySet
 }
 
 func (a *distinctAcc) add(ev *env, r *row) {
 	if v := ev.eval(a.arg, r); !v.IsNull() {
-		a.seen[v.key()] = struct{}{}
+		a.seen.add(v.key())
 	}
 }
-func (a *distinctAcc) result() Value { return Number(float64(len(a.seen))) }
+func (a *distinctAcc) result() Value { return Number(float64(a.seen.len())) }
+
+// keySet is a set of strings: a slice while small (most groups of a
+// high-cardinality stats have a value or two), a map beyond.
+type keySet struct {
+	small []string
+	big   map[string]struct{}
+}
+
+// keySetSmall is the size beyond which a keySet becomes a map.
+const keySetSmall = 8
+
+func (s *keySet) add(k string) {
+	if s.big != nil {
+		s.big[k] = struct{}{}
+		return
+	}
+	if slices.Contains(s.small, k) {
+		return
+	}
+	if len(s.small) < keySetSmall {
+		s.small = append(s.small, k)
+		return
+	}
+	s.big = make(map[string]struct{}, 2*keySetSmall)
+	for _, x := range s.small {
+		s.big[x] = struct{}{}
+	}
+	s.big[k] = struct{}{}
+	s.small = nil
+}
+
+func (s *keySet) len() int {
+	if s.big != nil {
+		return len(s.big)
+	}
+	return len(s.small)
+}
 
 // sumAcc sums the numeric values (numbers, numeric strings, booleans as
 // 1/0); with none the result is null.

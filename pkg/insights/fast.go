@@ -261,8 +261,8 @@ func (st *statsState) mergeAgg(g *query.AggGroup, spec *query.AggSpec) error {
 		case *countAcc:
 			a.n += g.Values[i]
 		case *distinctAcc:
-			for s := range g.Distinct[i] {
-				a.seen[String(s).key()] = struct{}{}
+			for _, s := range g.Distinct[i] {
+				a.seen.add(String(s).key())
 			}
 		case *minMaxAcc:
 			if g.Has[i] {

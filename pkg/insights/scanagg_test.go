@@ -2,6 +2,7 @@ package insights_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -81,7 +82,7 @@ func TestRun_ScanAggregation(t *testing.T) {
 	// The group limit holds in the scan too.
 	p, _ := insights.Parse(`stats count(*) by eventID`)
 	_, err := insights.Run(ctx, insights.Config{Lake: lake, MaxGroups: 100}, p)
-	if err == nil || !strings.Contains(err.Error(), "more than 100 groups") {
+	if !errors.Is(err, insights.ErrTooManyGroups) || !strings.Contains(err.Error(), "more than 100 groups") || !strings.Contains(err.Error(), "MaxGroups") {
 		t.Errorf("stats by eventID with MaxGroups 100: %v", err)
 	}
 }

@@ -88,10 +88,10 @@ type AggGroup struct {
 	// false for a time item no row of the group had.
 	Values []int64
 	Has    []bool
-	// Distinct holds per AggCountDistinct item the distinct values (nil
-	// for other items, or entirely nil without such items), so that
-	// partial results can be merged exactly.
-	Distinct []map[string]struct{}
+	// Distinct holds per AggCountDistinct item the distinct values, each
+	// once (nil for other items, or entirely nil without such items), so
+	// that partial results can be merged exactly.
+	Distinct [][]string
 }
 
 // ErrAggGroups is returned (wrapped, with the limit) when an aggregation
@@ -184,7 +184,10 @@ type aggConsumer struct {
 	// local caches the group of a combination of dictionary codes within
 	// one row group, so that rows of a repeated combination skip building
 	// and hashing the key (one lookup per combination per row group).
-	local    map[uint64]int32
+	local map[uint64]int32
+	// seen holds the distinct values of every group and item: one map
+	// per worker, not one per group.
+	seen     map[distinctKey]struct{}
 	slabVals []int64
 	slabHas  []bool
 	slabKeys []AggValue
@@ -197,7 +200,7 @@ var _ consumer = (*aggConsumer)(nil)
 
 func newAggConsumer(spec *AggSpec, inexact func([]byte) error) *aggConsumer {
 	c := &aggConsumer{spec: spec, inexact: inexact, groups: map[string]int32{}, vals: make([]AggValue, len(spec.Keys)),
-		local: map[uint64]int32{}, members: make([][]jsonKeyValue, len(spec.Keys))}
+		local: map[uint64]int32{}, seen: map[distinctKey]struct{}{}, members: make([][]jsonKeyValue, len(spec.Keys))}
 	for _, k := range spec.Keys {
 		c.jsonKeys = c.jsonKeys || k.Member != ""
 	}
@@ -264,6 +267,8 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 	}
 	cols := make([]pageStrings, len(c.spec.Items))
 	colOK := make([]bool, len(c.spec.Items))
+	dstr := make([][]string, len(c.spec.Items))
+	dstrOK := make([][]bool, len(c.spec.Items))
 	for i, it := range c.spec.Items {
 		switch it.Op {
 		case AggCountColumn, AggCountDistinct:
@@ -272,6 +277,9 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 				return err
 			}
 			cols[i], colOK[i] = ps, ok
+			if ok && ps.dict != nil && it.Op == AggCountDistinct {
+				dstr[i], dstrOK[i] = make([]string, ps.dict.values.Len()), make([]bool, ps.dict.values.Len())
+			}
 		case AggMinTime, AggMaxTime:
 			needTime = true
 		}
@@ -346,9 +354,21 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 				}
 			case AggCountDistinct:
 				if colOK[i] && cols[i].valid(r) {
-					s := stringOf(cols[i], r)
-					if _, seen := grp.Distinct[i][s]; !seen {
-						grp.Distinct[i][s] = struct{}{}
+					var s string
+					if d := cols[i].dict; d != nil {
+						// One string per dictionary entry and row group.
+						x := d.idx[r]
+						if !dstrOK[i][x] {
+							dstr[i][x], dstrOK[i][x] = stringOf(cols[i], r), true
+						}
+						s = dstr[i][x]
+					} else {
+						s = stringOf(cols[i], r)
+					}
+					k := distinctKey{g: g, item: int32(i), s: s}
+					if _, seen := c.seen[k]; !seen {
+						c.seen[k] = struct{}{}
+						grp.Distinct[i] = append(grp.Distinct[i], s)
 						grp.Values[i]++
 					}
 				}
@@ -360,6 +380,12 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 		}
 	})
 	return ferr
+}
+
+// distinctKey is a value of a count_distinct item within a group.
+type distinctKey struct {
+	g, item int32
+	s       string
 }
 
 // keepWhere keeps the rows of sel that meet w.
@@ -466,12 +492,9 @@ func (c *aggConsumer) group(vals []AggValue) (int32, error) {
 	g := AggGroup{Keys: c.slabKeys[:k:k], Values: c.slabVals[:n:n], Has: c.slabHas[:n:n]}
 	c.slabKeys, c.slabVals, c.slabHas = c.slabKeys[k:], c.slabVals[n:], c.slabHas[n:]
 	copy(g.Keys, vals)
-	for i, it := range c.spec.Items {
-		if it.Op == AggCountDistinct {
-			if g.Distinct == nil {
-				g.Distinct = make([]map[string]struct{}, n)
-			}
-			g.Distinct[i] = map[string]struct{}{}
+	for _, it := range c.spec.Items {
+		if it.Op == AggCountDistinct && g.Distinct == nil {
+			g.Distinct = make([][]string, n)
 		}
 	}
 	c.out = append(c.out, g)

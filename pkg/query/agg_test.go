@@ -63,7 +63,7 @@ func TestPlan_Aggregate(t *testing.T) {
 		tl := add(key{g.Keys[0].Str, g.Keys[1].Str})
 		tl.n += g.Values[0]
 		tl.errs += g.Values[1]
-		for ip := range g.Distinct[2] {
+		for _, ip := range g.Distinct[2] {
 			tl.ips[ip] = true
 		}
 	}
