@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -185,6 +186,7 @@ type aggConsumer struct {
 	// one row group, so that rows of a repeated combination skip building
 	// and hashing the key (one lookup per combination per row group).
 	local map[uint64]int32
+	dense []int32
 	// seen holds the distinct values of every group and item: one map
 	// per worker, not one per group.
 	seen     map[distinctKey]struct{}
@@ -290,7 +292,21 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 			return err
 		}
 	}
-	clear(c.local)
+	// A single dictionary key maps codes to groups through a dense array
+	// (code+1, 0 for null), several through the map c.local.
+	dense := packable && len(keys) == 1
+	if dense {
+		n := 1
+		if keyOK[0] {
+			n += keys[0].dict.values.Len()
+		}
+		c.dense = slices.Grow(c.dense[:0], n)[:n]
+		for i := range c.dense {
+			c.dense[i] = -1
+		}
+	} else {
+		clear(c.local)
+	}
 	var ferr error
 	sel.forEach(func(r int) {
 		if ferr != nil {
@@ -313,7 +329,12 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 				}
 				code = code<<21 | v
 			}
-			g, found = c.local[code]
+			if dense {
+				g = c.dense[code]
+				found = g >= 0
+			} else {
+				g, found = c.local[code]
+			}
 		}
 		if !found {
 			for i, k := range c.spec.Keys {
@@ -339,7 +360,10 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 			if g, ferr = c.group(c.vals); ferr != nil {
 				return
 			}
-			if packable {
+			switch {
+			case dense:
+				c.dense[code] = g
+			case packable:
 				c.local[code] = g
 			}
 		}
