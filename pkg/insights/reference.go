@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -436,6 +437,54 @@ func (st *statsState) groupFor(keys []Value) (*group, error) {
 	return g, nil
 }
 
+// sort orders the groups ascending by keys (§4.7, nulls last), ties in
+// the order the groups were made (seq). Keys are encoded once
+// (appendSortKey) when they all can be, so that comparisons are byte
+// comparisons.
+func (st *statsState) sort() {
+	enc := make([]string, len(st.order))
+	var buf []byte
+	ok := true
+	for i, g := range st.order {
+		buf = buf[:0]
+		for _, k := range g.keys {
+			if buf, ok = appendSortKey(buf, k); !ok {
+				break
+			}
+		}
+		if !ok {
+			break
+		}
+		enc[i] = string(buf)
+	}
+	if !ok {
+		slices.SortFunc(st.order, func(a, b *group) int {
+			for i := range a.keys {
+				if c := sortCompare(a.keys[i], b.keys[i], false); c != 0 {
+					return c
+				}
+			}
+			return a.seq - b.seq
+		})
+		return
+	}
+	perm := make([]int32, len(st.order))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		if c := strings.Compare(enc[a], enc[b]); c != 0 {
+			return c
+		}
+		return st.order[a].seq - st.order[b].seq
+	})
+	sorted := make([]*group, len(st.order))
+	for i, p := range perm {
+		sorted[i] = st.order[p]
+	}
+	st.order = sorted
+}
+
 // finish returns one row per group, ascending by keys (nulls last); a
 // stats without by over no rows gives one row (count 0, other aggregates
 // null).
@@ -447,15 +496,7 @@ func (st *statsState) finish(ev *env) []*row {
 		}
 		st.order = append(st.order, g)
 	}
-	// Stable: ties keep the order groups were made in (seq).
-	slices.SortFunc(st.order, func(a, b *group) int {
-		for i := range a.keys {
-			if c := sortCompare(a.keys[i], b.keys[i], false); c != 0 {
-				return c
-			}
-		}
-		return a.seq - b.seq
-	})
+	st.sort()
 	st.groups = nil // no group is added after finish; let the index go
 	rows := make([]*row, len(st.order))
 	w := len(st.cmd.By) + len(st.cmd.Items)
