@@ -131,8 +131,10 @@ func aggFilters(q *Query) (node query.Node, where []query.AggPred, ok bool) {
 		}
 		return ok
 	}
-scan:
 	for _, c := range q.Commands {
+		if _, ok := c.(*Stats); ok {
+			break
+		}
 		switch c := c.(type) {
 		case *PatternFilter:
 			terms = append(terms, c.Pattern.Root)
@@ -140,19 +142,11 @@ scan:
 			if !add(c.Cond) {
 				return nil, nil, false
 			}
-		case *Stats:
-			break scan
 		default:
 			return nil, nil, false
 		}
 	}
-	switch len(terms) {
-	case 0:
-		return &query.MatchAll{}, where, true
-	case 1:
-		return terms[0], where, true
-	}
-	return &query.And{Terms: terms}, where, true
+	return andOf(terms), where, true
 }
 
 // aggPred compiles a condition on one typed string column whose answer

@@ -64,13 +64,18 @@ scan:
 			break scan
 		}
 	}
+	return andOf(terms), complete
+}
+
+// andOf is the AND of the terms: MatchAll for none.
+func andOf(terms []query.Node) query.Node {
 	switch len(terms) {
 	case 0:
-		return &query.MatchAll{}, complete
+		return &query.MatchAll{}
 	case 1:
-		return terms[0], complete
+		return terms[0]
 	}
-	return &query.And{Terms: terms}, complete
+	return &query.And{Terms: terms}
 }
 
 // pushExpr translates the pushable part of a filter expression, or
