@@ -1,0 +1,270 @@
+package insights
+
+import (
+	"strings"
+
+	"github.com/ctq-dev/ctq/pkg/query"
+)
+
+// The fast path of stats: when every stage before the first stats is
+// pushed whole into the scan or is a condition on typed columns the scan
+// applies (aggFilters), and every key is a typed string column, a member
+// of a JSON text column or bin() with a fixed period, and every item is one
+// of count(*), count(f), count_distinct(f), min(@timestamp) and
+// max(@timestamp) with f a typed string column, the lake scan computes the
+// groups itself (query.Plan.Aggregate: grouping on dictionary codes per
+// row group, per-worker partials merged once). Rows the scan cannot read
+// exactly from typed columns come back as raw records and go through the
+// reference evaluator; both results merge into the stats command's groups,
+// and the rest of the pipeline runs as usual.
+
+// aggSpec compiles a stats command for the scan, or reports false.
+func aggSpec(c *Stats, maxGroups int) (query.AggSpec, bool) {
+	spec := query.AggSpec{MaxGroups: maxGroups}
+	for _, k := range c.By {
+		switch x := k.Expr.(type) {
+		case *FieldRef:
+			if col, member, ok := jsonMember(x); ok {
+				spec.Keys = append(spec.Keys, query.AggKey{Column: col, Member: member})
+				continue
+			}
+			col, ok := typedColumn(x)
+			if !ok {
+				return spec, false
+			}
+			spec.Keys = append(spec.Keys, query.AggKey{Column: col})
+		case *Call:
+			if x.Fn != "bin" {
+				return spec, false
+			}
+			d := x.Args[0].(*DurationLit).D
+			if d.Unit > UnitWeek {
+				return spec, false // calendar periods
+			}
+			key := query.AggKey{PeriodMs: d.N * unitMs[d.Unit]}
+			if d.Unit == UnitWeek {
+				key.OffsetMs = mondayOffsetMs
+			}
+			spec.Keys = append(spec.Keys, key)
+		default:
+			return spec, false
+		}
+	}
+	for _, it := range c.Items {
+		call, ok := it.Expr.(*Call)
+		if !ok {
+			return spec, false
+		}
+		var arg Expr
+		if len(call.Args) > 0 {
+			arg = call.Args[0]
+		}
+		f, isField := arg.(*FieldRef)
+		switch call.Fn {
+		case "count":
+			if _, star := arg.(*Star); arg == nil || star {
+				spec.Items = append(spec.Items, query.AggItem{Op: query.AggCount})
+				continue
+			}
+			col, ok := typedColumn(f)
+			if !isField || !ok {
+				return spec, false
+			}
+			spec.Items = append(spec.Items, query.AggItem{Op: query.AggCountColumn, Column: col})
+		case "count_distinct":
+			col, ok := typedColumn(f)
+			if !isField || !ok {
+				return spec, false
+			}
+			spec.Items = append(spec.Items, query.AggItem{Op: query.AggCountDistinct, Column: col})
+		case "min", "max":
+			if !isField || len(f.Segs) != 1 || f.Segs[0].Name != FieldTimestamp {
+				return spec, false
+			}
+			op := query.AggMinTime
+			if call.Fn == "max" {
+				op = query.AggMaxTime
+			}
+			spec.Items = append(spec.Items, query.AggItem{Op: op})
+		default:
+			return spec, false
+		}
+	}
+	return spec, true
+}
+
+// jsonMember returns the JSON text column and member of a path such as
+// requestParameters.bucketName: exactly one plain member below the column,
+// so that no other reading of the path (a member with a dot in its name,
+// an array index) can apply within the column.
+func jsonMember(f *FieldRef) (col, member string, ok bool) {
+	if len(f.Segs) != 2 || !query.AggJSONColumn(f.Segs[0].Name) {
+		return "", "", false
+	}
+	for _, s := range f.Segs {
+		if s.IsIndex || s.Quoted || s.Name == "" || strings.HasPrefix(s.Name, "@") || isDigitByte(s.Name[0]) || strings.ContainsAny(s.Name, ".*") {
+			return "", "", false
+		}
+	}
+	return f.Segs[0].Name, f.Segs[1].Name, true
+}
+
+// aggFilters compiles the stages before the first stats for the scan's
+// aggregation: the pattern of the filters pushed whole (pushExpr) and
+// of the { … } stages, and the conditions on typed columns that the
+// aggregation applies to exact rows (aggPred). ok is false when some
+// stage is neither, or a fields or display stage comes first.
+func aggFilters(q *Query) (node query.Node, where []query.AggPred, ok bool) {
+	var terms []query.Node
+	var add func(e Expr) bool
+	add = func(e Expr) bool {
+		if b, isAnd := e.(*Binary); isAnd && b.Op == "and" {
+			return add(b.L) && add(b.R)
+		}
+		if n, whole := pushExpr(e); n != nil && whole {
+			terms = append(terms, n)
+			return true
+		}
+		p, ok := aggPred(e)
+		if ok {
+			where = append(where, p)
+		}
+		return ok
+	}
+	for _, c := range q.Commands {
+		if _, ok := c.(*Stats); ok {
+			break
+		}
+		switch c := c.(type) {
+		case *PatternFilter:
+			terms = append(terms, c.Pattern.Root)
+		case *Filter:
+			if !add(c.Cond) {
+				return nil, nil, false
+			}
+		default:
+			return nil, nil, false
+		}
+	}
+	return andOf(terms), where, true
+}
+
+// aggPred compiles a condition on one typed string column whose answer
+// depends only on the column's value (missing and JSON null alike):
+// ispresent, isempty, isblank, like and =~, != a string that does not
+// read as a number, and not of those.
+func aggPred(e Expr) (query.AggPred, bool) {
+	switch x := e.(type) {
+	case *Unary:
+		if x.Op != "not" {
+			break
+		}
+		p, ok := aggPred(x.X)
+		if !ok {
+			break
+		}
+		test := p.Test
+		return query.AggPred{Column: p.Column, Null: !p.Null, Test: func(s string) bool { return !test(s) }}, true
+	case *Call:
+		if len(x.Args) != 1 {
+			break
+		}
+		f, isField := x.Args[0].(*FieldRef)
+		col, ok := typedColumn(f)
+		if !isField || !ok {
+			break
+		}
+		switch x.Fn {
+		case "ispresent":
+			return query.AggPred{Column: col, Test: func(string) bool { return true }}, true
+		case "isempty":
+			return query.AggPred{Column: col, Null: true, Test: func(s string) bool { return s == "" }}, true
+		case "isblank":
+			return query.AggPred{Column: col, Null: true, Test: func(s string) bool { return strings.TrimSpace(s) == "" }}, true
+		}
+	case *MatchExpr:
+		f, isField := x.X.(*FieldRef)
+		col, ok := typedColumn(f)
+		if !isField || !ok {
+			break
+		}
+		var hit func(string) bool
+		switch p := x.Pat.(type) {
+		case *RegexLit:
+			hit = p.Re.MatchString
+		case *Literal:
+			if p.Val.Kind != KindString {
+				return query.AggPred{}, false
+			}
+			sub := p.Val.Str
+			hit = func(s string) bool { return strings.Contains(s, sub) }
+		default:
+			return query.AggPred{}, false
+		}
+		not := x.Not
+		return query.AggPred{Column: col, Null: not, Test: func(s string) bool { return hit(s) != not }}, true
+	case *Binary:
+		if x.Op != "!=" {
+			break
+		}
+		f, lit := fieldAndString(x.L, x.R)
+		if f == nil {
+			f, lit = fieldAndString(x.R, x.L)
+		}
+		col, ok := typedColumn(f)
+		if f == nil || !ok || isDecimal(lit) {
+			break
+		}
+		return query.AggPred{Column: col, Null: true, Test: func(s string) bool { return s != lit }}, true
+	}
+	return query.AggPred{}, false
+}
+
+// typedColumn returns the lake column of a field the scan can aggregate.
+func typedColumn(f *FieldRef) (string, bool) {
+	if f == nil || selector(f) == nil {
+		return "", false
+	}
+	names := make([]string, len(f.Segs))
+	for i, s := range f.Segs {
+		names[i] = s.Name
+	}
+	col := strings.Join(names, ".")
+	return col, query.AggColumn(col)
+}
+
+// mergeAgg folds one group the scan computed into the stats state.
+func (st *statsState) mergeAgg(g *query.AggGroup, spec *query.AggSpec) error {
+	keys := make([]Value, len(g.Keys))
+	for i, k := range g.Keys {
+		switch {
+		case k.Null:
+			keys[i] = Null
+		case spec.Keys[i].Column == "":
+			keys[i] = Time(k.Ms)
+		default:
+			keys[i] = String(k.Str)
+		}
+	}
+	grp, err := st.groupFor(keys)
+	if err != nil {
+		return err
+	}
+	for i, acc := range grp.accs {
+		switch a := acc.(type) {
+		case *countAcc:
+			a.n += g.Values[i]
+		case *distinctAcc:
+			for _, s := range g.Distinct[i] {
+				a.seen.add(String(s).key())
+			}
+		case *minMaxAcc:
+			if g.Has[i] {
+				a.addValue(Time(g.Values[i]))
+			}
+		default:
+			panic("BUG: no scan merge for accumulator " + spec.Items[i].Column)
+		}
+	}
+	return nil
+}
