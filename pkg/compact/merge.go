@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
 
-	"github.com/ctq-dev/ctq/internal/scratch"
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
@@ -185,9 +182,8 @@ type writer struct {
 }
 
 type stagedFile struct {
-	f    partition.File
-	path string // local file being written
-	fh   *os.File
+	f  partition.File
+	fh *objstore.ObjectFile // in place on a local lake, else a scratch file uploaded on Commit
 }
 
 func (w *writer) add(r *record) error {
@@ -220,14 +216,10 @@ func (w *writer) start() error {
 		name = "merge-" + name
 	}
 	sf := &stagedFile{f: partition.File{Path: w.pk.Dir() + "/" + name, Staging: j.run.StagingKey(name)}}
-	if l, ok := j.lake.Bucket().(*objstore.Local); ok {
-		sf.path = filepath.Join(l.Root(), filepath.FromSlash(sf.f.Staging))
-	} else {
-		sf.path = scratch.Path(j.tmpDir, name)
-	}
-	// CreateFile also makes the directory, again if a concurrent delete of
-	// a staged merge file removed it as it emptied it.
-	fh, err := objstore.CreateFile(sf.path)
+	// On a local lake the file is created in place (again with its
+	// directory if a concurrent delete of a staged merge file removed it as
+	// it emptied it); elsewhere as a scratch file uploaded on Commit.
+	fh, err := objstore.CreateObjectFile(j.lake.Bucket(), sf.f.Staging, j.tmpDir)
 	if err != nil {
 		return fmt.Errorf("create data file: %w", err)
 	}
@@ -245,34 +237,16 @@ func (w *writer) finish() error {
 	}
 	w.cur = nil
 	st, err := w.fb.Close()
-	if err == nil {
-		err = sf.fh.Sync()
-	}
-	info, serr := sf.fh.Stat()
-	if cerr := sf.fh.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = serr
-	}
 	if err != nil {
-		os.Remove(sf.path)
+		sf.fh.Abort()
 		return fmt.Errorf("write data file %s: %w", sf.f.Path, err)
 	}
-	if _, local := w.j.lake.Bucket().(*objstore.Local); !local {
-		defer os.Remove(sf.path)
-		rf, err := os.Open(sf.path)
-		if err != nil {
-			return err
-		}
-		err = w.j.lake.Bucket().Put(w.j.ctx, sf.f.Staging, rf, info.Size())
-		rf.Close()
-		if err != nil {
-			return fmt.Errorf("upload data file %s: %w", sf.f.Path, err)
-		}
+	size, err := sf.fh.Commit(w.j.ctx)
+	if err != nil {
+		return fmt.Errorf("stage data file %s: %w", sf.f.Path, err)
 	}
 	f := sf.f
-	f.Rows, f.Bytes = st.Rows, info.Size()
+	f.Rows, f.Bytes = st.Rows, size
 	f.MinTime, f.MaxTime = time.UnixMicro(st.MinTime).UTC(), time.UnixMicro(st.MaxTime).UTC()
 	f.Ranges, f.Inexact, f.Values, f.Dups = st.Ranges, st.Inexact, st.Values, st.Dups
 	w.files = append(w.files, f)
@@ -282,8 +256,7 @@ func (w *writer) finish() error {
 // abort removes what the writer staged.
 func (w *writer) abort() {
 	if w.cur != nil {
-		w.cur.fh.Close()
-		os.Remove(w.cur.path)
+		w.cur.fh.Abort()
 		w.cur = nil
 	}
 	w.j.discard(w.files)
