@@ -443,6 +443,16 @@ func (l *Local) OpenReaderAt(ctx context.Context, key string) (ReaderAt, ObjectI
 	return localReaderAt{File: rc.(*os.File), size: info.Size}, info, nil
 }
 
+// TempSweeper is an optional Bucket capability: writes go through temp
+// files that a killed process leaves behind, hidden from listings.
+// SweepTemps removes those under prefix whose writer on this host has
+// exited, or that were not modified for stale, and returns their keys.
+type TempSweeper interface {
+	SweepTemps(ctx context.Context, prefix string, stale time.Duration) ([]string, error)
+}
+
+var _ TempSweeper = (*Local)(nil)
+
 // SweepTemps removes the temp files below prefix that Put or PutIfAbsent
 // left when their process died: those whose writer ran on this host and has
 // exited, and any not modified for longer than stale (a writer on another

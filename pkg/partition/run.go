@@ -111,13 +111,9 @@ type RecoverStats struct {
 	Temps     int // temp files of writes a dead process left (local lakes)
 }
 
-// tempSweeper is a bucket whose writes go through temp files that a killed
-// process leaves behind, hidden from listings (objstore.Local).
-type tempSweeper interface {
-	SweepTemps(ctx context.Context, prefix string, stale time.Duration) ([]string, error)
-}
-
-var _ tempSweeper = (*objstore.Local)(nil)
+// tempSweeper is objstore.TempSweeper: a bucket whose writes go through
+// temp files that a killed process leaves behind, hidden from listings.
+type tempSweeper = objstore.TempSweeper
 
 // Recover finishes what crashed writers left: committed files still under
 // their staging key are published, and staging files that no commit
