@@ -46,12 +46,14 @@ type ruleFlags struct {
 	rules       []string
 	sigma       []string
 	maxEventIDs int
+	maxGroups   int
 }
 
 func (r *ruleFlags) register(c *cobra.Command) {
 	c.Flags().StringArrayVar(&r.rules, "rules", nil, "`RULES`: builtin, builtin-all, cis, a built-in rule's name, a rule file or a directory of rule files (repeatable; default builtin)")
 	c.Flags().StringArrayVar(&r.sigma, "sigma", nil, "Sigma rule file or directory `PATH` (repeatable)")
 	c.Flags().IntVar(&r.maxEventIDs, "max-event-ids", detect.DefaultMaxEventIDs, "eventIDs listed per alarm (the alarm's sum counts all)")
+	c.Flags().IntVar(&r.maxGroups, "max-groups", detect.DefaultMaxGroups, "groups (and distinct values) one grouped rule may hold before the run stops with an error")
 	_ = c.RegisterFlagCompletionFunc("rules", completeRules)
 }
 
@@ -123,6 +125,9 @@ func (f *ruleFlags) loadRules(e *env) ([]*detect.Rule, error) {
 	if f.maxEventIDs < 1 {
 		return nil, usagef("--max-event-ids must be >= 1")
 	}
+	if f.maxGroups < 1 {
+		return nil, usagef("--max-groups must be >= 1")
+	}
 	return rules, nil
 }
 
@@ -161,7 +166,7 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 		samples = 0 // JSON lists eventIDs; raw records are not read
 	}
 	bar := newProgress(e, f.out.quiet, -1, false, fmt.Sprintf("%d rules over %d files", len(rules), len(snap.Files)))
-	results, _, err := detect.Evaluate(ctx, lake, snap, rules, detect.Options{Query: opts, Samples: samples, MaxEventIDs: f.maxEventIDs})
+	results, _, err := detect.Evaluate(ctx, lake, snap, rules, detect.Options{Query: opts, Samples: samples, MaxEventIDs: f.maxEventIDs, MaxGroups: f.maxGroups})
 	bar.done()
 	if err != nil {
 		return err

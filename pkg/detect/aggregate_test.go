@@ -329,3 +329,25 @@ func TestSigma_CorrelationUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupBy_Limit: past MaxGroups groups (or distinct values) the
+// evaluation stops with an error naming the rule and the limit.
+func TestGroupBy_Limit(t *testing.T) {
+	lake, snap := aggLake(t)
+	for _, c := range []struct{ rule, want string }{
+		{"- name: many\n  pattern: '" + failedLogin + "'\n  group_by: [sourceIPAddress]\n", `rule "many": more than 2 groups`},
+		{"- name: values\n  pattern: '" + failedLogin + "'\n  count_distinct: eventID\n", `rule "values": more than 2 distinct values of eventID`},
+	} {
+		rules, err := detect.ParseRules("r.yaml", []byte(c.rule))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = detect.Evaluate(context.Background(), lake, snap, rules, detect.Options{MaxGroups: 2})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q in it", err, c.want)
+		}
+		if _, _, err := detect.Evaluate(context.Background(), lake, snap, rules, detect.Options{MaxGroups: 11}); err != nil {
+			t.Errorf("within the limit: %v", err)
+		}
+	}
+}

@@ -19,7 +19,15 @@ type Options struct {
 	// MaxEventIDs bounds the eventIDs listed per alarm; the alarm still
 	// counts every event.
 	MaxEventIDs int
+	// MaxGroups bounds the groups of one grouped rule, and the distinct
+	// values one CountDistinct rule holds (0: DefaultMaxGroups): past it
+	// the evaluation stops with an error naming the rule and the limit,
+	// so that memory stays bounded whatever the data.
+	MaxGroups int
 }
+
+// DefaultMaxGroups is the default of Options.MaxGroups.
+const DefaultMaxGroups = 100000
 
 // DefaultMaxEventIDs is the default bound on eventIDs per alarm: enough to
 // act on any real alarm, small enough that a rule matching millions of
@@ -91,6 +99,7 @@ type accumulator struct {
 	distinct map[string]map[int64]map[string]struct{}
 	// groups maps a group key to its field values.
 	groups  map[string][]string
+	values  int // distinct values held (CountDistinct)
 	samples []query.Match
 	// prior holds counts from earlier evaluations (watch mode) by group:
 	// they add to the window sums, but only periods whose window received
@@ -163,10 +172,18 @@ func (a *accumulator) groupOf(m query.Match) (string, []string, error) {
 	return string(k), distinct, nil
 }
 
+// limitError is the error of a rule past Options.MaxGroups.
+func limitError(r *Rule, what string, max int) error {
+	return fmt.Errorf("rule %q: more than %d %s (the limit; raise it with MaxGroups, --max-groups on the command line, or narrow the rule)", r.Name, max, what)
+}
+
 func (a *accumulator) add(m query.Match, opts *Options) error {
 	group, distinct, err := a.groupOf(m)
 	if err != nil {
 		return err
+	}
+	if len(a.groups) > opts.MaxGroups+1 { // +1: the "" group
+		return limitError(a.rule, "groups", opts.MaxGroups)
 	}
 	a.hits++
 	a.metric.Add(m.Time, group)
@@ -196,7 +213,12 @@ func (a *accumulator) add(m query.Match, opts *Options) error {
 				byPeriod[p] = set
 			}
 			for _, v := range distinct {
-				set[v] = struct{}{}
+				if _, ok := set[v]; !ok {
+					set[v] = struct{}{}
+					if a.values++; a.values > opts.MaxGroups {
+						return limitError(a.rule, "distinct values of "+a.rule.CountDistinct, opts.MaxGroups)
+					}
+				}
 			}
 		}
 	}
@@ -282,6 +304,9 @@ func Evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, rules []*Rule, opts Options, prior map[string]map[int64]int64) ([]*Result, []*accumulator, *query.MultiStats, error) {
 	if opts.MaxEventIDs <= 0 {
 		opts.MaxEventIDs = DefaultMaxEventIDs
+	}
+	if opts.MaxGroups <= 0 {
+		opts.MaxGroups = DefaultMaxGroups
 	}
 	// Rules with the same pattern (the CIS versions and the classics share
 	// many) are evaluated once; their matches go to every such rule.

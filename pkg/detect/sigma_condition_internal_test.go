@@ -82,3 +82,26 @@ func TestParseSigmaDuration(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseAggregation(f *testing.F) {
+	for _, s := range []string{"count() > 5", "count(userIdentity.arn) by sourceIPAddress >= 3", "count() by a, b == 2", "max(x) > 1", "count() by > 3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		agg, err := parseAggregation(s)
+		if err != nil {
+			return
+		}
+		if _, err := ParseThreshold(agg.threshold.String()); err != nil {
+			t.Fatalf("%q: threshold %v does not parse again: %v", s, agg.threshold, err)
+		}
+		for _, g := range agg.by {
+			if g == "" || strings.ContainsAny(g, " \t,") {
+				t.Fatalf("%q: group field %q", s, g)
+			}
+		}
+		if strings.ContainsAny(agg.field, " \t()") {
+			t.Fatalf("%q: field %q", s, agg.field)
+		}
+	})
+}

@@ -46,6 +46,9 @@ type WatchConfig struct {
 	Query  query.Options // Accounts, Regions, Workers (time bounds are ignored)
 	// MaxEventIDs bounds the eventIDs listed per alarm (0: the default).
 	MaxEventIDs int
+	// MaxGroups bounds a grouped rule's groups per cycle (0: the default;
+	// see Options.MaxGroups).
+	MaxGroups int
 	// Notify is called for every alarm, in order, before the high-water
 	// mark moves past its events. An error is reported through OnCycle and
 	// does not stop the watcher.
@@ -187,7 +190,7 @@ func (w *Watcher) Cycle(ctx context.Context) (CycleReport, error) {
 		rep.Events += f.Rows
 	}
 	if len(snap.Files) > 0 {
-		opts := Options{Query: w.cfg.Query, MaxEventIDs: w.cfg.MaxEventIDs}
+		opts := Options{Query: w.cfg.Query, MaxEventIDs: w.cfg.MaxEventIDs, MaxGroups: w.cfg.MaxGroups}
 		opts.Query.Since, opts.Query.Until = time.Time{}, time.Time{}
 		if st.Counts == nil {
 			st.Counts = map[string]map[int64]int64{}
