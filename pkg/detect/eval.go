@@ -382,8 +382,13 @@ func (a *accumulator) result(since, until time.Time) (*Result, error) {
 		}
 	}
 	sort.Strings(keys)
+	// The range of the rule's series, over all groups.
+	lo, hi, ok := seriesRange(r.Period, a.metric.counts, since, until)
+	if !ok {
+		return res, nil
+	}
 	for _, k := range keys {
-		if err := a.groupAlarms(res, k, since, until); err != nil {
+		if err := a.groupAlarms(res, k, lo, hi); err != nil {
 			return nil, err
 		}
 	}
@@ -392,9 +397,10 @@ func (a *accumulator) result(since, until time.Time) (*Result, error) {
 }
 
 // groupAlarms appends the alarms of one group (the only one, "", for a
-// rule without groups). A group is evaluated in the windows holding at
-// least one of its matches: a group without matches does not exist.
-func (a *accumulator) groupAlarms(res *Result, group string, since, until time.Time) error {
+// rule without groups); lo and hi are the first and last period of the
+// rule's series. A group is evaluated in the windows holding at least one
+// of its matches: a group without matches does not exist.
+func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error {
 	r := a.rule
 	step := int64(r.Period / time.Second)
 	E := int64(r.EvaluationPeriods)
@@ -407,10 +413,6 @@ func (a *accumulator) groupAlarms(res *Result, group string, since, until time.T
 	var candidates []int64
 	if r.Threshold.Met(0) && a.prior == nil && len(r.GroupBy) == 0 {
 		// Even empty windows alarm: walk the whole series, as `ctq count`.
-		lo, hi, ok := seriesRange(r.Period, a.metric.counts, since, until)
-		if !ok {
-			return nil
-		}
 		if (hi-lo)/step > MaxSeriesPeriods {
 			return fmt.Errorf("rule %q: the series would have %d periods; narrow --since/--until", r.Name, (hi-lo)/step)
 		}
@@ -428,7 +430,6 @@ func (a *accumulator) groupAlarms(res *Result, group string, since, until time.T
 		}
 		// Outside watch mode the series is that of `ctq count`: windows
 		// are evaluated from the first full one to the series' last period.
-		lo, hi, _ := seriesRange(r.Period, a.metric.counts, since, until)
 		for t := range set {
 			if a.prior == nil && (!windowEvaluated(t, lo, step, r.EvaluationPeriods) || t > hi) {
 				continue

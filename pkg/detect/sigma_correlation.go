@@ -233,6 +233,9 @@ func (c *correlation) compile(rules []*Rule) (*Rule, []*Rule, error) {
 		r.Severity = ""
 	}
 	sort.Strings(names)
+	for _, b := range bases {
+		r.Notes = append(r.Notes, b.Notes...)
+	}
 	r.Notes = append(r.Notes,
 		fmt.Sprintf("%s correlation over %s", c.typ, strings.Join(quoteAll(names), ", ")),
 		"the timespan is the alarm period: counts are per fixed, aligned period, not a sliding window")
