@@ -302,14 +302,16 @@ func TestSigma_CorrelationUnsupported(t *testing.T) {
 		{"over aggregation", "  type: event_count\n  rules: [count]\n  timespan: 5m\n  condition: {gte: 2}\n", "has an aggregation condition"},
 		{"no field", "  type: value_count\n  rules: [failed_login]\n  timespan: 5m\n  condition: {gte: 2}\n", "without a condition field"},
 		{"no timespan", "  type: event_count\n  rules: [failed_login]\n  condition: {gte: 2}\n", "without a timespan"},
+		{"chained", "  type: event_count\n  rules: [ok]\n  timespan: 5m\n  condition: {gte: 2}\n", "unsupported: correlation over correlation"},
 	}
-	docs := []string{failedLoginSigma, sigmaAgg("count", "count() > 6")}
+	docs := []string{failedLoginSigma, sigmaAgg("count", "count() > 6"),
+		"title: ok\ncorrelation:\n  type: event_count\n  rules: [failed_login]\n  timespan: 5m\n  condition: {gte: 2}\n"}
 	for _, c := range cases {
 		docs = append(docs, corr(c.title, c.body))
 	}
 	rules, skipped := detect.ParseSigma("u.yml", []byte(strings.Join(docs, "---\n")))
-	if len(rules) != 2 {
-		t.Errorf("rules %v, want the base rule and count", rules)
+	if len(rules) != 2 || rules[0].Name != "count" || rules[1].Name != "ok" {
+		t.Errorf("rules %v, want count and ok (the base rule only feeds ok)", rules)
 	}
 	if len(skipped) != len(cases) {
 		t.Fatalf("skipped %d, want %d: %v", len(skipped), len(cases), skipped)

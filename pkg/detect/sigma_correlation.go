@@ -165,7 +165,7 @@ func resolveCorrelations(rules []*Rule, corrs []*correlation) ([]*Rule, []Skippe
 	generated := map[*Rule]bool{} // base rules that alarm on their own too
 	var out []*Rule
 	for _, c := range corrs {
-		r, bases, err := c.compile(rules)
+		r, bases, err := c.compile(rules, corrs)
 		if err != nil {
 			skipped = append(skipped, Skipped{Name: c.title, Source: c.src, Reason: err.Error()})
 			continue
@@ -188,7 +188,8 @@ func resolveCorrelations(rules []*Rule, corrs []*correlation) ([]*Rule, []Skippe
 }
 
 // compile builds the correlation's rule; bases are the rules it uses.
-func (c *correlation) compile(rules []*Rule) (*Rule, []*Rule, error) {
+// corrs are the correlations of the set, which it may not refer to.
+func (c *correlation) compile(rules []*Rule, corrs []*correlation) (*Rule, []*Rule, error) {
 	var bases []*Rule
 	var nodes []query.Node
 	var names []string
@@ -198,6 +199,11 @@ func (c *correlation) compile(rules []*Rule) (*Rule, []*Rule, error) {
 			if ref == r.sigmaName || ref == r.sigmaID || ref == r.Name {
 				b = r
 				break
+			}
+		}
+		for _, o := range corrs {
+			if b == nil && (ref == o.name || ref == o.id || ref == o.title) {
+				return nil, nil, unsupportedf("correlation over correlation %q", o.title)
 			}
 		}
 		if b == nil {
