@@ -30,8 +30,15 @@ func watchRules(t *testing.T) []*detect.Rule {
 	return rs
 }
 
-// newWatcher is a watcher as a fresh process would build it.
+// newWatcher is a watcher of watchRules as a fresh process would build it.
 func newWatcher(t *testing.T, archive, lakeDir string, alarms *[]detect.Alarm) *detect.Watcher {
+	t.Helper()
+	return newWatcherOf(t, "test", watchRules(t), archive, lakeDir, alarms)
+}
+
+// newWatcherOf is a watcher of rules, named name, as a fresh process would
+// build it.
+func newWatcherOf(t *testing.T, name string, rules []*detect.Rule, archive, lakeDir string, alarms *[]detect.Alarm) *detect.Watcher {
 	t.Helper()
 	src, err := objstore.OpenLocal(archive)
 	if err != nil {
@@ -45,7 +52,7 @@ func newWatcher(t *testing.T, archive, lakeDir string, alarms *[]detect.Alarm) *
 	ic := ingest.DefaultConfig()
 	ic.Source, ic.Lake = src, lake
 	w, err := detect.NewWatcher(detect.WatchConfig{
-		Name: "test", Lake: lake, Rules: watchRules(t), Ingest: &ic, Every: time.Hour,
+		Name: name, Lake: lake, Rules: rules, Ingest: &ic, Every: time.Hour,
 		Notify: func(_ context.Context, a detect.Alarm) error {
 			*alarms = append(*alarms, a)
 			return nil
@@ -201,26 +208,7 @@ func TestWatch_GroupedSumsAcrossCycles(t *testing.T) {
 	var alarms []detect.Alarm
 	cycle := func() {
 		t.Helper()
-		lb, err := objstore.OpenLocal(lakeDir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src, err := objstore.OpenLocal(archive)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lake := partition.Open(lb)
-		ic := ingest.DefaultConfig()
-		ic.Source, ic.Lake = src, lake
-		w, err := detect.NewWatcher(detect.WatchConfig{Name: "grouped", Lake: lake, Rules: rules, Ingest: &ic, Every: time.Hour,
-			Notify: func(_ context.Context, a detect.Alarm) error { alarms = append(alarms, a); return nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Init(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Cycle(ctx); err != nil {
+		if _, err := newWatcherOf(t, "grouped", rules, archive, lakeDir, &alarms).Cycle(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
