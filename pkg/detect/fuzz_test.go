@@ -46,6 +46,7 @@ func FuzzParseRules(f *testing.F) {
 	f.Add("- name: a\n  pattern: eventName=DeleteTrail\n  period: 5m\n  threshold: '>=2'\n")
 	f.Add("rules:\n  - name: b\n    pattern: '{ $.userIdentity.type = \"Root\" }'\n    severity: critical\n    references: [x]\n")
 	f.Add("- name: c\n  pattern: '\"AccessDenied\" -HeadBucket'\n  evaluation_periods: 3\n")
+	f.Add("- name: d\n  pattern: eventName=ConsoleLogin\n  group_by: [sourceIPAddress, userIdentity.arn]\n  count_distinct: eventName\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		rules, err := detect.ParseRules("fuzz.yaml", []byte(text))
 		if err != nil {
