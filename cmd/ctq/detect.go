@@ -25,8 +25,13 @@ CloudWatch alarm on the metric filter would; ctq then exits with code 4.
 --rules takes builtin (the default pack), builtin-all (every built-in rule),
 cis, the name of a built-in rule, a rule file (YAML:
 name, pattern, period, threshold, severity, ...) or a directory of them, and
-may be repeated. --sigma takes Sigma rules (logsource aws/cloudtrail);
-unsupported rules are reported and skipped.
+may be repeated. A rule file's group_by (field paths) splits a rule's alarm:
+the threshold applies per group and per period, and each alarm names its
+group; count_distinct counts a field's distinct values instead of the
+matches. --sigma takes Sigma rules (logsource aws/cloudtrail), including
+count() aggregation conditions with a timeframe and event_count and
+value_count correlation rules; unsupported rules are reported and skipped
+with the reason.
 
 Output: a table on a terminal (per rule: hits, first and last time, alarm
 periods; --details adds each alarming rule's periods and sample events);
@@ -41,12 +46,14 @@ type ruleFlags struct {
 	rules       []string
 	sigma       []string
 	maxEventIDs int
+	maxGroups   int
 }
 
 func (r *ruleFlags) register(c *cobra.Command) {
 	c.Flags().StringArrayVar(&r.rules, "rules", nil, "`RULES`: builtin, builtin-all, cis, a built-in rule's name, a rule file or a directory of rule files (repeatable; default builtin)")
 	c.Flags().StringArrayVar(&r.sigma, "sigma", nil, "Sigma rule file or directory `PATH` (repeatable)")
 	c.Flags().IntVar(&r.maxEventIDs, "max-event-ids", detect.DefaultMaxEventIDs, "eventIDs listed per alarm (the alarm's sum counts all)")
+	c.Flags().IntVar(&r.maxGroups, "max-groups", detect.DefaultMaxGroups, "groups (and distinct values) one grouped rule may hold before the run stops with an error")
 	_ = c.RegisterFlagCompletionFunc("rules", completeRules)
 }
 
@@ -118,6 +125,9 @@ func (f *ruleFlags) loadRules(e *env) ([]*detect.Rule, error) {
 	if f.maxEventIDs < 1 {
 		return nil, usagef("--max-event-ids must be >= 1")
 	}
+	if f.maxGroups < 1 {
+		return nil, usagef("--max-groups must be >= 1")
+	}
 	return rules, nil
 }
 
@@ -156,7 +166,7 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 		samples = 0 // JSON lists eventIDs; raw records are not read
 	}
 	bar := newProgress(e, f.out.quiet, -1, false, fmt.Sprintf("%d rules over %d files", len(rules), len(snap.Files)))
-	results, _, err := detect.Evaluate(ctx, lake, snap, rules, detect.Options{Query: opts, Samples: samples, MaxEventIDs: f.maxEventIDs})
+	results, _, err := detect.Evaluate(ctx, lake, snap, rules, detect.Options{Query: opts, Samples: samples, MaxEventIDs: f.maxEventIDs, MaxGroups: f.maxGroups})
 	bar.done()
 	if err != nil {
 		return err
@@ -235,7 +245,15 @@ func printDetectTable(w io.Writer, results []*detect.Result, details bool) error
 					fmt.Fprintf(w, "  ... and %d more (use --output json for all)\n", len(r.Alarms)-maxShown)
 					break
 				}
-				fmt.Fprintf(w, "  %s  sum %d\n", a.Period.Format(time.RFC3339), a.Sum)
+				what := "sum"
+				if a.CountDistinct != "" {
+					what = "distinct " + a.CountDistinct
+				}
+				if g := a.GroupText(r.Rule.GroupBy); g != "" {
+					fmt.Fprintf(w, "  %s  %s %d  %s\n", a.Period.Format(time.RFC3339), what, a.Sum, sanitize(g))
+				} else {
+					fmt.Fprintf(w, "  %s  %s %d\n", a.Period.Format(time.RFC3339), what, a.Sum)
+				}
 			}
 		} else {
 			fmt.Fprintf(w, "\n%s: %d hit(s), no period met the threshold %s\n", sanitize(r.Rule.Name), r.Hits, r.Rule.Threshold)
@@ -268,6 +286,8 @@ type ruleListing struct {
 	Period            string           `json:"period"`
 	Threshold         detect.Threshold `json:"threshold"`
 	EvaluationPeriods int              `json:"evaluationPeriods"`
+	GroupBy           []string         `json:"groupBy,omitempty"`
+	CountDistinct     string           `json:"countDistinct,omitempty"`
 	References        []string         `json:"references,omitempty"`
 	Source            string           `json:"source"`
 	Notes             []string         `json:"notes,omitempty"`
@@ -279,7 +299,7 @@ func listRules(w io.Writer, rules []*detect.Rule, output string) error {
 		for _, r := range rules {
 			if err := enc.Encode(ruleListing{Name: r.Name, Description: r.Description, Severity: r.Severity, Pattern: r.Pattern,
 				Period: r.Period.String(), Threshold: r.Threshold, EvaluationPeriods: r.EvaluationPeriods,
-				References: r.References, Source: r.Source, Notes: r.Notes}); err != nil {
+				GroupBy: r.GroupBy, CountDistinct: r.CountDistinct, References: r.References, Source: r.Source, Notes: r.Notes}); err != nil {
 				return err
 			}
 		}
@@ -289,7 +309,14 @@ func listRules(w io.Writer, rules []*detect.Rule, output string) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s  [%s]  alarm: %s in %d x %s\n", sanitize(r.Name), r.Severity, r.Threshold, r.EvaluationPeriods, r.Period)
+		alarm := fmt.Sprintf("%s in %d x %s", r.Threshold, r.EvaluationPeriods, r.Period)
+		if r.CountDistinct != "" {
+			alarm = "distinct " + r.CountDistinct + " " + alarm
+		}
+		if len(r.GroupBy) > 0 {
+			alarm += " per " + strings.Join(r.GroupBy, ", ")
+		}
+		fmt.Fprintf(w, "%s  [%s]  alarm: %s\n", sanitize(r.Name), r.Severity, sanitize(alarm))
 		if r.Description != "" {
 			fmt.Fprintf(w, "  %s\n", sanitize(r.Description))
 		}

@@ -86,8 +86,63 @@ func TestDetect_CLI(t *testing.T) {
 	if code != exitAlarm || !strings.Contains(out, `"rule":"Root console login"`) {
 		t.Errorf("sigma: exit %d\n%s", code, out)
 	}
-	if !strings.Contains(stderr, "skipped Sigma rule Many denials") || !strings.Contains(stderr, "aggregations") {
+	if !strings.Contains(stderr, "skipped Sigma rule Many denials") || !strings.Contains(stderr, "aggregation without a timeframe") {
 		t.Errorf("sigma: unsupported rule not reported: %s", stderr)
+	}
+
+	// Grouped rules: each alarm names its group, the summary counts the
+	// groups; a Sigma correlation over a rule of another file runs too.
+	grouped := filepath.Join(dir, "grouped.yaml")
+	os.WriteFile(grouped, []byte("- name: per event\n  pattern: ''\n  period: 24h\n  group_by: [eventName]\n"), 0o644)
+	os.WriteFile(filepath.Join(sigma, "base.yml"), []byte("title: Any call\nname: any_call\n"+head+
+		"detection:\n  selection:\n    eventVersion|exists: true\n  condition: selection\n"), 0o644)
+	os.WriteFile(filepath.Join(sigma, "corr.yml"), []byte("title: Calls per source\ncorrelation:\n  type: event_count\n"+
+		"  rules: [any_call]\n  group-by: [eventSource]\n  timespan: 1d\n  condition: {gte: 1}\n---\n"+
+		"title: Both\ncorrelation:\n  type: temporal\n  rules: [any_call]\n  timespan: 1d\n"), 0o644)
+	code, out, stderr = inProcess(t, "detect", "--lake", lake, "--rules", grouped, "--sigma", sigma, "--output", "json")
+	if code != exitAlarm {
+		t.Fatalf("grouped: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "skipped Sigma rule Both") || !strings.Contains(stderr, "correlation type temporal") {
+		t.Errorf("grouped: unsupported correlation not reported: %s", stderr)
+	}
+	groups := map[string]map[string]bool{}
+	summaries = map[string]detect.Summary{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var a detect.Alarm
+		var s detect.Summary
+		json.Unmarshal([]byte(l), &s)
+		if s.Type == detect.SummaryType {
+			summaries[s.Rule] = s
+			continue
+		}
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		if groups[a.Rule] == nil {
+			groups[a.Rule] = map[string]bool{}
+		}
+		for k, v := range a.Group {
+			groups[a.Rule][k+"="+v] = true
+		}
+	}
+	if _, ok := summaries["Any call"]; ok {
+		t.Errorf("the correlation's base rule alarmed on its own")
+	}
+	for rule, field := range map[string]string{"per event": "eventName", "Calls per source": "eventSource"} {
+		s := summaries[rule]
+		if len(groups[rule]) < 2 || s.AlarmGroups != len(groups[rule]) || len(s.GroupBy) != 1 || s.GroupBy[0] != field {
+			t.Errorf("%s: groups %v, summary %+v", rule, groups[rule], s)
+		}
+		for g := range groups[rule] {
+			if !strings.HasPrefix(g, field+"=") {
+				t.Errorf("%s: group %s, want %s=...", rule, g, field)
+			}
+		}
+	}
+	code, out, _ = inProcess(t, "detect", "--lake", lake, "--rules", grouped, "--output", "table", "--details")
+	if code != exitAlarm || !strings.Contains(out, "  eventName=") {
+		t.Errorf("grouped table: exit %d\n%s", code, out)
 	}
 
 	if code, _, _ := inProcess(t, "detect", "--lake", lake, "--rules", "builtin", "--rules", "cis", "--list"); code != exitUsage {

@@ -115,7 +115,7 @@ func runWatch(ctx context.Context, e *env, f *watchFlags, pos []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := detect.WatchConfig{Name: f.name, Lake: lake, Rules: rules, Every: f.every, Query: opts, MaxEventIDs: f.maxEventIDs}
+	cfg := detect.WatchConfig{Name: f.name, Lake: lake, Rules: rules, Every: f.every, Query: opts, MaxEventIDs: f.maxEventIDs, MaxGroups: f.maxGroups}
 	if len(pos) == 1 {
 		ic := ingest.DefaultConfig()
 		loc, err := objstore.ParseLocation(pos[0])

@@ -2,8 +2,10 @@ package detect
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/partition"
@@ -17,7 +19,15 @@ type Options struct {
 	// MaxEventIDs bounds the eventIDs listed per alarm; the alarm still
 	// counts every event.
 	MaxEventIDs int
+	// MaxGroups bounds the groups of one grouped rule, and the distinct
+	// values one CountDistinct rule holds (0: DefaultMaxGroups): past it
+	// the evaluation stops with an error naming the rule and the limit,
+	// so that memory stays bounded whatever the data.
+	MaxGroups int
 }
+
+// DefaultMaxGroups is the default of Options.MaxGroups.
+const DefaultMaxGroups = 100000
 
 // DefaultMaxEventIDs is the default bound on eventIDs per alarm: enough to
 // act on any real alarm, small enough that a rule matching millions of
@@ -35,20 +45,39 @@ type Result struct {
 }
 
 // Alarm is one period in ALARM: the sum over the evaluation window ending
-// with Period met the rule's threshold.
+// with Period met the rule's threshold. For a grouped rule it is one group's
+// window.
 type Alarm struct {
-	Rule              string    `json:"rule"`
-	Severity          string    `json:"severity"`
-	Description       string    `json:"description,omitempty"`
-	Source            string    `json:"source"`
-	Period            time.Time `json:"period"`    // start of the period
-	PeriodEnd         time.Time `json:"periodEnd"` // end of the period (exclusive)
-	PeriodSeconds     int64     `json:"periodSeconds"`
-	Sum               int64     `json:"sum"` // matches in the evaluation window
+	Rule          string    `json:"rule"`
+	Severity      string    `json:"severity"`
+	Description   string    `json:"description,omitempty"`
+	Source        string    `json:"source"`
+	Period        time.Time `json:"period"`    // start of the period
+	PeriodEnd     time.Time `json:"periodEnd"` // end of the period (exclusive)
+	PeriodSeconds int64     `json:"periodSeconds"`
+	// Group holds the values of the rule's GroupBy fields that this alarm
+	// is for (absent for a rule without groups).
+	Group map[string]string `json:"group,omitempty"`
+	// Sum is the number of matches in the evaluation window, or, with
+	// CountDistinct, the number of distinct values of that field.
+	Sum               int64     `json:"sum"`
+	CountDistinct     string    `json:"countDistinct,omitempty"` // the rule's CountDistinct field
 	Threshold         Threshold `json:"threshold"`
 	EvaluationPeriods int       `json:"evaluationPeriods"`
 	EventIDs          []string  `json:"eventIDs"` // matching events of the window, in (eventTime, eventID) order
 	EventIDsTruncated bool      `json:"eventIDsTruncated,omitempty"`
+}
+
+// GroupText is the alarm's group as "field=value, field=value" in the
+// rule's GroupBy order ("" without groups).
+func (a Alarm) GroupText(groupBy []string) string {
+	var parts []string
+	for _, f := range groupBy {
+		if v, ok := a.Group[f]; ok {
+			parts = append(parts, f+"="+v)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // event is the part of a match an accumulator keeps.
@@ -59,17 +88,23 @@ type event struct {
 
 // accumulator gathers one rule's matches.
 type accumulator struct {
-	rule    *Rule
-	hits    int64
-	first   time.Time
-	last    time.Time
-	metric  *Metric           // the rule's metric, one series
-	ids     map[int64][]event // period start -> its earliest MaxEventIDs events (a heap)
+	rule   *Rule
+	hits   int64
+	first  time.Time
+	last   time.Time
+	metric *Metric                      // the rule's metric: one series per group ("" without groups)
+	ids    map[string]map[int64][]event // group -> period start -> its earliest MaxEventIDs events (a heap)
+	// distinct holds, with CountDistinct, the values seen per group and
+	// period; the series counts those instead of the matches.
+	distinct map[string]map[int64]map[string]struct{}
+	// groups maps a group key to its field values.
+	groups  map[string][]string
+	values  int // distinct values held (CountDistinct)
 	samples []query.Match
-	// prior holds counts from earlier evaluations (watch mode): they add to
-	// the window sums, but only periods whose window received new matches
-	// are evaluated.
-	prior map[int64]int64
+	// prior holds counts from earlier evaluations (watch mode) by group:
+	// they add to the window sums, but only periods whose window received
+	// new matches are evaluated.
+	prior map[string]map[int64]int64
 }
 
 func newAccumulator(r *Rule) (*accumulator, error) {
@@ -77,15 +112,81 @@ func newAccumulator(r *Rule) (*accumulator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule %q: %w", r.Name, err)
 	}
-	return &accumulator{rule: r, metric: m, ids: map[int64][]event{}}, nil
+	a := &accumulator{rule: r, metric: m, ids: map[string]map[int64][]event{}, groups: map[string][]string{"": nil}}
+	if r.CountDistinct != "" {
+		a.distinct = map[string]map[int64]map[string]struct{}{}
+	}
+	return a, nil
 }
 
-// counts returns the matches per period start (Unix s).
-func (a *accumulator) counts() map[int64]int64 { return a.metric.counts[""] }
+// counts returns a group's counts per period start (Unix s): matches, or
+// distinct values with CountDistinct.
+func (a *accumulator) counts(group string) map[int64]int64 {
+	if a.distinct == nil {
+		return a.metric.counts[group]
+	}
+	out := map[int64]int64{}
+	for p, vals := range a.distinct[group] {
+		out[p] = int64(len(vals))
+	}
+	return out
+}
 
-func (a *accumulator) add(m query.Match, opts *Options) {
+// groupOf returns the group key of a match and, with CountDistinct, the
+// values of that field.
+func (a *accumulator) groupOf(m query.Match) (string, []string, error) {
+	r := a.rule
+	if !r.Grouped() {
+		return "", nil, nil
+	}
+	if m.Raw == nil {
+		return "", nil, fmt.Errorf("rule %q: match %s has no raw record to group by", r.Name, m.EventID)
+	}
+	sels := r.groupSels
+	if r.CountDistinct != "" {
+		sels = append(sels[:len(sels):len(sels)], r.distinctSel)
+	}
+	vals, _ := query.SelectText(m.Raw, sels)
+	if vals == nil {
+		vals = make([][]string, len(sels)) // not JSON: every field absent
+	}
+	var distinct []string
+	if r.CountDistinct != "" {
+		distinct = vals[len(vals)-1]
+		vals = vals[:len(vals)-1]
+	}
+	if len(vals) == 0 {
+		return "", distinct, nil
+	}
+	key := make([]string, len(vals))
+	for i, v := range vals {
+		key[i] = strings.Join(v, ",")
+	}
+	k, err := json.Marshal(key) // unambiguous whatever the values hold
+	if err != nil {
+		return "", nil, err
+	}
+	if _, ok := a.groups[string(k)]; !ok {
+		a.groups[string(k)] = key
+	}
+	return string(k), distinct, nil
+}
+
+// limitError is the error of a rule past Options.MaxGroups.
+func limitError(r *Rule, what string, max int) error {
+	return fmt.Errorf("rule %q: more than %d %s (the limit; raise it with MaxGroups, --max-groups on the command line, or narrow the rule)", r.Name, max, what)
+}
+
+func (a *accumulator) add(m query.Match, opts *Options) error {
+	group, distinct, err := a.groupOf(m)
+	if err != nil {
+		return err
+	}
+	if len(a.groups) > opts.MaxGroups+1 { // +1: the "" group
+		return limitError(a.rule, "groups", opts.MaxGroups)
+	}
 	a.hits++
-	a.metric.Add(m.Time, "")
+	a.metric.Add(m.Time, group)
 	if !m.Time.IsZero() {
 		if a.first.IsZero() || m.Time.Before(a.first) {
 			a.first = m.Time
@@ -94,11 +195,37 @@ func (a *accumulator) add(m query.Match, opts *Options) {
 			a.last = m.Time
 		}
 		p := m.Time.Truncate(a.rule.Period).Unix()
-		a.ids[p] = keepEarliest(a.ids[p], event{t: m.Time.UnixMicro(), id: m.EventID}, opts.MaxEventIDs)
+		ids := a.ids[group]
+		if ids == nil {
+			ids = map[int64][]event{}
+			a.ids[group] = ids
+		}
+		ids[p] = keepEarliest(ids[p], event{t: m.Time.UnixMicro(), id: m.EventID}, opts.MaxEventIDs)
+		if a.distinct != nil {
+			byPeriod := a.distinct[group]
+			if byPeriod == nil {
+				byPeriod = map[int64]map[string]struct{}{}
+				a.distinct[group] = byPeriod
+			}
+			set := byPeriod[p]
+			if set == nil {
+				set = map[string]struct{}{}
+				byPeriod[p] = set
+			}
+			for _, v := range distinct {
+				if _, ok := set[v]; !ok {
+					set[v] = struct{}{}
+					if a.values++; a.values > opts.MaxGroups {
+						return limitError(a.rule, "distinct values of "+a.rule.CountDistinct, opts.MaxGroups)
+					}
+				}
+			}
+		}
 	}
 	if opts.Samples > 0 && m.Raw != nil {
 		a.samples = insertSample(a.samples, m, opts.Samples)
 	}
+	return nil
 }
 
 // keepEarliest adds e to h, a max-heap (by later) of at most n events, so
@@ -178,14 +305,18 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 	if opts.MaxEventIDs <= 0 {
 		opts.MaxEventIDs = DefaultMaxEventIDs
 	}
+	if opts.MaxGroups <= 0 {
+		opts.MaxGroups = DefaultMaxGroups
+	}
 	// Rules with the same pattern (the CIS versions and the classics share
 	// many) are evaluated once; their matches go to every such rule.
 	var nodes []query.Node
 	var fanout [][]int // distinct pattern -> rules
 	byText := map[string]int{}
 	accs := make([]*accumulator, len(rules))
+	grouped := false
 	for i, r := range rules {
-		if r.Node == nil {
+		if r.Node == nil || len(r.groupSels) != len(r.GroupBy) || (r.CountDistinct != "" && r.distinctSel.Steps == nil) {
 			if err := r.Compile(); err != nil {
 				return nil, nil, nil, err
 			}
@@ -205,19 +336,25 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 		}
 		accs[i] = acc
 		if prior != nil {
-			accs[i].prior = prior[r.Name]
-			if accs[i].prior == nil {
-				accs[i].prior = map[int64]int64{}
-			}
+			accs[i].prior = priorOf(prior, r)
+		}
+		if r.Grouped() {
+			grouped = true
 		}
 	}
-	mp, err := query.NewMultiPlan(nodes, query.MultiOptions{Options: opts.Query, RawPerFile: opts.Samples})
+	raw := opts.Samples
+	if grouped {
+		raw = -1 // the group key comes from the raw record of every match
+	}
+	mp, err := query.NewMultiPlan(nodes, query.MultiOptions{Options: opts.Query, RawPerFile: raw})
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	st, err := mp.Run(ctx, lake, snap, func(i int, m query.Match) error {
 		for _, r := range fanout[i] {
-			accs[r].add(m, &opts)
+			if err := accs[r].add(m, &opts); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -238,19 +375,46 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 func (a *accumulator) result(since, until time.Time) (*Result, error) {
 	r := a.rule
 	res := &Result{Rule: r, Hits: a.hits, First: a.first, Last: a.last, Untimed: a.metric.Untimed(), Samples: a.samples}
+	keys := make([]string, 0, len(a.groups))
+	for k := range a.groups {
+		if k != "" || len(r.GroupBy) == 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	// The range of the rule's series, over all groups.
+	lo, hi, ok := seriesRange(r.Period, a.metric.counts, since, until)
+	if !ok {
+		return res, nil
+	}
+	for _, k := range keys {
+		if err := a.groupAlarms(res, k, lo, hi); err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(res.Alarms, func(i, j int) bool { return res.Alarms[i].Period.Before(res.Alarms[j].Period) })
+	return res, nil
+}
+
+// groupAlarms appends the alarms of one group (the only one, "", for a
+// rule without groups); lo and hi are the first and last period of the
+// rule's series. A group is evaluated in the windows holding at least one
+// of its matches: a group without matches does not exist.
+func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error {
+	r := a.rule
 	step := int64(r.Period / time.Second)
 	E := int64(r.EvaluationPeriods)
-	counts := a.counts()
+	counts := a.counts(group)
+	var prior map[int64]int64
+	if a.prior != nil {
+		prior = a.prior[group]
+	}
 	// The periods whose window may meet the threshold.
 	var candidates []int64
-	if r.Threshold.Met(0) && a.prior == nil {
+	if r.Threshold.Met(0) && a.prior == nil && len(r.GroupBy) == 0 {
 		// Even empty windows alarm: walk the whole series, as `ctq count`.
-		lo, hi, ok := seriesRange(r.Period, a.metric.counts, since, until)
-		if !ok {
-			return res, nil
-		}
 		if (hi-lo)/step > MaxSeriesPeriods {
-			return nil, fmt.Errorf("rule %q: the series would have %d periods; narrow --since/--until", r.Name, (hi-lo)/step)
+			return fmt.Errorf("rule %q: the series would have %d periods; narrow --since/--until", r.Name, (hi-lo)/step)
 		}
 		for t := lo; t <= hi; t += step {
 			if windowEvaluated(t, lo, step, r.EvaluationPeriods) {
@@ -266,7 +430,6 @@ func (a *accumulator) result(since, until time.Time) (*Result, error) {
 		}
 		// Outside watch mode the series is that of `ctq count`: windows
 		// are evaluated from the first full one to the series' last period.
-		lo, hi, _ := seriesRange(r.Period, a.metric.counts, since, until)
 		for t := range set {
 			if a.prior == nil && (!windowEvaluated(t, lo, step, r.EvaluationPeriods) || t > hi) {
 				continue
@@ -275,20 +438,30 @@ func (a *accumulator) result(since, until time.Time) (*Result, error) {
 		}
 		sort.Slice(candidates, func(i, j int) bool { return candidates[i] < candidates[j] })
 	}
+	var groupVals map[string]string
+	if len(r.GroupBy) > 0 {
+		groupVals = map[string]string{}
+		for i, f := range r.GroupBy {
+			groupVals[f] = a.groups[group][i]
+		}
+	}
+	ids := a.ids[group]
+	events := a.metric.counts[group]
 	for _, t := range candidates {
-		sum := windowSum(counts, a.prior, t, step, r.EvaluationPeriods)
+		sum := windowSum(counts, prior, t, step, r.EvaluationPeriods)
 		if !r.Threshold.Met(float64(sum)) {
 			continue
 		}
 		al := Alarm{
 			Rule: r.Name, Severity: r.Severity, Description: r.Description, Source: r.Source,
 			Period: time.Unix(t, 0).UTC(), PeriodEnd: time.Unix(t+step, 0).UTC(), PeriodSeconds: step,
-			Sum: sum, Threshold: r.Threshold, EvaluationPeriods: r.EvaluationPeriods, EventIDs: []string{},
+			Group: groupVals, Sum: sum, CountDistinct: r.CountDistinct,
+			Threshold: r.Threshold, EvaluationPeriods: r.EvaluationPeriods, EventIDs: []string{},
 		}
 		var evs []event
 		for k := E - 1; k >= 0; k-- {
-			evs = append(evs, a.ids[t-k*step]...)
-			if int64(len(a.ids[t-k*step])) < counts[t-k*step] {
+			evs = append(evs, ids[t-k*step]...)
+			if int64(len(ids[t-k*step])) < events[t-k*step] {
 				al.EventIDsTruncated = true
 			}
 		}
@@ -298,5 +471,5 @@ func (a *accumulator) result(since, until time.Time) (*Result, error) {
 		}
 		res.Alarms = append(res.Alarms, al)
 	}
-	return res, nil
+	return nil
 }

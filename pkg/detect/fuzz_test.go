@@ -33,6 +33,9 @@ func FuzzParseSigma(f *testing.F) {
 	}
 	f.Add(sigmaHeader + "title: t\ndetection:\n  s: [a*, '?b', 'c\\*']\n  condition: not (s or s) and 1 of s*\n")
 	f.Add("title: x\nlogsource: {product: aws, service: cloudtrail}\ndetection: {a: {eventName|contains|all: [x, y]}, condition: all of them}\n")
+	f.Add(sigmaHeader + "title: t\ndetection:\n  s: {eventName: x}\n  timeframe: 5m\n  condition: s | count(userIdentity.arn) by sourceIPAddress > 2\n")
+	f.Add(sigmaRule("b", "\n  s: {eventName: x}\n  condition: s") + "name: b\n---\ntitle: c\ncorrelation:\n  type: value_count\n  rules: [b]\n" +
+		"  group-by: [sourceIPAddress]\n  timespan: 1h\n  condition: {field: userIdentity.arn, gte: 2}\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		rules, _ := detect.ParseSigma("fuzz.yml", []byte(text))
 		checkRules(t, rules)
@@ -43,6 +46,7 @@ func FuzzParseRules(f *testing.F) {
 	f.Add("- name: a\n  pattern: eventName=DeleteTrail\n  period: 5m\n  threshold: '>=2'\n")
 	f.Add("rules:\n  - name: b\n    pattern: '{ $.userIdentity.type = \"Root\" }'\n    severity: critical\n    references: [x]\n")
 	f.Add("- name: c\n  pattern: '\"AccessDenied\" -HeadBucket'\n  evaluation_periods: 3\n")
+	f.Add("- name: d\n  pattern: eventName=ConsoleLogin\n  group_by: [sourceIPAddress, userIdentity.arn]\n  count_distinct: eventName\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		rules, err := detect.ParseRules("fuzz.yaml", []byte(text))
 		if err != nil {

@@ -19,7 +19,7 @@ import (
 const maxRuleFileBytes = 8 << 20
 
 // ruleFields are the keys of a rule in a rule file.
-var ruleFields = []string{"name", "description", "pattern", "period", "threshold", "evaluation_periods", "severity", "references"}
+var ruleFields = []string{"name", "description", "pattern", "period", "threshold", "evaluation_periods", "severity", "references", "group_by", "count_distinct"}
 
 // LoadRules returns the rules named by spec: "builtin" (the default pack),
 // "builtin-all" (every built-in rule), "cis" (the default pack's CIS rules),
@@ -126,7 +126,9 @@ func checkUnique(rules []*Rule) error {
 // ParseRules parses a rule file: a YAML list of rules, or a mapping with a
 // "rules" list. Each rule is a mapping with name and pattern (required),
 // description, period (a duration such as 5m), threshold (">=1"),
-// evaluation_periods, severity and references. Unknown keys are errors, so
+// evaluation_periods, severity, references, group_by (field paths that
+// split the alarm per group) and count_distinct (a field path: the alarm
+// counts its distinct values instead of the matches). Unknown keys are errors, so
 // a typo never silently changes a rule. Errors name the file and line.
 func ParseRules(file string, data []byte) ([]*Rule, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -220,6 +222,10 @@ func parseRule(file string, n *yaml.Node) (*Rule, error) {
 			}
 		case "references":
 			r.References, err = stringList(v)
+		case "group_by":
+			r.GroupBy, err = stringList(v)
+		case "count_distinct":
+			r.CountDistinct, err = scalar(v)
 		default:
 			return nil, fmt.Errorf("%s: unknown key %q (a rule has %s)", at, k.Value, strings.Join(ruleFields, ", "))
 		}

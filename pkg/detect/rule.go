@@ -53,7 +53,27 @@ type Rule struct {
 	// Notes are remarks about the compilation (e.g. how a Sigma rule's
 	// case-insensitive matching was compiled).
 	Notes []string
+	// GroupBy are field paths (shorthand spelling, such as sourceIPAddress
+	// or userIdentity.arn) that split the alarm: the threshold applies to
+	// each group of matches with the same values, per period. A field that
+	// is absent groups as "".
+	GroupBy []string
+	// CountDistinct, when set, is a field path: the alarm counts the
+	// distinct values of that field among the matches of a group and
+	// period (Sigma's count(field) and value_count) instead of the
+	// matches. It must be used with one evaluation period.
+	CountDistinct string
+
+	groupSels    []query.Selector // GroupBy, resolved by Compile
+	distinctSel  query.Selector   // CountDistinct, resolved by Compile
+	sigmaID      string           // a Sigma rule's id, for correlations
+	sigmaName    string           // a Sigma rule's name, for correlations
+	sigmaGrouped bool             // a Sigma rule with an aggregation condition
 }
+
+// Grouped reports whether the rule's alarm needs field values of its
+// matches (GroupBy or CountDistinct).
+func (r *Rule) Grouped() bool { return len(r.GroupBy) > 0 || r.CountDistinct != "" }
 
 // Compile parses the rule's pattern and fills defaults. Errors name the
 // rule.
@@ -91,6 +111,24 @@ func (r *Rule) Compile() error {
 		return fmt.Errorf("rule %q: severity %q: want one of %s", r.Name, r.Severity, strings.Join(Severities, ", "))
 	}
 	r.Severity = sev
+	r.groupSels = r.groupSels[:0]
+	for _, f := range r.GroupBy {
+		sel, err := query.DefaultResolver(f)
+		if err != nil {
+			return fmt.Errorf("rule %q: group_by %q: %w", r.Name, f, err)
+		}
+		r.groupSels = append(r.groupSels, sel)
+	}
+	if r.CountDistinct != "" {
+		sel, err := query.DefaultResolver(r.CountDistinct)
+		if err != nil {
+			return fmt.Errorf("rule %q: count_distinct %q: %w", r.Name, r.CountDistinct, err)
+		}
+		r.distinctSel = sel
+		if r.EvaluationPeriods != 1 {
+			return fmt.Errorf("rule %q: count_distinct counts per period: evaluation periods must be 1, not %d", r.Name, r.EvaluationPeriods)
+		}
+	}
 	return nil
 }
 

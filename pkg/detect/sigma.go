@@ -28,28 +28,42 @@ func (s Skipped) String() string { return fmt.Sprintf("%s (%s): %s", s.Name, s.S
 // LoadSigma loads the Sigma rules of a file or directory (recursively,
 // .yml/.yaml). Rules for another log source and rules using unsupported
 // features are returned in skipped with the reason; an error is returned
-// only for unreadable files.
+// only for unreadable files. Correlation rules may refer to rules of any
+// file of the set.
 func LoadSigma(p string) (rules []*Rule, skipped []Skipped, err error) {
 	files, err := ruleFiles(p, true)
 	if err != nil {
 		return nil, nil, err
 	}
+	var corrs []*correlation
 	for _, f := range files {
 		data, err := readLimited(f)
 		if err != nil {
 			return nil, nil, err
 		}
-		rs, sk := ParseSigma(f, data)
+		rs, cs, sk := parseSigmaDocs(f, data)
 		rules = append(rules, rs...)
+		corrs = append(corrs, cs...)
 		skipped = append(skipped, sk...)
 	}
-	return rules, skipped, nil
+	rules, sk := resolveCorrelations(rules, corrs)
+	return rules, append(skipped, sk...), nil
 }
 
 // ParseSigma compiles the Sigma rules of one file (one rule per YAML
-// document). It never fails as a whole: each rule that cannot be compiled
-// is reported in skipped.
+// document), correlation rules included (over the rules of the same
+// file). It never fails as a whole: each rule that cannot be compiled is
+// reported in skipped.
 func ParseSigma(file string, data []byte) (rules []*Rule, skipped []Skipped) {
+	rules, corrs, skipped := parseSigmaDocs(file, data)
+	rules, sk := resolveCorrelations(rules, corrs)
+	return rules, append(skipped, sk...)
+}
+
+// parseSigmaDocs compiles the detection rules of one file and reads its
+// correlation rules, which resolveCorrelations compiles once every file
+// of the set is read.
+func parseSigmaDocs(file string, data []byte) (rules []*Rule, corrs []*correlation, skipped []Skipped) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for i := 1; ; i++ {
 		var doc yaml.Node
@@ -65,7 +79,16 @@ func ParseSigma(file string, data []byte) (rules []*Rule, skipped []Skipped) {
 			skipped = append(skipped, Skipped{Name: path.Base(file), Source: src, Reason: "not YAML: " + err.Error()})
 			break // the decoder cannot resynchronise after a syntax error
 		}
-		r, err := compileSigma(src, &doc)
+		var r *Rule
+		if n := docRoot(&doc); mapValue(n, "correlation") != nil {
+			var c *correlation
+			if c, err = parseCorrelation(src, n); err == nil {
+				corrs = append(corrs, c)
+				continue
+			}
+		} else {
+			r, err = compileSigma(src, &doc)
+		}
 		if err != nil {
 			name := sigmaTitle(&doc)
 			if name == "" {
@@ -76,7 +99,15 @@ func ParseSigma(file string, data []byte) (rules []*Rule, skipped []Skipped) {
 		}
 		rules = append(rules, r)
 	}
-	return rules, skipped
+	return rules, corrs, skipped
+}
+
+// docRoot returns the content of a YAML document node.
+func docRoot(doc *yaml.Node) *yaml.Node {
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		return doc.Content[0]
+	}
+	return doc
 }
 
 func sigmaTitle(doc *yaml.Node) string {
@@ -121,14 +152,14 @@ func compileSigma(src string, doc *yaml.Node) (*Rule, error) {
 		return nil, fmt.Errorf("line %d: no detection mapping", n.Line)
 	}
 	c := &sigmaCompiler{searches: map[string]*yaml.Node{}}
-	var cond *yaml.Node
+	var cond, timeframe *yaml.Node
 	for i := 0; i+1 < len(det.Content); i += 2 {
 		k, v := det.Content[i], det.Content[i+1]
 		switch k.Value {
 		case "condition":
 			cond = v
 		case "timeframe":
-			// Only meaningful with an aggregation, which is rejected below.
+			timeframe = v
 		default:
 			c.order = append(c.order, k.Value)
 			c.searches[k.Value] = v
@@ -152,10 +183,17 @@ func compileSigma(src string, doc *yaml.Node) (*Rule, error) {
 		return nil, fmt.Errorf("line %d: condition must be a string or a list of strings", cond.Line)
 	}
 	var alts []bexpr
+	var agg *aggregation
 	for _, cs := range conds {
-		e, err := c.condition(cs)
+		e, a, err := c.condition(cs)
 		if err != nil {
 			return nil, fmt.Errorf("condition %q: %w", cs, err)
+		}
+		if a != nil {
+			if len(conds) > 1 {
+				return nil, unsupportedf("condition %q: an aggregation in a list of conditions", cs)
+			}
+			agg = a
 		}
 		alts = append(alts, e)
 	}
@@ -185,6 +223,17 @@ func compileSigma(src string, doc *yaml.Node) (*Rule, error) {
 		r.Severity = "" // Sigma levels are info..critical; anything else: the default
 	}
 	r.Notes = c.notes
+	r.sigmaID, r.sigmaName = scalarOr(mapValue(n, "id")), scalarOr(mapValue(n, "name"))
+	if agg != nil {
+		if timeframe == nil || timeframe.Kind != yaml.ScalarNode {
+			return nil, unsupportedf("an aggregation without a timeframe (a count over the whole search)")
+		}
+		if r.Period, err = parseSigmaDuration(timeframe.Value); err != nil {
+			return nil, fmt.Errorf("timeframe: %w", err)
+		}
+		r.GroupBy, r.CountDistinct, r.Threshold, r.sigmaGrouped = agg.by, agg.field, agg.threshold, true
+		r.Notes = append(r.Notes, "the timeframe is the alarm period: counts are per fixed, aligned period, not a sliding window")
+	}
 	if err := r.Compile(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -20,8 +21,8 @@ const maxConditionDepth = 64
 //	quant   := "1" | "any" | "all"
 //	target  := "them" | identifier pattern with * wildcards
 //
-// Keywords are case-insensitive. Aggregations ("| count() ...") and
-// "near" are reported as unsupported.
+// Keywords are case-insensitive. A condition may end with a legacy
+// aggregation (see parseAggregation); "near" is reported as unsupported.
 type condParser struct {
 	c     *sigmaCompiler
 	toks  []string
@@ -29,10 +30,70 @@ type condParser struct {
 	depth int
 }
 
-func (c *sigmaCompiler) condition(s string) (bexpr, error) {
-	if strings.Contains(s, "|") {
-		return bexpr{}, unsupportedf("aggregations (%q) are not supported", strings.TrimSpace(s[strings.Index(s, "|"):]))
+// condition parses a condition: a search expression, and the aggregation
+// after a "|" if there is one (nil otherwise).
+func (c *sigmaCompiler) condition(s string) (bexpr, *aggregation, error) {
+	var agg *aggregation
+	if i := strings.Index(s, "|"); i >= 0 {
+		a, err := parseAggregation(s[i+1:])
+		if err != nil {
+			return bexpr{}, nil, err
+		}
+		agg, s = &a, s[:i]
 	}
+	e, err := c.searchExpr(s)
+	return e, agg, err
+}
+
+// aggregation is a legacy Sigma aggregation condition:
+// count([field]) [by group[, group]] op N.
+type aggregation struct {
+	field     string   // count(field): distinct values of field; "" for count()
+	by        []string // group fields
+	threshold Threshold
+}
+
+// aggRe is a legacy aggregation: function(field) [by fields] op number.
+var aggRe = regexp.MustCompile(`^\s*([A-Za-z_]+)\s*\(\s*([^()\s]*)\s*\)\s*(?:(?i:by)\s+([^<>=]+?)\s*)?(>=|<=|==|=|>|<)\s*([^\s]+)\s*$`)
+
+// parseAggregation parses the part of a condition after "|": count() or
+// count(field) (the number of distinct values of field), an optional
+// "by" and one or more comma-separated group fields, and a comparison (>,
+// >=, <, <=, = or ==) with a number. Other functions (min, max, avg, sum)
+// are unsupported.
+func parseAggregation(s string) (aggregation, error) {
+	m := aggRe.FindStringSubmatch(s)
+	if m == nil {
+		return aggregation{}, fmt.Errorf("aggregation %q: want count() or count(field), optionally by fields, then >, >=, <, <= or = and a number", strings.TrimSpace(s))
+	}
+	if fn := strings.ToLower(m[1]); fn != "count" {
+		return aggregation{}, unsupportedf("aggregation function %s() (only count() and count(field) are supported)", m[1])
+	}
+	var agg aggregation
+	agg.field = m[2]
+	if m[3] != "" {
+		for _, g := range strings.Split(m[3], ",") {
+			g = strings.TrimSpace(g)
+			if g == "" || strings.ContainsAny(g, " \t") {
+				return aggregation{}, fmt.Errorf("aggregation %q: group field %q: want field names separated by commas", strings.TrimSpace(s), g)
+			}
+			agg.by = append(agg.by, g)
+		}
+	}
+	op := m[4]
+	if op == "==" {
+		op = "="
+	}
+	t, err := ParseThreshold(op + m[5])
+	if err != nil {
+		return aggregation{}, fmt.Errorf("aggregation %q: %w", strings.TrimSpace(s), err)
+	}
+	agg.threshold = t
+	return agg, nil
+}
+
+// searchExpr parses the search expression of a condition.
+func (c *sigmaCompiler) searchExpr(s string) (bexpr, error) {
 	p := &condParser{c: c, toks: condTokens(s)}
 	if len(p.toks) == 0 {
 		return bexpr{}, fmt.Errorf("empty condition")

@@ -215,7 +215,10 @@ func TestSigma_CaseInsensitivePruning(t *testing.T) {
 // still loads.
 func TestSigma_Unsupported(t *testing.T) {
 	cases := []struct{ title, body, reason string }{
-		{"aggregation", sigmaHeader + "detection:\n  selection:\n    eventName: ConsoleLogin\n  condition: selection | count() by userIdentity.arn > 10\n", "aggregations"},
+		{"aggregation", sigmaHeader + "detection:\n  selection:\n    eventName: ConsoleLogin\n  condition: selection | count() by userIdentity.arn > 10\n", "aggregation without a timeframe"},
+		{"min", sigmaHeader + "detection:\n  selection:\n    eventName: ConsoleLogin\n  timeframe: 5m\n  condition: selection | min(requestParameters.maxResults) > 10\n", "aggregation function min()"},
+		{"agg in a list", sigmaHeader + "detection:\n  selection:\n    eventName: ConsoleLogin\n  timeframe: 5m\n  condition: [selection, selection | count() > 10]\n", "an aggregation in a list of conditions"},
+		{"month", sigmaHeader + "detection:\n  selection:\n    eventName: ConsoleLogin\n  timeframe: 1M\n  condition: selection | count() > 10\n", "months and years"},
 		{"near", sigmaHeader + "detection:\n  a:\n    eventName: A\n  b:\n    eventName: B\n  condition: a near b\n", "near"},
 		{"cidr", sigmaHeader + "detection:\n  selection:\n    sourceIPAddress|cidr: 10.0.0.0/8\n  condition: selection\n", `modifier "cidr"`},
 		{"base64", sigmaHeader + "detection:\n  selection:\n    requestParameters.userData|base64offset|contains: curl\n  condition: selection\n", `modifier "base64offset"`},

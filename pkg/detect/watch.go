@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/ingest"
@@ -45,6 +46,9 @@ type WatchConfig struct {
 	Query  query.Options // Accounts, Regions, Workers (time bounds are ignored)
 	// MaxEventIDs bounds the eventIDs listed per alarm (0: the default).
 	MaxEventIDs int
+	// MaxGroups bounds a grouped rule's groups per cycle (0: the default;
+	// see Options.MaxGroups).
+	MaxGroups int
 	// Notify is called for every alarm, in order, before the high-water
 	// mark moves past its events. An error is reported through OnCycle and
 	// does not stop the watcher.
@@ -186,7 +190,7 @@ func (w *Watcher) Cycle(ctx context.Context) (CycleReport, error) {
 		rep.Events += f.Rows
 	}
 	if len(snap.Files) > 0 {
-		opts := Options{Query: w.cfg.Query, MaxEventIDs: w.cfg.MaxEventIDs}
+		opts := Options{Query: w.cfg.Query, MaxEventIDs: w.cfg.MaxEventIDs, MaxGroups: w.cfg.MaxGroups}
 		opts.Query.Since, opts.Query.Until = time.Time{}, time.Time{}
 		if st.Counts == nil {
 			st.Counts = map[string]map[int64]int64{}
@@ -251,32 +255,73 @@ func newFilesSnapshot(commits []*partition.Commit) *partition.Snapshot {
 	return snap
 }
 
+// priorKey is the key of a group's counts in the watch state: the rule's
+// name, then a NUL and the group key for a grouped rule (rule names from
+// YAML cannot hold a NUL).
+func priorKey(r *Rule, group string) string {
+	if group == "" {
+		return r.Name
+	}
+	return r.Name + "\x00" + group
+}
+
+// priorOf returns a rule's prior counts by group. A CountDistinct rule
+// has none: distinct values are counted within one evaluation.
+func priorOf(prior map[string]map[int64]int64, r *Rule) map[string]map[int64]int64 {
+	out := map[string]map[int64]int64{}
+	if r.CountDistinct != "" {
+		return out
+	}
+	if len(r.GroupBy) == 0 {
+		out[""] = prior[r.Name]
+		return out
+	}
+	pfx := r.Name + "\x00"
+	for k, c := range prior {
+		if g, ok := strings.CutPrefix(k, pfx); ok {
+			out[g] = c
+		}
+	}
+	return out
+}
+
 // mergeCounts adds the new per-period counts to the prior ones and drops
 // periods older than countRetention before each rule's latest period.
 func mergeCounts(prior map[string]map[int64]int64, accs []*accumulator) map[string]map[int64]int64 {
 	for _, a := range accs {
-		name := a.rule.Name
-		m := prior[name]
-		if m == nil {
-			m = map[int64]int64{}
-		}
-		for p, n := range a.counts() {
-			m[p] += n
-		}
-		if len(m) == 0 {
-			delete(prior, name)
+		if a.rule.CountDistinct != "" {
 			continue
 		}
-		_, last, _ := seriesRange(a.rule.Period, map[string]map[int64]int64{"": m}, time.Time{}, time.Time{})
-		cut := last - int64(countRetention/time.Second) - int64(a.rule.EvaluationPeriods)*int64(a.rule.Period/time.Second)
-		for p := range m {
-			if p < cut {
-				delete(m, p)
+		for group := range a.groups {
+			if group == "" && len(a.rule.GroupBy) > 0 {
+				continue
 			}
+			mergeGroup(prior, a, priorKey(a.rule, group), a.counts(group))
 		}
-		prior[name] = m
 	}
 	return prior
+}
+
+func mergeGroup(prior map[string]map[int64]int64, a *accumulator, name string, counts map[int64]int64) {
+	m := prior[name]
+	if m == nil {
+		m = map[int64]int64{}
+	}
+	for p, n := range counts {
+		m[p] += n
+	}
+	if len(m) == 0 {
+		delete(prior, name)
+		return
+	}
+	_, last, _ := seriesRange(a.rule.Period, map[string]map[int64]int64{"": m}, time.Time{}, time.Time{})
+	cut := last - int64(countRetention/time.Second) - int64(a.rule.EvaluationPeriods)*int64(a.rule.Period/time.Second)
+	for p := range m {
+		if p < cut {
+			delete(m, p)
+		}
+	}
+	prior[name] = m
 }
 
 func (w *Watcher) loadState(ctx context.Context) (*watchState, bool, error) {

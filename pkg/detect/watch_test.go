@@ -2,6 +2,7 @@ package detect_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -29,8 +30,15 @@ func watchRules(t *testing.T) []*detect.Rule {
 	return rs
 }
 
-// newWatcher is a watcher as a fresh process would build it.
+// newWatcher is a watcher of watchRules as a fresh process would build it.
 func newWatcher(t *testing.T, archive, lakeDir string, alarms *[]detect.Alarm) *detect.Watcher {
+	t.Helper()
+	return newWatcherOf(t, "test", watchRules(t), archive, lakeDir, alarms)
+}
+
+// newWatcherOf is a watcher of rules, named name, as a fresh process would
+// build it.
+func newWatcherOf(t *testing.T, name string, rules []*detect.Rule, archive, lakeDir string, alarms *[]detect.Alarm) *detect.Watcher {
 	t.Helper()
 	src, err := objstore.OpenLocal(archive)
 	if err != nil {
@@ -44,7 +52,7 @@ func newWatcher(t *testing.T, archive, lakeDir string, alarms *[]detect.Alarm) *
 	ic := ingest.DefaultConfig()
 	ic.Source, ic.Lake = src, lake
 	w, err := detect.NewWatcher(detect.WatchConfig{
-		Name: "test", Lake: lake, Rules: watchRules(t), Ingest: &ic, Every: time.Hour,
+		Name: name, Lake: lake, Rules: rules, Ingest: &ic, Every: time.Hour,
 		Notify: func(_ context.Context, a detect.Alarm) error {
 			*alarms = append(*alarms, a)
 			return nil
@@ -179,5 +187,41 @@ func TestWatch_RunStopsOnCancel(t *testing.T) {
 	}
 	if _, err := lb.Stat(context.Background(), w.StateKey()); err != nil {
 		t.Fatalf("no high-water mark: %v", err)
+	}
+}
+
+// TestWatch_GroupedSumsAcrossCycles: a grouped rule's counts carry over
+// between cycles per group, so a group alarms when its own matches of
+// both cycles meet the threshold, and another group's do not count.
+func TestWatch_GroupedSumsAcrossCycles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	archive, lakeDir := filepath.Join(dir, "archive"), filepath.Join(dir, "lake")
+	day := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	rules, err := detect.ParseRules("g.yaml", []byte("- name: users-per-ip\n  pattern: eventName=CreateUser\n  threshold: '>=2'\n  group_by: [sourceIPAddress]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := func(id, ip string, at time.Duration) map[string]any {
+		return record(id, day.Add(at), ev{"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "sourceIPAddress": ip})
+	}
+	var alarms []detect.Alarm
+	cycle := func() {
+		t.Helper()
+		if _, err := newWatcherOf(t, "grouped", rules, archive, lakeDir, &alarms).Cycle(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.MkdirAll(archive, 0o755)
+	cycle() // the mark starts before any data
+	writeObject(t, archive, day, "aaaaaaaaaaaaaaaa", []map[string]any{user("x1", "192.0.2.1", time.Minute), user("y1", "192.0.2.2", time.Minute)})
+	cycle()
+	if len(alarms) != 0 {
+		t.Fatalf("cycle 1 alarms %v; one match per group is under the threshold", alarmIDs(alarms))
+	}
+	writeObject(t, archive, day.Add(10*time.Minute), "bbbbbbbbbbbbbbbb", []map[string]any{user("x2", "192.0.2.1", 2*time.Minute), user("z1", "192.0.2.3", 2*time.Minute)})
+	cycle()
+	if len(alarms) != 1 || alarms[0].Group["sourceIPAddress"] != "192.0.2.1" || alarms[0].Sum != 2 {
+		t.Fatalf("cycle 2 alarms %+v; want one for 192.0.2.1 with sum 2", alarms)
 	}
 }
