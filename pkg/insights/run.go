@@ -1,0 +1,111 @@
+package insights
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/query"
+)
+
+// Config says what Run reads and how much it returns.
+type Config struct {
+	// Lake is the lake to query; it must be set.
+	Lake *partition.Lake
+	// Snapshot is the lake state to read; nil takes a fresh one.
+	Snapshot *partition.Snapshot
+	// Since and Until bound eventTime: Since <= t < Until; zero is
+	// unbounded.
+	Since, Until time.Time
+	// Accounts and Regions keep only these partitions (empty: all).
+	Accounts, Regions []string
+	// Sources, when not nil, keeps only records from these source object
+	// keys (the objects verified against the trail's digests).
+	Sources map[string]bool
+	// MaxRows caps the rows of a query without limit (spec §2); 0 lifts
+	// the cap. Result.Total tells how many rows there were. Use
+	// DefaultMaxRows for CloudWatch's cap.
+	MaxRows int
+	// Now is the query start for now(); zero means time.Now().
+	Now time.Time
+	// MaxGroups bounds the groups of each stats command; 0 means
+	// DefaultMaxGroups. Beyond it Run fails with ErrTooManyGroups.
+	MaxGroups int
+	// Workers is the number of lake files read in parallel; 0 means
+	// GOMAXPROCS.
+	Workers int
+}
+
+// Run evaluates q over the lake and returns its result. Records stream
+// from the lake's scan pipeline in (eventTime, eventID) order into the
+// reference evaluator; the leading { … } stages and the pushable parts of
+// the leading filters (see pushdown) are evaluated by the scan, so they
+// prune files, row groups and pages as in ctq query. Rows beyond
+// cfg.MaxRows are dropped when q has no limit (Result.Total counts them).
+func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
+	if cfg.Lake == nil {
+		return nil, fmt.Errorf("insights: Config.Lake must be set")
+	}
+	if cfg.MaxRows < 0 {
+		return nil, fmt.Errorf("insights: negative MaxRows %d", cfg.MaxRows)
+	}
+	snap := cfg.Snapshot
+	if snap == nil {
+		var err error
+		if snap, err = cfg.Lake.Snapshot(ctx); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := query.NewPlan(pushdown(q), query.Options{
+		Since: cfg.Since, Until: cfg.Until, Accounts: cfg.Accounts, Regions: cfg.Regions,
+		Sources: cfg.Sources, Workers: cfg.Workers,
+	})
+	if err != nil {
+		return nil, err
+	}
+	opts := EvalOptions{Now: cfg.Now, MaxGroups: cfg.MaxGroups}
+	if !q.HasLimit() {
+		opts.KeepRows = cfg.MaxRows
+	}
+	ev := NewEvaluator(q, opts)
+	_, err = plan.Run(ctx, cfg.Lake, snap, func(m query.Match) error {
+		rec, err := DecodeRecord(m.Raw, m.File)
+		if err != nil {
+			return err
+		}
+		if err := ev.Add(rec); err != nil {
+			return err
+		}
+		if ev.Done() {
+			return errDone
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errDone) {
+		return nil, err
+	}
+	res, err := ev.Result()
+	if err != nil {
+		return nil, err
+	}
+	if !q.HasLimit() {
+		res.Cap(cfg.MaxRows)
+	}
+	return res, nil
+}
+
+// errDone stops the scan once the result cannot change.
+var errDone = errors.New("result complete")
+
+// HasLimit reports whether the query has a limit command (which lifts the
+// default row cap).
+func (q *Query) HasLimit() bool {
+	for _, c := range q.Commands {
+		if _, ok := c.(*Limit); ok {
+			return true
+		}
+	}
+	return false
+}
