@@ -3,6 +3,9 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -372,3 +375,61 @@ func mapsEqual(a, b map[string]int) bool {
 	}
 	return true
 }
+
+// TestREADME_InvestigationExamplesRunOnTheDemo runs every command of the
+// README's Aggregations and Investigate an incident sections, as written,
+// on the demo's lake: each must succeed and print something.
+func TestREADME_InvestigationExamplesRunOnTheDemo(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, text, _ := strings.Cut(string(data), "\n## Aggregations\n")
+	text, _, ok := strings.Cut(text, "\n## Detections\n")
+	if !ok {
+		t.Fatal("README has no Aggregations section before Detections")
+	}
+	var cmds []string
+	inCode := false
+	for _, l := range strings.Split(text, "\n") {
+		switch {
+		case strings.HasPrefix(l, "```"):
+			inCode = !inCode
+		case inCode && strings.HasPrefix(l, "ctq "):
+			l, _, _ = strings.Cut(l, "  # ")
+			cmds = append(cmds, strings.TrimSpace(l))
+		}
+	}
+	if len(cmds) < 10 {
+		t.Fatalf("found %d example commands, want the section's examples", len(cmds))
+	}
+	xdg := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", xdg)
+	t.Setenv("CTQ_LAKE", "")
+	if code, _, stderr := inProcess(t, "demo"); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s", code, stderr)
+	}
+	t.Setenv("CTQ_LAKE", filepath.Join(xdg, "ctq", "demo", "lake"))
+	for _, c := range cmds {
+		argv, err := splitCommand(c)
+		if err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		code, out, stderr := inProcess(t, argv[1:]...)
+		if code != exitOK || strings.TrimSpace(out) == "" {
+			t.Errorf("%s: exit %d, %d bytes of output\n%s", c, code, len(out), stderr)
+		}
+		// The key the walk-through follows is in the demo and in what
+		// each command prints about it, flagged as the text says.
+		for _, w := range argv {
+			if k := accessKeyRE.FindString(w); k != "" && !strings.Contains(out, k) {
+				t.Errorf("%s: the output does not mention %s", c, k)
+			}
+		}
+		if argv[1] == "trace" && len(argv) == 3 && !strings.Contains(out, "possible-exfiltration") {
+			t.Errorf("%s: the key is not flagged possible-exfiltration:\n%s", c, out)
+		}
+	}
+}
+
+var accessKeyRE = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b`)
