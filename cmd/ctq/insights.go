@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ctq-dev/ctq/pkg/insights"
+	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/query"
 )
 
 const insightsLong = `Runs a CloudWatch Logs Insights query over the lake's CloudTrail records:
@@ -87,15 +90,7 @@ func runInsights(ctx context.Context, e *env, f *insightsFlags, q *insights.Quer
 	if f.maxRows < 0 {
 		return usagef("--max-rows %d: must be 0 (no cap) or more", f.maxRows)
 	}
-	opts, err := f.options()
-	if err != nil {
-		return err
-	}
-	lake, err := f.lf.open(ctx, e)
-	if err != nil {
-		return err
-	}
-	snap, err := f.snapshot(ctx, e, lake, &opts)
+	opts, lake, snap, err := f.openScan(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -144,4 +139,39 @@ func writeCSV(e *env, res *insights.Result) error {
 	}
 	_, err := fmt.Fprint(e.stdout, sanitizeLines(b.String()))
 	return err
+}
+
+// openScan resolves the scan flags' options and opens the lake and its
+// snapshot (limited to verified sources with --verified-only).
+func (s *scanFlags) openScan(ctx context.Context, e *env) (query.Options, *partition.Lake, *partition.Snapshot, error) {
+	opts, err := s.options()
+	if err != nil {
+		return opts, nil, nil, err
+	}
+	lake, err := s.lf.open(ctx, e)
+	if err != nil {
+		return opts, nil, nil, err
+	}
+	snap, err := s.snapshot(ctx, e, lake, &opts)
+	return opts, lake, snap, err
+}
+
+// writeJSONLines writes one JSON object per value and line.
+func writeJSONLines[T any](e *env, vals []T) error {
+	enc := json.NewEncoder(e.stdout)
+	for _, v := range vals {
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// csvCell renders a CSV value: exact, or escaped when stdout is a
+// terminal.
+func csvCell(e *env) func(string) string {
+	if isTerminal(e.stdout) {
+		return sanitize
+	}
+	return func(s string) string { return s }
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -110,18 +109,9 @@ func runNew(ctx context.Context, e *env, f *newFlags, field, pattern string) err
 	}
 	switch output {
 	case "json":
-		enc := json.NewEncoder(e.stdout)
-		for _, v := range vs {
-			if err := enc.Encode(v); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(e, vs)
 	case "csv":
-		cell := func(s string) string { return s }
-		if isTerminal(e.stdout) {
-			cell = sanitize
-		}
+		cell := csvCell(e)
 		cw := csv.NewWriter(e.stdout)
 		_ = cw.Write([]string{"entity", "value", "first", "firstEventID", "count"})
 		for _, v := range vs {

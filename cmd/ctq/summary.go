@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -88,13 +87,7 @@ func runSummary(ctx context.Context, e *env, f *summaryFlags, pattern string) er
 	}
 	switch output {
 	case "json":
-		enc := json.NewEncoder(e.stdout)
-		for _, g := range gs {
-			if err := enc.Encode(g); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(e, gs)
 	case "csv":
 		return writeGroupsCSV(e, gs)
 	}
@@ -104,10 +97,7 @@ func runSummary(ctx context.Context, e *env, f *summaryFlags, pattern string) er
 // writeGroupsCSV writes summaries as CSV: lists are space-separated, counted
 // values are value=n.
 func writeGroupsCSV(e *env, gs []lineage.Group) error {
-	cell := func(s string) string { return s }
-	if isTerminal(e.stdout) {
-		cell = sanitize
-	}
+	cell := csvCell(e)
 	list := func(vs []string) string {
 		out := make([]string, len(vs))
 		for i, v := range vs {

@@ -59,15 +59,7 @@ func newTraceCmd(e *env) *cobra.Command {
 // for pkg/lineage, and returns the --since/--until window (which lineage
 // takes in its own configs, not in the source's options).
 func lineageSource(ctx context.Context, e *env, s *scanFlags) (src *lineage.LakeSource, since, until time.Time, err error) {
-	opts, err := s.options()
-	if err != nil {
-		return nil, since, until, err
-	}
-	lake, err := s.lf.open(ctx, e)
-	if err != nil {
-		return nil, since, until, err
-	}
-	snap, err := s.snapshot(ctx, e, lake, &opts)
+	opts, lake, snap, err := s.openScan(ctx, e)
 	if err != nil {
 		return nil, since, until, err
 	}
