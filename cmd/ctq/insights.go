@@ -35,13 +35,15 @@ func init() { addCommand(32, newInsightsCmd) }
 // of rows.
 type insightsFlags struct {
 	scanFlags
-	out     outputFlags
-	maxRows int
+	out       outputFlags
+	maxRows   int
+	maxGroups int
 }
 
 func (f *insightsFlags) register(c *cobra.Command, e *env) {
 	f.scanFlags.register(c, e)
 	f.out.register(c, "", "table", "json", "csv")
+	c.Flags().IntVar(&f.maxGroups, "max-groups", insights.DefaultMaxGroups, "groups one stats command may make before the query stops with an error (memory stays bounded)")
 }
 
 func newInsightsCmd(e *env) *cobra.Command {
@@ -90,6 +92,9 @@ func runInsights(ctx context.Context, e *env, f *insightsFlags, q *insights.Quer
 	if f.maxRows < 0 {
 		return usagef("--max-rows %d: must be 0 (no cap) or more", f.maxRows)
 	}
+	if f.maxGroups < 1 {
+		return usagef("--max-groups %d: must be at least 1", f.maxGroups)
+	}
 	opts, lake, snap, err := f.openScan(ctx, e)
 	if err != nil {
 		return err
@@ -98,12 +103,12 @@ func runInsights(ctx context.Context, e *env, f *insightsFlags, q *insights.Quer
 	res, err := insights.Run(ctx, insights.Config{
 		Lake: lake, Snapshot: snap, Since: opts.Since, Until: opts.Until,
 		Accounts: opts.Accounts, Regions: opts.Regions, Sources: opts.Sources,
-		MaxRows: f.maxRows, Workers: opts.Workers,
+		MaxRows: f.maxRows, MaxGroups: f.maxGroups, Workers: opts.Workers,
 	}, q)
 	bar.done()
 	if err != nil {
 		if errors.Is(err, insights.ErrTooManyGroups) {
-			return usagef("%v (narrow the query with filter, --since/--until or fewer stats keys)", err)
+			return fmt.Errorf("%w (--max-groups %d; a larger --max-groups takes about 1 KiB of memory per group)", err, f.maxGroups)
 		}
 		return err
 	}

@@ -115,6 +115,17 @@ func TestInvestigate_CLI(t *testing.T) {
 		}
 	})
 
+	t.Run("insights group limit", func(t *testing.T) {
+		code, out, stderr := inProcess(t, "insights", "stats count(*) by eventID", "--max-groups", "50", "--lake", lake, "--output", "json")
+		if code != exitError || out != "" || !strings.Contains(stderr, "more than 50 groups") || !strings.Contains(stderr, "--max-groups") {
+			t.Errorf("exit %d, stdout %d bytes, stderr %q: want exit 1 naming the limit and --max-groups", code, len(out), stderr)
+		}
+		out, _ = ctq(t, "insights", "stats count(*) by eventID", "--max-groups", strconv.Itoa(len(recs)), "--max-rows", "0", "--output", "json")
+		if n, want := len(lines(out)), len(countBy("eventID", nil)); n != want {
+			t.Errorf("%d groups by eventID, want %d", n, want)
+		}
+	})
+
 	t.Run("top shorthand", func(t *testing.T) {
 		denied := func(r []byte) bool { return strings.HasPrefix(field(t, r, "errorCode"), "AccessDenied") }
 		want := countBy("userIdentity.arn", denied)
