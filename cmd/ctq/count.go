@@ -17,8 +17,8 @@ import (
 )
 
 const countLong = `Prints the metric a CloudWatch metric filter with PATTERN would produce: one row
-per --period with the number of matching events (Sum), optionally split --by a
-field. With --threshold (e.g. '>=1', '>10') a period is in ALARM when the Sum
+per --period with the number of matching events (Sum), optionally split --by
+one or more fields (one series per combination of their values). With --threshold (e.g. '>=1', '>10') a period is in ALARM when the Sum
 over the last --evaluation-periods periods meets it, as a CloudWatch alarm on
 the metric would be; ctq then exits with code 4.`
 
@@ -28,7 +28,7 @@ type countFlags struct {
 	scanFlags
 	out         outputFlags
 	period      time.Duration
-	by          string
+	by          []string
 	threshold   string
 	evalPeriods int
 }
@@ -48,7 +48,7 @@ func newCountCmd(e *env) *cobra.Command {
 	f.register(c, e)
 	f.out.register(c, "", "table", "json", "csv")
 	durationFlag(c, &f.period, "period", 5*time.Minute, "metric period (whole seconds)")
-	c.Flags().StringVar(&f.by, "by", "", "split the metric by this field (e.g. eventName, userIdentity.arn)")
+	c.Flags().StringSliceVar(&f.by, "by", nil, "split the metric by these comma-separated `FIELDS` (e.g. eventName, or userIdentity.arn,sourceIPAddress)")
 	c.Flags().StringVar(&f.threshold, "threshold", "", "alarm threshold: an operator and a number, e.g. '>=1'")
 	c.Flags().IntVar(&f.evalPeriods, "evaluation-periods", 1, "periods summed for the alarm")
 	_ = c.RegisterFlagCompletionFunc("by", completeFields)
@@ -83,8 +83,8 @@ func runCount(ctx context.Context, e *env, f *countFlags, pattern string) error 
 	bar := newProgress(e, f.out.quiet, -1, false, fmt.Sprintf("counting over %d files", len(pr.snap.Files)))
 	_, err = pr.run(ctx, func(m query.Match) error {
 		group := ""
-		if by != "" {
-			group = extractFields(m.Raw, []string{by})[0]
+		if len(by) > 0 {
+			group = groupKey(extractFields(m.Raw, by))
 		}
 		metric.Add(m.Time, group)
 		return nil
@@ -112,7 +112,7 @@ func runCount(ctx context.Context, e *env, f *countFlags, pattern string) error 
 	case "json":
 		enc := json.NewEncoder(e.stdout)
 		for _, pt := range pts {
-			if err := enc.Encode(pt); err != nil {
+			if err := enc.Encode(countPoint(pt, by)); err != nil {
 				return err
 			}
 		}
@@ -122,9 +122,7 @@ func runCount(ctx context.Context, e *env, f *countFlags, pattern string) error 
 			maxSum = max(maxSum, pt.Sum)
 		}
 		hdr := []string{"period"}
-		if by != "" {
-			hdr = append(hdr, by)
-		}
+		hdr = append(hdr, by...)
 		hdr = append(hdr, "sum")
 		if alarm != nil {
 			hdr = append(hdr, "state")
@@ -133,8 +131,7 @@ func runCount(ctx context.Context, e *env, f *countFlags, pattern string) error 
 		bars := output == "table" && isTerminal(e.stdout) && maxSum > 0
 		for _, pt := range pts {
 			row := []string{pt.Period.Format(time.RFC3339)}
-			if by != "" {
-				g := pt.Group
+			for _, g := range groupValues(pt.Group, by) {
 				if output == "table" {
 					g = tableCell(g)
 				} else if isTerminal(e.stdout) {
@@ -174,4 +171,54 @@ func runCount(ctx context.Context, e *env, f *countFlags, pattern string) error 
 		return alarmf("%d period(s) in ALARM", alarms)
 	}
 	return nil
+}
+
+// groupKey is the metric group of an event's --by values: the value itself
+// for one field, a JSON array of them for several (any value, NUL
+// included, splits back exactly).
+func groupKey(vals []string) string {
+	if len(vals) == 1 {
+		return vals[0]
+	}
+	b, _ := json.Marshal(vals)
+	return string(b)
+}
+
+// groupValues splits a metric group back into the values of the --by
+// fields.
+func groupValues(group string, by []string) []string {
+	switch len(by) {
+	case 0:
+		return nil
+	case 1:
+		return []string{group}
+	}
+	vals := make([]string, len(by))
+	_ = json.Unmarshal([]byte(group), &vals) // groupKey wrote it
+	return vals
+}
+
+// countJSON is a point of count's JSON output: with --by, the value of
+// each field under "by", and with one field also "group" (as before
+// several fields were possible).
+type countJSON struct {
+	Period time.Time         `json:"period"`
+	Group  string            `json:"group,omitempty"`
+	By     map[string]string `json:"by,omitempty"`
+	Sum    int64             `json:"sum"`
+	Alarm  bool              `json:"alarm,omitempty"`
+}
+
+func countPoint(pt detect.Point, by []string) countJSON {
+	out := countJSON{Period: pt.Period, Sum: pt.Sum, Alarm: pt.Alarm}
+	if len(by) == 1 {
+		out.Group = pt.Group
+	}
+	if len(by) > 0 {
+		out.By = map[string]string{}
+		for i, v := range groupValues(pt.Group, by) {
+			out.By[by[i]] = v
+		}
+	}
+	return out
 }

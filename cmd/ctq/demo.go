@@ -14,13 +14,17 @@ import (
 )
 
 const demoLong = `Runs the main job end to end with no AWS account: it generates a sample
-organization archive dated over the last days (as 'ctq gen' does), ingests it
+organization archive dated over the last days (as 'ctq gen --lineages 8' does:
+with credential lineages for 'ctq trace' to follow), ingests it
 into a lake (as 'ctq ingest' does), runs a first query (root account use) and
 prints three commands to try next. The archive and the lake live in --dir
 (default: the per-user data directory, next to the default lake); running the
 demo again the same day reuses them, on a later day it regenerates them.`
 
 func init() { addCommand(85, newDemoCmd) }
+
+// demoLineages is the number of credential lineages in the demo archive.
+const demoLineages = 8
 
 // demoNext are the commands the demo suggests, as printed after its
 // `export CTQ_LAKE=...` line.
@@ -74,6 +78,9 @@ func runDemo(ctx context.Context, e *env, dir string, events int) error {
 	// with --since 7d match it.
 	cfg := gen.DefaultConfig()
 	cfg.Events, cfg.Days = events, 6
+	// Credential lineages (about 30 records each) give 'ctq trace' keys
+	// to follow; a very small archive gets fewer.
+	cfg.Lineages = min(demoLineages, events/400)
 	cfg.Start = time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -cfg.Days)
 	archive := filepath.Join(dir, "archive-"+cfg.Start.Format("2006-01-02"))
 	lakeDir := filepath.Join(dir, "lake")

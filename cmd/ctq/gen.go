@@ -28,12 +28,12 @@ with a new key each time, and a relative --start moves with the clock).`
 func init() { addCommand(80, newGenCmd) }
 
 type genFlags struct {
-	events, accountCount, days int
-	accounts                   []string
-	seed                       uint64
-	org, prefix, start         string
-	regions                    []string
-	digestKeys                 string
+	events, accountCount, days, lineages int
+	accounts                             []string
+	seed                                 uint64
+	org, prefix, start                   string
+	regions                              []string
+	digestKeys                           string
 }
 
 func newGenCmd(e *env) *cobra.Command {
@@ -59,13 +59,14 @@ func newGenCmd(e *env) *cobra.Command {
 	fs.StringVar(&g.prefix, "prefix", "", "key prefix before AWSLogs/")
 	fs.StringVar(&g.start, "start", d.Start.Format("2006-01-02"), "first event time: a date, RFC 3339 or a duration ago (7d)")
 	fs.StringSliceVar(&g.regions, "regions", nil, "comma-separated regions (default: a fixed set of three)")
+	fs.IntVar(&g.lineages, "lineages", d.Lineages, "credential lineages woven in (keys issued by AssumeRole and friends, then used; about 20-30 records each, counted in --events)")
 	fs.StringVar(&g.digestKeys, "digest-keys", "", "also write hourly CloudTrail-Digest files signed with a new RSA key, and that key to this file in list-public-keys JSON (for ctq validate --public-keys)")
 	return c
 }
 
 func (g *genFlags) config(e *env) (gen.Config, error) {
 	c := gen.DefaultConfig()
-	c.Events, c.Accounts, c.Days, c.Seed, c.OrgID, c.Prefix = g.events, g.accountCount, g.days, g.seed, g.org, g.prefix
+	c.Events, c.Accounts, c.Days, c.Seed, c.OrgID, c.Prefix, c.Lineages = g.events, g.accountCount, g.days, g.seed, g.org, g.prefix, g.lineages
 	if len(g.regions) > 0 {
 		c.Regions = g.regions
 	}

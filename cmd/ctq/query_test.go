@@ -25,13 +25,13 @@ func inProcess(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// queryLake generates and ingests a small archive and returns the lake
-// directory and every source record.
-func queryLake(t *testing.T) (string, [][]byte) {
+// queryLake generates and ingests a small archive (gen with genArgs added)
+// and returns the lake directory and every source record.
+func queryLake(t *testing.T, genArgs ...string) (string, [][]byte) {
 	t.Helper()
 	dir := t.TempDir()
 	archive, lake := filepath.Join(dir, "archive"), filepath.Join(dir, "lake")
-	if code, _, stderr := inProcess(t, "gen", archive, "--events", "3000"); code != 0 {
+	if code, _, stderr := inProcess(t, append([]string{"gen", archive, "--events", "3000"}, genArgs...)...); code != 0 {
 		t.Fatalf("gen: %d %s", code, stderr)
 	}
 	if code, _, stderr := inProcess(t, "ingest", archive, "--lake", lake, "--quiet"); code != 0 {

@@ -233,7 +233,8 @@ func (b *linBuilder) scenario(i int) {
 		b.add(ai, b.gReg, t, sts, "AssumeRole", svc, svc, jobj{"type": "AWSService", "invokedBy": svc},
 			jobj{"roleArn": ro.arn, "roleSessionName": session},
 			jobj{"credentials": jobj{"accessKeyId": k, "sessionToken": "<redacted>", "expiration": expiration(t + 6*3600)}}, b.uuid())
-		awsIP := "3." + string(g.appendIPv4(nil)[2:])
+		ip4 := g.appendIPv4(nil) // an address in 3.0.0.0/8: the first octet replaced
+		awsIP := "3" + string(ip4[bytes.IndexByte(ip4, '.'):])
 		id := sessionID(A, ro, session, k, t)
 		t2 := b.uses(ai, 4+g.IntN(4), t, awsIP, ua, id, workAPI)
 		if i%4 == 2 {

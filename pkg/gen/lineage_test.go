@@ -2,6 +2,7 @@ package gen
 
 import (
 	"encoding/json"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,12 @@ func TestLineages(t *testing.T) {
 			}
 			if k := r.UserIdentity.AccessKeyID; k != "" {
 				used[k] = append(used[k], r)
+			}
+			// What looks like an address must be one (service names are not).
+			if ip := r.SourceIPAddress; strings.Trim(ip, "0123456789.:") == "" {
+				if _, err := netip.ParseAddr(ip); err != nil {
+					t.Errorf("record %s: sourceIPAddress %q: %v", r.EventID, ip, err)
+				}
 			}
 		}
 	}
