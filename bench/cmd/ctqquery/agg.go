@@ -45,7 +45,7 @@ type aggQuery struct {
 func aggSuite(lake string, p params) []aggQuery {
 	from := " FROM " + lakeScan(lake)
 	bin := func(sec int) string {
-		return fmt.Sprintf("to_timestamp(floor(epoch(eventTime) / %d) * %d)", sec, sec)
+		return fmt.Sprintf("to_timestamp(floor(epoch(eventTime::TIMESTAMP) / %d) * %d)", sec, sec)
 	}
 	since := p.Day + "T00:00:00Z"
 	until := p.Day + "T12:00:00Z"
