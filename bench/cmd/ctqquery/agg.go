@@ -38,6 +38,10 @@ type aggQuery struct {
 	OrderCol int `json:"orderColumn,omitempty"`
 }
 
+// manyGroups raises ctq's group limit (200,000 by default) for the
+// queries whose keys make several hundred thousand groups at 1M events.
+var manyGroups = []string{"--max-groups", "2000000"}
+
 // aggSuite returns the aggregation queries. The SQL reads the typed columns
 // (the suite's lakes hold no inexact rows; describeLake checks it) and
 // floors time with epoch arithmetic, as ctq's bin() does (UTC, epoch
@@ -68,6 +72,7 @@ func aggSuite(lake string, p params) []aggQuery {
 			ID: "a3", Name: "count by a high-cardinality key",
 			Why:     "many groups: sourceIPAddress",
 			Insight: `stats count(*) as n by sourceIPAddress`,
+			CtqArgs: manyGroups,
 			SQL:     "SELECT sourceIPAddress, count(*) AS n" + from + " GROUP BY ALL",
 			Cols:    []string{"sourceIPAddress", "n"},
 		},
@@ -75,6 +80,7 @@ func aggSuite(lake string, p params) []aggQuery {
 			ID: "a4", Name: "distinct source IPs per access key",
 			Why:     "exact count_distinct per group, high-cardinality key",
 			Insight: `filter ispresent(userIdentity.accessKeyId) | stats count_distinct(sourceIPAddress) as ips, count(*) as calls by userIdentity.accessKeyId`,
+			CtqArgs: manyGroups,
 			SQL:     "SELECT userIdentity.accessKeyId, count(DISTINCT sourceIPAddress) AS ips, count(*) AS calls" + from + " WHERE userIdentity.accessKeyId IS NOT NULL GROUP BY ALL",
 			Cols:    []string{"userIdentity.accessKeyId", "ips", "calls"},
 		},
@@ -89,6 +95,7 @@ func aggSuite(lake string, p params) []aggQuery {
 			ID: "a6", Name: "5-minute series per principal",
 			Why:     "bin(5m) on eventTime with a high-cardinality second key",
 			Insight: `stats count(*) as n by bin(5m) as t, userIdentity.arn`,
+			CtqArgs: manyGroups,
 			SQL:     "SELECT " + bin(300) + " AS t, userIdentity.arn, count(*) AS n" + from + " GROUP BY ALL",
 			Cols:    []string{"t", "userIdentity.arn", "n"},
 		},
