@@ -2,9 +2,10 @@ package insights
 
 import (
 	"fmt"
-	"github.com/ctq-dev/ctq/pkg/query"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ctq-dev/ctq/pkg/query"
 )
 
 // SyntaxError is a query that cannot be parsed or breaks a validity rule of
@@ -42,7 +43,7 @@ func (e *SyntaxError) Message() string {
 // Error returns a one-line description with the 1-based line and column
 // (columns count characters, not bytes).
 func (e *SyntaxError) Error() string {
-	line, col := e.lineCol()
+	line, col := e.asPattern().LineCol()
 	if strings.Contains(e.Query, "\n") {
 		return fmt.Sprintf("invalid query at line %d, column %d: %s", line, col, e.Message())
 	}
@@ -53,17 +54,11 @@ func (e *SyntaxError) Error() string {
 // regex compile error), or nil.
 func (e *SyntaxError) Unwrap() error { return e.cause }
 
-func (e *SyntaxError) pos() int {
-	return min(max(e.Pos, 0), len(e.Query))
-}
-
-func (e *SyntaxError) lineCol() (line, col int) {
-	p := e.pos()
-	before := e.Query[:p]
-	line = strings.Count(before, "\n") + 1
-	start := strings.LastIndexByte(before, '\n') + 1
-	col = utf8.RuneCountInString(before[start:]) + 1
-	return line, col
+// asPattern is the error as a filter pattern error over the query text, whose
+// position rules (Pos clamped, columns in characters) and caret rendering it
+// shares.
+func (e *SyntaxError) asPattern() *query.SyntaxError {
+	return &query.SyntaxError{Pattern: e.Query, Pos: e.Pos, Msg: e.Message()}
 }
 
 // Caret returns the line of the query that holds Pos, a newline, and a
@@ -73,7 +68,7 @@ func (e *SyntaxError) lineCol() (line, col int) {
 //	filter eventName like /x/i
 //	                         ^ regex flags after the closing '/' are not supported; …
 func (e *SyntaxError) Caret() string {
-	return (&query.SyntaxError{Pattern: e.Query, Pos: e.pos(), Msg: e.Message()}).Caret()
+	return e.asPattern().Caret()
 }
 
 // describeAt names the text at byte offset p for an error message: "end of

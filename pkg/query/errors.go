@@ -32,7 +32,7 @@ func (e *SyntaxError) Message() string {
 // Error returns a one-line description with the 1-based line and column
 // (columns count characters, not bytes).
 func (e *SyntaxError) Error() string {
-	line, col := e.lineCol()
+	line, col := e.LineCol()
 	if strings.Contains(e.Pattern, "\n") {
 		return fmt.Sprintf("invalid pattern at line %d, column %d: %s", line, col, e.Message())
 	}
@@ -53,7 +53,9 @@ func (e *SyntaxError) pos() int {
 	return p
 }
 
-func (e *SyntaxError) lineCol() (line, col int) {
+// LineCol returns the 1-based line and column of Pos (columns count
+// characters, not bytes; Pos is clamped to the pattern).
+func (e *SyntaxError) LineCol() (line, col int) {
 	p := e.pos()
 	before := e.Pattern[:p]
 	line = strings.Count(before, "\n") + 1
