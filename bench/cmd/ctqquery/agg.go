@@ -159,6 +159,8 @@ type aggResult struct {
 	Ratio      float64 `json:"ctqOverDuckDB"`
 	Agree      bool    `json:"agree"`
 	Diff       string  `json:"diff,omitempty"`
+
+	ctqRows, duckRows [][]string // the first round's answers, canonical
 }
 
 // runAggSuite measures every aggregation with ctq and DuckDB, interleaved,
@@ -179,50 +181,46 @@ func runAggSuite(ctx context.Context, o *options, p params) error {
 	if err := warm(o.lake); err != nil {
 		return err
 	}
-	var failures []string
-	for round := 1; round <= o.runs; round++ {
-		for _, r := range results {
-			tools := []string{"ctq", "duckdb"}
-			if round%2 == 0 {
-				slices.Reverse(tools)
+	err := interleave(ctx, o, len(results), func(round, i int, tool string) error {
+		r := results[i]
+		var rows [][]string
+		var m measurement
+		switch tool {
+		case "ctq":
+			u, got, err := runCtqInsights(ctx, o.ctq, o.lake, r.aggQuery)
+			if err != nil {
+				return err
 			}
-			for _, tool := range tools {
-				if _, err := measure.WaitQuiet(ctx, o.quiet, logf); err != nil {
-					return err
-				}
-				var rows [][]string
-				var m measurement
-				switch tool {
-				case "ctq":
-					u, got, err := runCtqInsights(ctx, o.ctq, o.lake, r.aggQuery)
-					if err != nil {
-						return err
-					}
-					m, rows = measurement{Usage: u}, got
-					r.Ctq.add(m)
-				case "duckdb":
-					dr, err := runDuckDBRows(ctx, r.SQL, o.threads)
-					if err != nil {
-						return err
-					}
-					m = measurement{Usage: dr.Usage, innerSeconds: dr.child.SQLSeconds}
-					rows = canonRows(dr.child.Rows)
-					r.DuckDB.add(m)
-				}
-				if round == 1 {
-					if tool == "ctq" {
-						r.Rows = len(rows)
-					}
-					r.storeRows(tool, rows)
-				}
-				logf("agg round %d/%d %-4s %-6s %8.3fs  %d rows", round, o.runs, r.ID, tool, m.Wall.Seconds(), len(rows))
+			m, rows = measurement{Usage: u}, got
+			r.Ctq.add(m)
+			if round == 1 {
+				r.Rows, r.ctqRows = len(rows), rows
+			}
+		case "duckdb":
+			dr, err := runDuckDBRows(ctx, r.SQL, o.threads)
+			if err != nil {
+				return err
+			}
+			m = measurement{Usage: dr.Usage, innerSeconds: dr.child.SQLSeconds}
+			rows = canonRows(dr.child.Rows)
+			r.DuckDB.add(m)
+			if round == 1 {
+				r.duckRows = rows
 			}
 		}
+		logf("agg round %d/%d %-4s %-6s %8.3fs  %d rows", round, o.runs, r.ID, tool, m.Wall.Seconds(), len(rows))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	var failures []string
 	var ratios []float64
 	for _, r := range results {
 		r.Ratio = measure.Ratio(r.Ctq.BestWallSeconds, r.DuckDB.BestWallSeconds)
 		ratios = append(ratios, r.Ratio)
+		r.Diff = compareRows(r.aggQuery, r.ctqRows, r.duckRows)
+		r.Agree = r.Diff == ""
 		if !r.Agree {
 			failures = append(failures, fmt.Sprintf("%s: %s", r.ID, r.Diff))
 		}
@@ -245,26 +243,6 @@ func runAggSuite(ctx context.Context, o *options, p params) error {
 	}
 	logf("PASS: ctq and DuckDB agree on all %d aggregations", len(results))
 	return nil
-}
-
-// pending holds the first round's rows of the tool measured first, until
-// the other tool's rows arrive.
-var pending = map[string][][]string{}
-
-// storeRows compares the first round's rows of both tools.
-func (r *aggResult) storeRows(tool string, rows [][]string) {
-	other, ok := pending[r.ID]
-	if !ok {
-		pending[r.ID] = rows
-		return
-	}
-	delete(pending, r.ID)
-	ctqRows, duckRows := rows, other
-	if tool == "duckdb" {
-		ctqRows, duckRows = other, rows
-	}
-	r.Diff = compareRows(r.aggQuery, ctqRows, duckRows)
-	r.Agree = r.Diff == ""
 }
 
 // compareRows returns "" when the two row sets are the same answer.

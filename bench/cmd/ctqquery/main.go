@@ -239,40 +239,33 @@ func run(ctx context.Context, args []string) (err error) {
 		r.Explain = ex
 	}
 
-	// Measured rounds: every query, ctq and DuckDB alternately (the one
-	// that goes first alternates between rounds too).
-	for round := 1; round <= o.runs; round++ {
-		for _, r := range results {
-			tools := []string{"ctq", "duckdb"}
-			if round%2 == 0 {
-				slices.Reverse(tools)
+	// Measured rounds: every query, ctq and DuckDB alternately.
+	err = interleave(ctx, &o, len(results), func(round, i int, tool string) error {
+		r := results[i]
+		var m measurement
+		switch tool {
+		case "ctq":
+			cr, err := runCtqCount(ctx, o.ctq, o.lake, r.query)
+			if err != nil {
+				return err
 			}
-			for _, tool := range tools {
-				if _, err := measure.WaitQuiet(ctx, o.quiet, logf); err != nil {
-					return err
-				}
-				var m measurement
-				switch tool {
-				case "ctq":
-					cr, err := runCtqCount(ctx, o.ctq, o.lake, r.query)
-					if err != nil {
-						return err
-					}
-					m = cr
-					r.Ctq.add(m)
-				case "duckdb":
-					dr, err := runDuckDB(ctx, r.SQL, o.threads)
-					if err != nil {
-						return err
-					}
-					m = measurement{Usage: dr.Usage, count: dr.child.Count, innerSeconds: dr.child.SQLSeconds}
-					r.DuckDB.add(m)
-					rep.DuckDBVersion = dr.child.Version
-					rep.DuckDBThreadsSetting = dr.child.Threads
-				}
-				logf("round %d/%d %-4s %-6s %8.3fs  count %d", round, o.runs, r.ID, tool, m.Wall.Seconds(), m.count)
+			m = cr
+			r.Ctq.add(m)
+		case "duckdb":
+			dr, err := runDuckDB(ctx, r.SQL, o.threads)
+			if err != nil {
+				return err
 			}
+			m = measurement{Usage: dr.Usage, count: dr.child.Count, innerSeconds: dr.child.SQLSeconds}
+			r.DuckDB.add(m)
+			rep.DuckDBVersion = dr.child.Version
+			rep.DuckDBThreadsSetting = dr.child.Threads
 		}
+		logf("round %d/%d %-4s %-6s %8.3fs  count %d", round, o.runs, r.ID, tool, m.Wall.Seconds(), m.count)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 
 	// jq: one run per query (it is two orders of magnitude slower).
@@ -306,6 +299,29 @@ func run(ctx context.Context, args []string) (err error) {
 		return errors.New("counts differ:\n  " + strings.Join(rep.Failures, "\n  "))
 	}
 	logf("PASS: ctq, DuckDB%s agree on all %d queries", map[bool]string{true: " and jq", false: ""}[o.jq], len(results))
+	return nil
+}
+
+// interleave runs the measured rounds: o.runs times, each of n queries with
+// ctq and with DuckDB, the tool that goes first alternating between rounds,
+// every run after waiting (up to o.quiet) for the machine to go quiet.
+func interleave(ctx context.Context, o *options, n int, run func(round, i int, tool string) error) error {
+	for round := 1; round <= o.runs; round++ {
+		for i := range n {
+			tools := []string{"ctq", "duckdb"}
+			if round%2 == 0 {
+				slices.Reverse(tools)
+			}
+			for _, tool := range tools {
+				if _, err := measure.WaitQuiet(ctx, o.quiet, logf); err != nil {
+					return err
+				}
+				if err := run(round, i, tool); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	return nil
 }
 
