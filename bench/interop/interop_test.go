@@ -151,8 +151,16 @@ func writeOddRecords(t *testing.T, archive string) {
 	}
 }
 
-// buildLake generates a small organization archive and ingests it.
+// buildLake generates a small organization archive, adds oddRecords and
+// ingests it.
 func buildLake(t *testing.T) (string, *partition.Lake, *partition.Snapshot) {
+	t.Helper()
+	return buildLakeOf(t, true)
+}
+
+// buildLakeOf generates a small organization archive, with oddRecords when
+// odd is set, and ingests it.
+func buildLakeOf(t *testing.T, odd bool) (string, *partition.Lake, *partition.Snapshot) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -165,7 +173,9 @@ func buildLake(t *testing.T) (string, *partition.Lake, *partition.Snapshot) {
 	if _, err := gen.WriteDir(ctx, cfg, archive); err != nil {
 		t.Fatalf("generate archive: %v", err)
 	}
-	writeOddRecords(t, archive)
+	if odd {
+		writeOddRecords(t, archive)
+	}
 	src, err := objstore.OpenLocal(archive)
 	if err != nil {
 		t.Fatal(err)

@@ -223,10 +223,7 @@ func (g *sqlGen) terms(t *Terms) string {
 		if tm.Re != nil {
 			return g.regexp(raw, tm.Text)
 		}
-		if g.duck() {
-			return fmt.Sprintf("contains(%s, %s)", raw, sqlString(tm.Text))
-		}
-		return fmt.Sprintf("strpos(%s, %s) > 0", raw, sqlString(tm.Text))
+		return g.d.Contains(raw, tm.Text)
 	}
 	var parts []string
 	for _, m := range t.Must {
@@ -294,11 +291,7 @@ func (g *sqlGen) typed(c *Compare, col string) string {
 		text = fmt.Sprintf("CAST(%s AS VARCHAR)", ref)
 	case col == colTime:
 		// The engine compares eventTime as CloudTrail writes it.
-		if g.duck() {
-			text = fmt.Sprintf("strftime(make_timestamp(epoch_us(%s)), '%%Y-%%m-%%dT%%H:%%M:%%SZ')", ref)
-		} else {
-			text = fmt.Sprintf("date_format(%s, '%%Y-%%m-%%dT%%H:%%i:%%sZ')", ref)
-		}
+		text = g.timeText(ref)
 	}
 	switch c.Op {
 	case OpEq, OpNe:
@@ -384,10 +377,7 @@ func (g *sqlGen) regexp(text, body string) string {
 		// hand-built tree. Match nothing rather than emit broken SQL.
 		return "FALSE"
 	}
-	if g.duck() {
-		return fmt.Sprintf("regexp_matches(%s, %s)", text, sqlString(re))
-	}
-	return fmt.Sprintf("regexp_like(%s, %s)", text, sqlString(javaAnchors(re)))
+	return g.d.RegexpSearch(text, re)
 }
 
 // javaAnchors rewrites the anchors of an RE2 translation for Athena and
@@ -479,29 +469,9 @@ func (g *sqlGen) json(c *Compare, src string, steps []Step) (string, error) {
 // jsonScalar is the comparison of the value at path p (a SQL literal) in
 // the JSON src.
 func (g *sqlGen) jsonScalar(c *Compare, src, p string) string {
-	var str, scalar, isNum, isNull, absent, isTrue, isFalse string
-	if g.duck() {
-		typ := fmt.Sprintf("json_type(%s, %s)", src, p)
-		str = fmt.Sprintf("json_extract_string(%s, %s)", src, p)
-		scalar = typ + " NOT IN ('NULL', 'OBJECT', 'ARRAY')"
-		isNum = typ + " IN ('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE')"
-		isNull = typ + " = 'NULL'"
-		absent = typ + " IS NULL"
-		isTrue = fmt.Sprintf("(%s = 'BOOLEAN' AND %s = 'true')", typ, str)
-		isFalse = fmt.Sprintf("(%s = 'BOOLEAN' AND %s = 'false')", typ, str)
-	} else {
-		// json_extract_scalar is NULL for null, objects, arrays and
-		// missing paths; json_format shows which JSON value is there.
-		ext := fmt.Sprintf("json_extract(%s, %s)", src, p)
-		jtext := fmt.Sprintf("json_format(%s)", ext)
-		str = fmt.Sprintf("json_extract_scalar(%s, %s)", src, p)
-		scalar = str + " IS NOT NULL"
-		isNum = fmt.Sprintf("regexp_like(%s, '^-?[0-9]')", jtext)
-		isNull = jtext + " = 'null'"
-		absent = ext + " IS NULL"
-		isTrue = jtext + " = 'true'"
-		isFalse = jtext + " = 'false'"
-	}
+	j := g.d.JSONValue(src, p)
+	str, scalar, isNum := j.Str, j.Scalar, j.IsNum
+	isNull, absent, isTrue, isFalse := j.IsNull, j.Absent, j.IsTrue, j.IsFalse
 	num := fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", str)
 	v := c.Val
 	switch c.Op {

@@ -1,0 +1,253 @@
+package interop_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctq-dev/ctq/pkg/ingest"
+	"github.com/ctq-dev/ctq/pkg/insights"
+	"github.com/ctq-dev/ctq/pkg/interop"
+	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/query"
+)
+
+// insightsQueries are AWS's CloudTrail samples, the investigation recipes of
+// docs/LANGUAGE.md that translate, and queries for the rest of the
+// translation: every command, the sort order, bins, aggregates.
+var insightsQueries = []string{
+	// AWS's samples
+	`stats count(*) by eventSource, eventName, awsRegion`,
+	`filter (eventName="StartInstances" or eventName="StopInstances") and awsRegion="us-east-2"`,
+	`filter eventName="CreateUser" | fields awsRegion, requestParameters.userName, responseElements.user.arn`,
+	`filter eventName="UpdateTrail" and ispresent(errorCode) | stats count(*) by errorCode, errorMessage`,
+	`filter tlsDetails.tlsVersion in [ "TLSv1", "TLSv1.1" ] | stats count(*) as numOutdatedTlsCalls by userIdentity.accountId, recipientAccountId, eventSource, eventName, awsRegion, tlsDetails.tlsVersion, tlsDetails.cipherSuite, userAgent | sort eventSource, eventName, awsRegion, tlsDetails.tlsVersion`,
+	// recipes
+	`filter ispresent(errorCode) | stats count(*) as errors by userIdentity.arn, errorCode | sort errors desc | limit 20`,
+	`filter not isempty(userIdentity.accessKeyId) | stats count_distinct(sourceIPAddress) as ips, count(*) as calls by userIdentity.accessKeyId | sort ips desc`,
+	`filter userIdentity.type = "AssumedRole" | stats min(@timestamp) as first, max(@timestamp) as last, earliest(sourceIPAddress) as firstIp, latest(sourceIPAddress) as lastIp by userIdentity.sessionContext.sessionIssuer.arn | sort last desc`,
+	`filter eventName = "ConsoleLogin" | stats count(*) as logins by bin(1d) as day, userIdentity.arn, sourceIPAddress, responseElements.ConsoleLogin | sort day asc, logins desc`,
+	`filter errorCode like /AccessDenied|UnauthorizedOperation/ | stats count(*) as denied by bin(5m) as window, userIdentity.arn | filter denied >= 2 | sort denied desc`,
+	`filter eventName = "ConsoleLogin" and responseElements.ConsoleLogin = "Success" and additionalEventData.MFAUsed != "Yes" | fields @timestamp, userIdentity.arn, sourceIPAddress, userAgent | sort @timestamp desc`,
+	`filter userIdentity.type = "Root" and not ispresent(userIdentity.invokedBy) and eventType != "AwsServiceEvent" | stats count(*) as calls, latest(sourceIPAddress) as lastIp by eventName | sort calls desc`,
+	`filter eventName = "ConsoleLogin" and responseElements.ConsoleLogin = "Failure" | stats count(*) as failures, count_distinct(userIdentity.userName) as users by sourceIPAddress | sort failures desc | limit 25`,
+	`filter isValidIp(sourceIPAddress) and not isIpInSubnet(sourceIPAddress, "203.0.113.0/24") and not isIpInSubnet(sourceIPAddress, "10.0.0.0/8") | stats count(*) as calls by userIdentity.arn, sourceIPAddress | sort calls desc`,
+	`filter eventSource = "iam.amazonaws.com" and readOnly = 0 | fields @timestamp, eventName, userIdentity.arn, errorCode | sort @timestamp desc | limit 200`,
+	`filter eventName in ["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"] | fields @timestamp, awsRegion, eventName, userIdentity.arn, requestParameters.name | sort @timestamp asc`,
+	`filter ispresent(userIdentity.accessKeyId) | fields @timestamp, userIdentity.accessKeyId, eventName, sourceIPAddress | sort @timestamp desc | dedup userIdentity.accessKeyId | limit 100`,
+	`filter readOnly = 0 | stats count(*) as writes by recipientAccountId, bin(1h) as hour | stats max(writes) as peakHourly, avg(writes) as avgHourly by recipientAccountId | sort peakHourly desc`,
+	`fields ispresent(errorCode) as failed | stats count(*) as calls, sum(failed) as errors, 100 * sum(failed) / count(*) as errorPct by eventSource, eventName | filter calls >= 10 | sort errorPct desc | limit 20`,
+	`filter eventSource = "sts.amazonaws.com" and eventName = "AssumeRole" and userIdentity.accountId != recipientAccountId | stats count(*) as assumes by userIdentity.accountId, requestParameters.roleArn | sort assumes desc`,
+	// the rest of the translation
+	`stats count(*) as n by sourceIPAddress | sort n desc, sourceIPAddress`,
+	`stats count(*) by userIdentity.arn | limit 30`,
+	`filter eventName like "Get" | limit 15`,
+	`fields eventName, sourceIPAddress | limit any 7`,
+	`filter errorCode != "AccessDenied" | stats count(*) by errorCode, readOnly`,
+	`stats count(*), count(errorCode), count(requestParameters.bucketName), count_distinct(requestParameters.bucketName) as buckets by bin(1w), awsRegion`,
+	`stats count(*) by bin(1mo), bin(6h)`,
+	`{ $.eventName = "ConsoleLogin" && $.additionalEventData.MFAUsed != "Yes" } | stats count(*) by bin(1d), userIdentity.arn, sourceIPAddress`,
+	`filter recipientAccountId >= 500000000000 or tlsDetails.tlsVersion in ["TLSv1.2", 1.3] | stats count(*) by recipientAccountId, tlsDetails.tlsVersion`,
+	`filter (eventName="StartInstances" or eventName="StopInstances" or eventName="RunInstances") and awsRegion="eu-west-1"`,
+	`fields strlen(eventName) as len, toupper(awsRegion) as r, substr(eventName, 3, 4) as sub, concat(eventSource, "/", eventName) as full | stats count(*), pct(len, 50), pct(len, 90), stddev(len), sum(len) by r, sub | sort sum(len) desc | limit 40`,
+	`filter eventName =~ /^(Get|List)/ and not (userAgent like "aws-cli") | stats latest(eventName) as last, earliest(requestParameters.bucketName) as firstBucket by userIdentity.type`,
+	`fields datefloor(@timestamp, 1h) as h, dateceil(@timestamp, 1d) as d | stats count(*) by h, d | sort h desc | limit 50`,
+	`stats count(*) as n by userIdentity.type | stats sum(n) as total, count(*) as types`,
+	`filter requestParameters.maxResults > 10 or isempty(requestParameters.bucketName) | stats count(*) by eventName | sort count(*) desc, eventName desc`,
+	`fields @timestamp, @message | filter @message like "AccessDenied" | limit 5`,
+	`filter ispresent(requestParameters.bucketName) | fields requestParameters.bucketName as b, eventName | sort b | dedup b`,
+	`stats count(*) by readOnly, managementEvent | sort readOnly desc`,
+	`filter isIpv4InSubnet(sourceIPAddress, "10.0.0.0/8") or isValidIpV6(sourceIPAddress) | stats count(*) by sourceIPAddress`,
+}
+
+// untranslatable are queries whose translation must fail.
+var untranslatable = []string{
+	`stats min(eventName)`,
+	`fields jsonParse(requestParameters.policyDocument).Version as v`,
+	`filter eventName > "Get"`,
+}
+
+func TestDuckDB_InsightsTranslation(t *testing.T) {
+	lakeDir, lake, snap := buildLakeOf(t, false)
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ddl, err := interop.DDL(ingest.ParquetSchema(), interop.DDLConfig{Engine: interop.DuckDB, Location: lakeDir, Table: "ct"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ddl); err != nil {
+		t.Fatalf("DuckDB rejects the DDL: %v\n%s", err, ddl)
+	}
+	for _, src := range insightsQueries {
+		q, err := insights.Parse(src)
+		if err != nil {
+			t.Fatalf("parse %q: %v", src, err)
+		}
+		want := ctqInsights(t, lake, snap, q)
+		stmt, err := insights.Translate(q, insights.TranslateOptions{Dialect: query.DialectDuckDB, Table: "ct"})
+		if err != nil {
+			t.Errorf("translate %q: %v", src, err)
+			continue
+		}
+		got, err := duckRows(db, stmt)
+		if err != nil {
+			t.Errorf("%s\nDuckDB: %v\n%s", src, err, stmt)
+			continue
+		}
+		if len(want) == 0 {
+			t.Logf("note: %s returns no rows over the test lake", src)
+		} else {
+			t.Logf("%d rows: %s", len(want), src)
+		}
+		if msg := diffRows(want, got); msg != "" {
+			t.Errorf("%s\n%s\nSQL: %s", src, msg, stmt)
+		}
+	}
+	for _, src := range untranslatable {
+		q, err := insights.Parse(src)
+		if err != nil {
+			t.Fatalf("parse %q: %v", src, err)
+		}
+		if stmt, err := insights.Translate(q, insights.TranslateOptions{Dialect: query.DialectDuckDB}); err == nil {
+			t.Errorf("%s translates to %s; want an error", src, stmt)
+		}
+	}
+}
+
+// ctqInsights runs q with ctq and returns its JSON output, one row per
+// line, each value in canonical text.
+func ctqInsights(t *testing.T, lake *partition.Lake, snap *partition.Snapshot, q *insights.Query) [][]string {
+	t.Helper()
+	res, err := insights.Run(context.Background(), insights.Config{Lake: lake, Snapshot: snap, Now: time.Unix(1700000000, 0)}, q)
+	if err != nil {
+		t.Fatalf("ctq insights %q: %v", q.Source, err)
+	}
+	var buf bytes.Buffer
+	if err := insights.WriteJSON(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]string
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		dec := json.NewDecoder(strings.NewReader(sc.Text()))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]string, len(res.Columns))
+		for i, c := range res.Columns {
+			row[i] = canonical(m[c])
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// duckRows runs a statement and returns its rows in canonical text.
+func duckRows(db *sql.DB, stmt string) ([][]string, error) {
+	rs, err := db.Query(stmt)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	cols, err := rs.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]string
+	for rs.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			row[i] = canonical(v)
+		}
+		rows = append(rows, row)
+	}
+	return rows, rs.Err()
+}
+
+// canonical renders a value from either side the same way: numbers in
+// their shortest form, timestamps as RFC 3339 with milliseconds, null as
+// <null>.
+func canonical(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "<null>"
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			return x.String()
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case int64:
+		return strconv.FormatFloat(float64(x), 'g', -1, 64)
+	case int32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case time.Time:
+		return x.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	case string:
+		if _, err := strconv.ParseFloat(x, 64); err == nil && !strings.ContainsAny(x, " \t") {
+			// A JSON number read as text (values inside JSON columns).
+			f, _ := strconv.ParseFloat(x, 64)
+			if s := strconv.FormatFloat(f, 'g', -1, 64); s == strings.TrimSuffix(x, ".0") {
+				return s
+			}
+		}
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+// diffRows describes the first difference between two results, or "".
+func diffRows(want, got [][]string) string {
+	for i := 0; i < len(want) && i < len(got); i++ {
+		if len(want[i]) != len(got[i]) {
+			return fmt.Sprintf("ctq returns %d columns, DuckDB %d", len(want[i]), len(got[i]))
+		}
+		for j := range want[i] {
+			if !sameValue(want[i][j], got[i][j]) {
+				return fmt.Sprintf("row %d differs:\nctq:    %q\nDuckDB: %q", i, want[i], got[i])
+			}
+		}
+	}
+	if len(want) != len(got) {
+		return fmt.Sprintf("ctq returns %d rows, DuckDB %d", len(want), len(got))
+	}
+	return ""
+}
+
+// sameValue compares canonical values; numbers within a relative 1e-9
+// (sums and averages may add in another order).
+func sameValue(a, b string) bool {
+	if a == b {
+		return true
+	}
+	x, err1 := strconv.ParseFloat(a, 64)
+	y, err2 := strconv.ParseFloat(b, 64)
+	return err1 == nil && err2 == nil && math.Abs(x-y) <= 1e-9*math.Max(math.Abs(x), math.Abs(y))
+}
