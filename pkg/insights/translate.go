@@ -42,6 +42,9 @@ type TranslateOptions struct {
 	// Table is the lake's table as the statement names it (already quoted
 	// or a plain identifier); empty means "cloudtrail".
 	Table string
+	// TypedOnly translates { … } stages as query.SQLOptions.TypedOnly
+	// does: without the raw-record evaluation of inexact rows.
+	TypedOnly bool
 	// Where, when not empty, is a SQL condition over the lake's columns
 	// that every record must meet (time and partition bounds), ANDed
 	// before the query's own filters.
@@ -92,12 +95,13 @@ func (e *TranslateError) asPattern(p UntranslatablePart) *query.SyntaxError {
 
 // translator holds the state of one translation.
 type translator struct {
-	d      query.SQLDialect
-	errs   []UntranslatablePart
-	scope  map[string]sqlVal // computed columns by name
-	record bool              // record fields are readable (before the first stats)
-	agg    *aggContext       // set while a stats item is translated
-	nsub   int               // subqueries made so far
+	d         query.SQLDialect
+	typedOnly bool
+	errs      []UntranslatablePart
+	scope     map[string]sqlVal // computed columns by name
+	record    bool              // record fields are readable (before the first stats)
+	agg       *aggContext       // set while a stats item is translated
+	nsub      int               // subqueries made so far
 }
 
 func (t *translator) duck() bool { return t.d == query.DialectDuckDB }
@@ -137,7 +141,7 @@ func Translate(q *Query, opts TranslateOptions) (string, error) {
 	if table == "" {
 		table = "cloudtrail"
 	}
-	t := &translator{d: opts.Dialect, scope: map[string]sqlVal{}, record: true}
+	t := &translator{d: opts.Dialect, typedOnly: opts.TypedOnly, scope: map[string]sqlVal{}, record: true}
 	r := &relation{from: table}
 	if opts.Where != "" {
 		r.where = append(r.where, opts.Where)
@@ -161,7 +165,7 @@ func (t *translator) command(c Command, r *relation) *relation {
 			r.where = append(r.where, "FALSE") // rows after stats have no record
 			break
 		}
-		w, err := c.Pattern.SQL(query.SQLOptions{Dialect: t.d})
+		w, err := c.Pattern.SQL(query.SQLOptions{Dialect: t.d, TypedOnly: t.typedOnly})
 		if err != nil {
 			t.fail(c.P, err.Error())
 			break
@@ -278,10 +282,12 @@ func (t *translator) output(q *Query, r *relation) string {
 	sel := make([]string, len(cols))
 	for i, name := range cols {
 		v, ok := t.scope[name]
-		if !ok && t.record {
-			v = t.field(&FieldRef{Segs: []segment{{Name: name}}, Name: name, P: -1})
-			if !strings.HasPrefix(name, "@") {
-				v = nullVal // the evaluator reads only computed columns and system fields here
+		if !ok {
+			// The evaluator reads only computed columns and system fields
+			// here.
+			v = nullVal
+			if _, system := systemField(&Record{}, name); system && t.record {
+				v = t.field(&FieldRef{Segs: []segment{{Name: name}}, Name: name, P: 0})
 			}
 		}
 		sel[i] = t.outputValue(v) + " AS " + quoteIdent(name)

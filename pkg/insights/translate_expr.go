@@ -38,6 +38,9 @@ type sqlVal struct {
 	sql  string   // the expression (not for sDyn)
 	dyn  *sqlDyn  // sDyn
 	lit  *Literal // the literal, when the expression is one
+	// cond marks a condition that is never NULL (comparisons, and, or,
+	// ispresent, ...).
+	cond bool
 }
 
 // sqlDyn reads a value of per-row kind: Text is a scalar's text (an
@@ -265,6 +268,9 @@ func (t *translator) scalarText(v sqlVal, pos int) string {
 func (t *translator) truthy(v sqlVal) string {
 	switch v.kind {
 	case sBool:
+		if v.cond {
+			return v.sql
+		}
 		return fmt.Sprintf("coalesce(%s, FALSE)", v.sql)
 	case sNum:
 		return fmt.Sprintf("coalesce(%s <> 0, FALSE)", v.sql)
@@ -291,7 +297,8 @@ func present(v sqlVal) string {
 	return v.sql + " IS NOT NULL"
 }
 
-func boolVal(s string) sqlVal { return sqlVal{kind: sBool, sql: s} }
+// boolVal is a condition that is never NULL.
+func boolVal(s string) sqlVal { return sqlVal{kind: sBool, sql: s, cond: true} }
 
 var sqlCmp = map[string]string{"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -569,10 +576,22 @@ func (t *translator) call(c *Call) sqlVal {
 		return sqlVal{kind: sNum, sql: fmt.Sprintf("length(%s)", t.scalarText(arg(0), c.Args[0].Pos()))}
 	case "trim", "ltrim", "rtrim":
 		s := t.scalarText(arg(0), c.Args[0].Pos())
+		class := whitespace
 		if len(c.Args) == 2 {
-			return sqlVal{kind: sStr, sql: fmt.Sprintf("%s(%s, %s)", c.Fn, s, t.scalarText(arg(1), c.Args[1].Pos()))}
+			if t.duck() {
+				return sqlVal{kind: sStr, sql: fmt.Sprintf("%s(%s, %s)", c.Fn, s, t.scalarText(arg(1), c.Args[1].Pos()))}
+			}
+			cut, ok := c.Args[1].(*Literal)
+			if !ok || cut.Val.Kind != KindString || cut.Val.Str == "" {
+				return t.fail(c.Args[1].Pos(), c.Name+"'s characters must be a non-empty string literal for "+t.d.String())
+			}
+			var b strings.Builder
+			for _, r := range cut.Val.Str {
+				fmt.Fprintf(&b, `\x{%x}`, r)
+			}
+			class = "[" + b.String() + "]"
 		}
-		re := map[string]string{"trim": `^` + whitespace + `+|` + whitespace + `+$`, "ltrim": `^` + whitespace + `+`, "rtrim": whitespace + `+$`}[c.Fn]
+		re := map[string]string{"trim": `^` + class + `+|` + class + `+$`, "ltrim": `^` + class + `+`, "rtrim": class + `+$`}[c.Fn]
 		if t.duck() {
 			return sqlVal{kind: sStr, sql: fmt.Sprintf("regexp_replace(%s, %s, '', 'g')", s, query.SQLString(re))}
 		}

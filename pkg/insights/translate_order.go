@@ -20,7 +20,7 @@ func (t *translator) sortTerms(v sqlVal, desc bool) []string {
 	if desc {
 		dir = " DESC NULLS LAST"
 	}
-	var text, class string
+	var text, digits string // digits: v is a number value (a number or a string of digits)
 	switch v.kind {
 	case sNull:
 		return nil
@@ -28,15 +28,16 @@ func (t *translator) sortTerms(v sqlVal, desc bool) []string {
 		return []string{v.sql + dir} // false sorts before true, as their texts
 	case sStr:
 		text = v.sql
-		class = fmt.Sprintf("CASE WHEN %s THEN 2 WHEN %s IS NOT NULL THEN 0 END", t.fullMatch(text, "[0-9]+"), text)
+		digits = t.fullMatch(text, "[0-9]+")
 	case sDyn:
 		text = v.dyn.text
-		class = fmt.Sprintf("CASE WHEN %s OR (%s AND %s) THEN 2 WHEN %s IS NOT NULL THEN 0 END", v.dyn.isNum, v.dyn.isStr, t.fullMatch(text, "[0-9]+"), text)
+		digits = fmt.Sprintf("(%s OR (%s AND %s))", v.dyn.isNum, v.dyn.isStr, t.fullMatch(text, "[0-9]+"))
 	}
+	// digits is NULL for a missing value, FALSE (first) for other texts.
 	return []string{
-		class + dir,
-		fmt.Sprintf("CASE WHEN %s = 2 THEN TRY_CAST(%s AS DOUBLE) END", paren(class), text) + dir,
-		fmt.Sprintf("CASE WHEN %s = 0 THEN %s END", paren(class), t.chunks(text)) + dir,
+		digits + dir,
+		fmt.Sprintf("CASE WHEN %s THEN TRY_CAST(%s AS DOUBLE) END", digits, text) + dir,
+		fmt.Sprintf("CASE WHEN NOT %s THEN %s END", digits, t.chunks(text)) + dir,
 		text + dir,
 	}
 }
