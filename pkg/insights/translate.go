@@ -39,8 +39,8 @@ const (
 type TranslateOptions struct {
 	// Dialect is the SQL engine; it must be set.
 	Dialect query.SQLDialect
-	// Table is the lake's table as the statement names it (already quoted
-	// or a plain identifier); empty means "cloudtrail".
+	// Table is the lake's table as the statement names it, quoted as
+	// needed (interop.QuoteTable); empty means "cloudtrail".
 	Table string
 	// TypedOnly translates { … } stages as query.SQLOptions.TypedOnly
 	// does: without the raw-record evaluation of inexact rows.
@@ -139,7 +139,7 @@ func Translate(q *Query, opts TranslateOptions) (string, error) {
 	}
 	table := opts.Table
 	if table == "" {
-		table = "cloudtrail"
+		table = `"cloudtrail"`
 	}
 	t := &translator{d: opts.Dialect, typedOnly: opts.TypedOnly, scope: map[string]sqlVal{}, record: true}
 	r := &relation{from: table}

@@ -31,7 +31,7 @@ func (t *translator) stats(c *Stats, r *relation) *relation {
 		case sDyn:
 			tag := quoteIdent(fmt.Sprintf("ctq_kind_%d_%d", sub, i))
 			sel = append(sel, v.dyn.text+" AS "+out, v.dyn.tag()+" AS "+tag)
-			outScope[name] = sqlVal{kind: sDyn, dyn: &sqlDyn{text: out, isStr: tag + " = 's'", isNum: tag + " = 'n'", isBool: tag + " = 'b'", isCont: tag + " = 'o'"}}
+			outScope[name] = sqlVal{kind: sDyn, dyn: dynColumn(out, tag)}
 		case sNull:
 			sel = append(sel, "NULL AS "+out)
 			outScope[name] = nullVal
@@ -145,8 +145,7 @@ func (t *translator) timeArg(latest bool, v sqlVal) sqlVal {
 	case sNull:
 		return nullVal
 	case sDyn:
-		tag := pick(v.dyn.tag())
-		return sqlVal{kind: sDyn, dyn: &sqlDyn{text: pick(v.dyn.text), isStr: tag + " = 's'", isNum: tag + " = 'n'", isBool: tag + " = 'b'", isCont: tag + " = 'o'"}}
+		return sqlVal{kind: sDyn, dyn: dynColumn(pick(v.dyn.text), pick(v.dyn.tag()))}
 	}
 	return sqlVal{kind: v.kind, sql: pick(v.sql)}
 }

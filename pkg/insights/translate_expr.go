@@ -48,10 +48,16 @@ type sqlVal struct {
 // the predicates tell the kind.
 type sqlDyn struct {
 	text, isStr, isNum, isBool, isCont string
+	str                                string // a scalar's text (the shorter expression, where the kind is known)
 }
 
 func dynOf(j *query.SQLJSON) *sqlDyn {
-	return &sqlDyn{text: j.Text, isStr: j.IsString, isNum: j.IsNum, isBool: j.IsBool, isCont: j.Container}
+	return &sqlDyn{text: j.Text, str: j.Str, isStr: j.IsString, isNum: j.IsNum, isBool: j.IsBool, isCont: j.Container}
+}
+
+// dynColumn is a dynamic value held in a text column and a kind column.
+func dynColumn(text, tag string) *sqlDyn {
+	return &sqlDyn{text: text, str: text, isStr: tag + " = 's'", isNum: tag + " = 'n'", isBool: tag + " = 'b'", isCont: tag + " = 'o'"}
 }
 
 // tag is 's', 'n', 'b' or 'o' (object or array) by kind, NULL when missing.
@@ -67,9 +73,9 @@ func (t *translator) views(v sqlVal) (conds []string, vals []sqlVal) {
 	d := v.dyn
 	return []string{d.isStr, d.isNum, d.isBool},
 		[]sqlVal{
-			{kind: sStr, sql: d.text},
-			{kind: sNum, sql: fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", d.text)},
-			{kind: sBool, sql: fmt.Sprintf("(%s = 'true')", d.text)},
+			{kind: sStr, sql: d.str},
+			{kind: sNum, sql: fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", d.str)},
+			{kind: sBool, sql: fmt.Sprintf("(%s = 'true')", d.str)},
 		}
 }
 
@@ -187,6 +193,14 @@ func (t *translator) field(f *FieldRef) sqlVal {
 	return sqlVal{kind: sStr, sql: sf.Column}
 }
 
+// trunc is the function that drops a number's fraction.
+func (t *translator) trunc() string {
+	if t.duck() {
+		return "trunc"
+	}
+	return "truncate"
+}
+
 // timestampMs is @timestamp: eventTime in epoch milliseconds.
 func (t *translator) timestampMs() string {
 	if t.duck() {
@@ -258,7 +272,7 @@ func (t *translator) scalarText(v sqlVal, pos int) string {
 	case sTime:
 		t.fail(pos, "the text of a timestamp differs between ctq and SQL")
 	case sDyn:
-		return fmt.Sprintf("CASE WHEN NOT %s THEN %s END", paren(v.dyn.isCont), v.dyn.text)
+		return fmt.Sprintf("CASE WHEN NOT %s THEN %s END", paren(v.dyn.isCont), v.dyn.str)
 	}
 	return "NULL"
 }
@@ -281,7 +295,7 @@ func (t *translator) truthy(v sqlVal) string {
 	case sDyn:
 		d := v.dyn
 		return fmt.Sprintf("coalesce(CASE WHEN %s THEN %s <> '' WHEN %s THEN TRY_CAST(%s AS DOUBLE) <> 0 WHEN %s THEN %s = 'true' WHEN %s THEN TRUE END, FALSE)",
-			d.isStr, d.text, d.isNum, d.text, d.isBool, d.text, d.isCont)
+			d.isStr, d.str, d.isNum, d.str, d.isBool, d.str, d.isCont)
 	}
 	return "FALSE"
 }
@@ -317,7 +331,7 @@ func (t *translator) binary(b *Binary) sqlVal {
 		return sqlVal{kind: sNum, sql: fmt.Sprintf("CASE WHEN %s <> 0 THEN CAST(%s AS DOUBLE) / %s END", y, x, y)}
 	case "%":
 		// math.Mod: the sign of the dividend.
-		return sqlVal{kind: sNum, sql: fmt.Sprintf("CASE WHEN %s <> 0 THEN %s - %s * trunc(CAST(%s AS DOUBLE) / %s) END", y, x, y, x, y)}
+		return sqlVal{kind: sNum, sql: fmt.Sprintf("CASE WHEN %s <> 0 THEN %s - %s * %s(CAST(%s AS DOUBLE) / %s) END", y, x, y, t.trunc(), x, y)}
 	case "^":
 		fin := "is_finite"
 		if t.duck() {
@@ -380,13 +394,16 @@ func (t *translator) equal(b *Binary, x, y sqlVal) string {
 			}
 			return fmt.Sprintf("CAST(%s AS VARCHAR) = %s", y.sql, x.sql)
 		}
-		other := nullOr("FALSE", x.sql, y.sql)
+		other := nullOr("FALSE", x.sql)
+		if y.lit == nil {
+			other = nullOr("FALSE", x.sql, y.sql)
+		}
 		if y.kind == sBool {
 			other = fmt.Sprintf("%s = CAST(%s AS VARCHAR)", x.sql, y.sql)
 		}
 		return fmt.Sprintf("CASE WHEN %s THEN TRY_CAST(%s AS DOUBLE) = %s ELSE %s END", t.fullMatch(x.sql, decimalRe), x.sql, t.num(y), other)
 	case x.kind == sNum && y.kind == sTime:
-		return fmt.Sprintf("%s = trunc(%s)", y.sql, x.sql)
+		return fmt.Sprintf("%s = %s(%s)", y.sql, t.trunc(), x.sql)
 	case x.kind == sStr && y.kind == sTime:
 		if ms, ok := t.timeLiteral(x); ok {
 			return fmt.Sprintf("%s = %d", y.sql, ms)
@@ -416,9 +433,9 @@ func (t *translator) order(b *Binary, x, y sqlVal) string {
 	case x.kind == sTime && y.kind == sTime:
 		return fmt.Sprintf("%s %s %s", x.sql, op, y.sql)
 	case x.kind == sTime && y.kind == sNum:
-		return fmt.Sprintf("%s %s trunc(%s)", x.sql, op, y.sql)
+		return fmt.Sprintf("%s %s %s(%s)", x.sql, op, t.trunc(), y.sql)
 	case x.kind == sNum && y.kind == sTime:
-		return fmt.Sprintf("trunc(%s) %s %s", x.sql, op, y.sql)
+		return fmt.Sprintf("%s(%s) %s %s", t.trunc(), x.sql, op, y.sql)
 	case x.kind == sTime && y.kind == sStr:
 		if ms, ok := t.timeLiteral(y); ok {
 			return fmt.Sprintf("%s %s %d", x.sql, op, ms)
@@ -526,7 +543,7 @@ func (t *translator) call(c *Call) sqlVal {
 			return sqlVal{kind: sNum, sql: fmt.Sprintf("CASE WHEN %s THEN 0 ELSE 1 END", present(v))}
 		}
 		if v.kind == sDyn {
-			text = fmt.Sprintf("CASE WHEN %s THEN %s END", v.dyn.isStr, v.dyn.text)
+			text = fmt.Sprintf("CASE WHEN %s THEN %s END", v.dyn.isStr, v.dyn.str)
 		}
 		cond := fmt.Sprintf("%s = %s", text, empty)
 		if c.Fn == "isblank" {
