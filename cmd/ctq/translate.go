@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,7 +31,11 @@ Which one the text is (--language auto): a query when its first word is a
 command (fields, filter, where, stats, sort, limit, dedup, display, parse,
 unnest) followed by more than an operator, or when it has a '|' between
 stages and parses as a query; otherwise a pattern, a lone { ... } included.
---language pattern or --language insights decides instead.`
+--language pattern or --language insights decides instead.
+
+--since, --until, --accounts and --regions add the same bounds as for
+'ctq query' and 'ctq insights', on eventTime and on the account, region and
+day partitions (so that the engine reads only those partitions).`
 
 func init() { addCommand(75, newTranslateCmd) }
 
@@ -38,6 +43,8 @@ func init() { addCommand(75, newTranslateCmd) }
 type translateFlags struct {
 	engine, language, table string
 	typedOnly               bool
+	win                     windowFlags
+	parts                   partitionFlags
 }
 
 func newTranslateCmd(e *env) *cobra.Command {
@@ -56,6 +63,8 @@ func newTranslateCmd(e *env) *cobra.Command {
 	c.Flags().BoolVar(&f.typedOnly, "typed-only", false, "leave out the raw-record evaluation of inexact rows (shorter; may differ from ctq on those rows)")
 	c.Flags().StringVar(&f.language, "language", "auto", "what the text is: auto, pattern or insights")
 	c.Flags().StringVar(&f.table, "table", interop.DefaultTable, "the lake's table in an Insights query's FROM (as given to 'ctq ddl --table')")
+	f.win.register(c, "events")
+	f.parts.register(c, nil, e)
 	_ = c.RegisterFlagCompletionFunc("engine", cobra.FixedCompletions(engines, cobra.ShellCompDirectiveNoFileComp))
 	_ = c.RegisterFlagCompletionFunc("language", cobra.FixedCompletions([]string{"auto", "pattern", "insights"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
@@ -69,6 +78,14 @@ func runTranslate(e *env, f *translateFlags, text string) error {
 	if err != nil {
 		return usagef("--engine: %s", sanitize(err.Error()))
 	}
+	since, until, err := f.win.resolve(time.Now())
+	if err != nil {
+		return err
+	}
+	if err := f.parts.validate(); err != nil {
+		return err
+	}
+	bounds := interop.Bounds(interop.Engine(d.String()), since, until, f.parts.accounts, f.parts.regions)
 	var isQuery bool
 	switch strings.ToLower(f.language) {
 	case "auto":
@@ -81,9 +98,9 @@ func runTranslate(e *env, f *translateFlags, text string) error {
 	}
 	var out string
 	if isQuery {
-		out, err = translateQuery(e, f, d, text)
+		out, err = translateQuery(e, f, d, text, bounds)
 	} else {
-		out, err = translatePattern(e, f, d, text)
+		out, err = translatePattern(e, f, d, text, bounds)
 	}
 	if err != nil {
 		return err
@@ -92,8 +109,9 @@ func runTranslate(e *env, f *translateFlags, text string) error {
 	return err
 }
 
-// translatePattern is the WHERE clause of a filter pattern.
-func translatePattern(e *env, f *translateFlags, d query.SQLDialect, text string) (string, error) {
+// translatePattern is the WHERE clause of a filter pattern, within the
+// bounds (a condition, or "").
+func translatePattern(e *env, f *translateFlags, d query.SQLDialect, text, bounds string) (string, error) {
 	p, err := parsePattern(e, text)
 	if err != nil {
 		return "", err
@@ -106,11 +124,15 @@ func translatePattern(e *env, f *translateFlags, d query.SQLDialect, text string
 		}
 		return "", err
 	}
+	if bounds != "" {
+		where = bounds + " AND (" + where + ")"
+	}
 	return where, nil
 }
 
-// translateQuery is the SELECT statement of an Insights query.
-func translateQuery(e *env, f *translateFlags, d query.SQLDialect, text string) (string, error) {
+// translateQuery is the SELECT statement of an Insights query, over the
+// records within the bounds.
+func translateQuery(e *env, f *translateFlags, d query.SQLDialect, text, bounds string) (string, error) {
 	table, err := interop.QuoteTable(interop.Engine(d.String()), f.table)
 	if err != nil {
 		return "", usagef("--table: %s", sanitize(err.Error()))
@@ -119,7 +141,7 @@ func translateQuery(e *env, f *translateFlags, d query.SQLDialect, text string) 
 	if err != nil {
 		return "", err
 	}
-	stmt, err := insights.Translate(q, insights.TranslateOptions{Dialect: d, Table: table, TypedOnly: f.typedOnly})
+	stmt, err := insights.Translate(q, insights.TranslateOptions{Dialect: d, Table: table, TypedOnly: f.typedOnly, Where: bounds})
 	if err != nil {
 		var te *insights.TranslateError
 		if errors.As(err, &te) {

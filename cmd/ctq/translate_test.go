@@ -18,9 +18,14 @@ func TestTranslate_PatternOrQuery(t *testing.T) {
 		{[]string{"sort=asc", "--engine", "duckdb"}, exitUsage, "", "", "malformed pattern"}, // shorthand, with an unknown field
 		{[]string{"stats count(*) by eventName", "--engine", "duckdb"}, exitOK, `SELECT "eventName" AS "eventName", "count(*)" AS "count(*)" FROM (SELECT "eventName" AS "eventName", count(*) AS "count(*)" FROM "cloudtrail" GROUP BY "eventName")`, "", ""},
 		{[]string{`{ $.errorCode = "AccessDenied" } | stats count(*) as n`, "--engine", "athena", "--table", "Security.CT", "--typed-only"}, exitOK, `SELECT "n" AS "n" FROM (SELECT count(*) AS "n" FROM "security"."ct" WHERE "errorCode" = 'AccessDenied')`, "", ""},
-		{[]string{"FILTER eventName = 'x'", "--engine", "duckdb"}, exitOK, `FROM "cloudtrail" WHERE coalesce("eventName" = 'x', FALSE) ORDER BY`, "", ""},
+		{[]string{"FILTER eventName = 'x'", "--engine", "duckdb"}, exitOK, `FROM "cloudtrail" WHERE "eventName" = 'x' ORDER BY`, "", ""},
 		{[]string{"filter", "--engine", "duckdb", "--language", "insights"}, exitUsage, "", "", "malformed query"},
 		{[]string{"stats count(*)", "--engine", "duckdb", "--language", "pattern"}, exitOK, `contains("ctqRaw", 'stats')`, "SELECT", ""},
+		{[]string{"eventName=x", "--engine", "trino", "--typed-only", "--since", "2024-03-01", "--accounts", "111122223333"}, exitOK,
+			`"account" IN ('111122223333') AND "day" >= '2024-03-01' AND "eventTime" >= TIMESTAMP '2024-03-01 00:00:00.000000' AND ("eventName" = 'x')`, "", ""},
+		{[]string{"stats count(*)", "--engine", "duckdb", "--until", "2024-03-02T12:00:00Z"}, exitOK,
+			`WHERE "day" <= '2024-03-02' AND epoch_us("eventTime") < 1709380800000000`, "", ""},
+		{[]string{"stats count(*)", "--engine", "duckdb", "--regions", "moon-1"}, exitUsage, "", "", "--regions"},
 		{[]string{"x", "--engine", "duckdb", "--language", "sql"}, exitUsage, "", "", "--language"},
 		{[]string{"stats count(*)", "--engine", "duckdb", "--table", "a.b.c.d"}, exitUsage, "", "", "--table"},
 	} {

@@ -159,7 +159,7 @@ func Translate(q *Query, opts TranslateOptions) (string, error) {
 func (t *translator) command(c Command, r *relation) *relation {
 	switch c := c.(type) {
 	case *Filter:
-		r.where = append(r.where, t.truthy(t.expr(c.Cond)))
+		r.where = append(r.where, t.condition(c.Cond))
 	case *PatternFilter:
 		if !t.record {
 			r.where = append(r.where, "FALSE") // rows after stats have no record

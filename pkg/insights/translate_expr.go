@@ -346,6 +346,16 @@ func (t *translator) binary(b *Binary) sqlVal {
 // compare translates = != < <= > >= under the comparison rule (compare.go):
 // never NULL; a missing operand makes != true and the others false.
 func (t *translator) compare(b *Binary, l, r sqlVal) string {
+	c := t.cmpCore(b, l, r)
+	if b.Op == "!=" {
+		return fmt.Sprintf("NOT coalesce(%s, FALSE)", c)
+	}
+	return fmt.Sprintf("coalesce(%s, FALSE)", c)
+}
+
+// cmpCore is a comparison that is NULL when an operand is missing (for !=,
+// the equality).
+func (t *translator) cmpCore(b *Binary, l, r sqlVal) string {
 	var c string
 	if b.Op == "=" || b.Op == "!=" {
 		c = t.perKind(l, func(x sqlVal) string {
@@ -356,10 +366,7 @@ func (t *translator) compare(b *Binary, l, r sqlVal) string {
 			return t.perKind(r, func(y sqlVal) string { return t.order(b, x, y) })
 		})
 	}
-	if b.Op == "!=" {
-		return fmt.Sprintf("NOT coalesce(%s, FALSE)", c)
-	}
-	return fmt.Sprintf("coalesce(%s, FALSE)", c)
+	return c
 }
 
 // nullOr is NULL when any of vals is NULL, else the constant c.
@@ -381,6 +388,12 @@ func (t *translator) equal(b *Binary, x, y sqlVal) string {
 		return "NULL"
 	case x.kind == y.kind && x.kind != sNum:
 		return fmt.Sprintf("%s = %s", x.sql, y.sql)
+	case x.kind == sNum && y.kind == sBool && x.lit != nil:
+		switch x.lit.Val.Num {
+		case 0, 1:
+			return fmt.Sprintf("%s = %t", y.sql, x.lit.Val.Num == 1)
+		}
+		return nullOr("FALSE", y.sql)
 	case x.kind == sNum && (y.kind == sNum || y.kind == sBool):
 		return fmt.Sprintf("%s = %s", t.num(x), t.num(y))
 	case x.kind == sStr && (y.kind == sNum || y.kind == sBool):
@@ -474,21 +487,72 @@ func kindName(k sqlKind) string {
 // match is like / =~: a substring or an unanchored regex search of the
 // value's text; a missing value does not match, so not like is true.
 func (t *translator) match(m *MatchExpr) sqlVal {
-	text := t.scalarText(t.expr(m.X), m.X.Pos())
-	var hit string
-	switch p := m.Pat.(type) {
-	case *RegexLit:
-		hit = t.d.RegexpSearch(text, p.Source)
-	case *Literal:
-		if strings.ContainsRune(p.Val.Str, 0) {
-			return t.fail(p.P, "the string holds a NUL character, which SQL strings cannot")
-		}
-		hit = t.d.Contains(text, p.Val.Str)
-	}
+	hit := t.matchCore(m)
 	if m.Not {
 		return boolVal(fmt.Sprintf("NOT coalesce(%s, FALSE)", hit))
 	}
 	return boolVal(fmt.Sprintf("coalesce(%s, FALSE)", hit))
+}
+
+// matchCore is the search of like / =~, NULL for a missing value.
+func (t *translator) matchCore(m *MatchExpr) string {
+	text := t.scalarText(t.expr(m.X), m.X.Pos())
+	switch p := m.Pat.(type) {
+	case *RegexLit:
+		return t.d.RegexpSearch(text, p.Source)
+	case *Literal:
+		if strings.ContainsRune(p.Val.Str, 0) {
+			t.fail(p.P, "the string holds a NUL character, which SQL strings cannot")
+			return "NULL"
+		}
+		return t.d.Contains(text, p.Val.Str)
+	}
+	return "NULL"
+}
+
+// condition translates a filter condition for WHERE, where NULL drops a
+// row as FALSE does: comparisons, like and in joined by and/or need no
+// coalesce there, so they stay simple predicates that engines push into
+// their Parquet readers.
+func (t *translator) condition(e Expr) string {
+	switch x := e.(type) {
+	case *Binary:
+		switch x.Op {
+		case "and", "or":
+			return paren(t.condition(x.L)) + " " + strings.ToUpper(x.Op) + " " + paren(t.condition(x.R))
+		case "=", "<", "<=", ">", ">=":
+			return t.cmpCore(x, t.expr(x.L), t.expr(x.R))
+		}
+	case *MatchExpr:
+		if !x.Not {
+			return t.matchCore(x)
+		}
+	case *InExpr:
+		if l, ok := x.List.(*ListLit); ok && !x.Not {
+			if v := t.expr(x.X); v.kind == sStr && allStrings(l) {
+				return fmt.Sprintf("%s IN (%s)", v.sql, t.literals(l))
+			}
+		}
+	}
+	return t.truthy(t.expr(e))
+}
+
+func allStrings(l *ListLit) bool {
+	for _, e := range l.Elems {
+		if e.Val.Kind != KindString {
+			return false
+		}
+	}
+	return len(l.Elems) > 0
+}
+
+// literals is a list's elements as SQL literals.
+func (t *translator) literals(l *ListLit) string {
+	parts := make([]string, len(l.Elems))
+	for i, e := range l.Elems {
+		parts[i] = t.literal(e).sql
+	}
+	return strings.Join(parts, ", ")
 }
 
 // in is membership in a list literal: whole values under the comparison
@@ -500,15 +564,8 @@ func (t *translator) in(n *InExpr) sqlVal {
 	}
 	x := t.expr(n.X)
 	var c string
-	allStr := x.kind == sStr
-	var lits []string
-	for _, e := range list.Elems {
-		v := t.literal(e)
-		allStr = allStr && v.kind == sStr
-		lits = append(lits, v.sql)
-	}
-	if allStr {
-		c = fmt.Sprintf("coalesce(%s IN (%s), FALSE)", x.sql, strings.Join(lits, ", "))
+	if x.kind == sStr && allStrings(list) {
+		c = fmt.Sprintf("coalesce(%s IN (%s), FALSE)", x.sql, t.literals(list))
 	} else {
 		eq := &Binary{Op: "=", P: n.P}
 		var terms []string
