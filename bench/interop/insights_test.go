@@ -21,8 +21,9 @@ import (
 )
 
 // insightsQueries are AWS's CloudTrail samples, the investigation recipes of
-// docs/LANGUAGE.md that translate, and queries for the rest of the
-// translation: every command, the sort order, bins, aggregates.
+// docs/LANGUAGE.md (two with smaller thresholds, for a small lake), and
+// queries for the rest of the translation: every command, the sort order,
+// bins, aggregates.
 var insightsQueries = []string{
 	// AWS's samples
 	`stats count(*) by eventSource, eventName, awsRegion`,
@@ -46,6 +47,9 @@ var insightsQueries = []string{
 	`filter readOnly = 0 | stats count(*) as writes by recipientAccountId, bin(1h) as hour | stats max(writes) as peakHourly, avg(writes) as avgHourly by recipientAccountId | sort peakHourly desc`,
 	`fields ispresent(errorCode) as failed | stats count(*) as calls, sum(failed) as errors, 100 * sum(failed) / count(*) as errorPct by eventSource, eventName | filter calls >= 10 | sort errorPct desc | limit 20`,
 	`filter eventSource = "sts.amazonaws.com" and eventName = "AssumeRole" and userIdentity.accountId != recipientAccountId | stats count(*) as assumes by userIdentity.accountId, requestParameters.roleArn | sort assumes desc`,
+	`stats count(*) as events by eventSource, awsRegion | sort events desc`,
+	`filter eventName in ["PutRolePolicy", "PutUserPolicy", "PutGroupPolicy"] and requestParameters.policyDocument like /"Action"\s*:\s*"\*"/ | fields @timestamp, userIdentity.arn, eventName, requestParameters.policyName`,
+	`filter eventName in ["PutRolePolicy", "PutUserPolicy", "PutGroupPolicy"] and requestParameters.policyDocument like /Action/ | fields @timestamp, userIdentity.arn, eventName, requestParameters.policyName`,
 	// the rest of the translation
 	`stats count(*) as n by sourceIPAddress | sort n desc, sourceIPAddress`,
 	`stats count(*) by userIdentity.arn | limit 30`,
