@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,37 +21,40 @@ import (
 	"github.com/ctq-dev/ctq/pkg/query"
 )
 
-// insightsQueries are AWS's CloudTrail samples, the investigation recipes of
-// docs/LANGUAGE.md (two with smaller thresholds, for a small lake), and
-// queries for the rest of the translation: every command, the sort order,
-// bins, aggregates.
-var insightsQueries = []string{
-	// AWS's samples
-	`stats count(*) by eventSource, eventName, awsRegion`,
-	`filter (eventName="StartInstances" or eventName="StopInstances") and awsRegion="us-east-2"`,
-	`filter eventName="CreateUser" | fields awsRegion, requestParameters.userName, responseElements.user.arn`,
-	`filter eventName="UpdateTrail" and ispresent(errorCode) | stats count(*) by errorCode, errorMessage`,
-	`filter tlsDetails.tlsVersion in [ "TLSv1", "TLSv1.1" ] | stats count(*) as numOutdatedTlsCalls by userIdentity.accountId, recipientAccountId, eventSource, eventName, awsRegion, tlsDetails.tlsVersion, tlsDetails.cipherSuite, userAgent | sort eventSource, eventName, awsRegion, tlsDetails.tlsVersion`,
-	// recipes
-	`filter ispresent(errorCode) | stats count(*) as errors by userIdentity.arn, errorCode | sort errors desc | limit 20`,
-	`filter not isempty(userIdentity.accessKeyId) | stats count_distinct(sourceIPAddress) as ips, count(*) as calls by userIdentity.accessKeyId | sort ips desc`,
-	`filter userIdentity.type = "AssumedRole" | stats min(@timestamp) as first, max(@timestamp) as last, earliest(sourceIPAddress) as firstIp, latest(sourceIPAddress) as lastIp by userIdentity.sessionContext.sessionIssuer.arn | sort last desc`,
-	`filter eventName = "ConsoleLogin" | stats count(*) as logins by bin(1d) as day, userIdentity.arn, sourceIPAddress, responseElements.ConsoleLogin | sort day asc, logins desc`,
+// documentedQueries returns the queries of docs/LANGUAGE.md's sections
+// "AWS's CloudTrail samples" and "Investigation recipes", as written.
+func documentedQueries(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile("../../docs/LANGUAGE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, heading := range []string{"## AWS's CloudTrail samples", "## Investigation recipes"} {
+		_, sec, ok := strings.Cut(string(data), "\n"+heading+"\n")
+		if !ok {
+			t.Fatalf("docs/LANGUAGE.md has no %q section", heading)
+		}
+		_, block, _ := strings.Cut(sec, "```text\n")
+		block, _, _ = strings.Cut(block, "```")
+		for _, line := range strings.Split(block, "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				out = append(out, line)
+			}
+		}
+	}
+	if len(out) < 20 {
+		t.Fatalf("docs/LANGUAGE.md: %d sample and recipe queries, want 5 samples and at least 15 recipes", len(out))
+	}
+	return out
+}
+
+// moreQueries cover the rest of the translation: recipes with thresholds
+// for a small lake, every command, the sort order, bins, aggregates.
+var moreQueries = []string{
 	`filter errorCode like /AccessDenied|UnauthorizedOperation/ | stats count(*) as denied by bin(5m) as window, userIdentity.arn | filter denied >= 2 | sort denied desc`,
-	`filter eventName = "ConsoleLogin" and responseElements.ConsoleLogin = "Success" and additionalEventData.MFAUsed != "Yes" | fields @timestamp, userIdentity.arn, sourceIPAddress, userAgent | sort @timestamp desc`,
-	`filter userIdentity.type = "Root" and not ispresent(userIdentity.invokedBy) and eventType != "AwsServiceEvent" | stats count(*) as calls, latest(sourceIPAddress) as lastIp by eventName | sort calls desc`,
-	`filter eventName = "ConsoleLogin" and responseElements.ConsoleLogin = "Failure" | stats count(*) as failures, count_distinct(userIdentity.userName) as users by sourceIPAddress | sort failures desc | limit 25`,
-	`filter isValidIp(sourceIPAddress) and not isIpInSubnet(sourceIPAddress, "203.0.113.0/24") and not isIpInSubnet(sourceIPAddress, "10.0.0.0/8") | stats count(*) as calls by userIdentity.arn, sourceIPAddress | sort calls desc`,
-	`filter eventSource = "iam.amazonaws.com" and readOnly = 0 | fields @timestamp, eventName, userIdentity.arn, errorCode | sort @timestamp desc | limit 200`,
-	`filter eventName in ["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"] | fields @timestamp, awsRegion, eventName, userIdentity.arn, requestParameters.name | sort @timestamp asc`,
-	`filter ispresent(userIdentity.accessKeyId) | fields @timestamp, userIdentity.accessKeyId, eventName, sourceIPAddress | sort @timestamp desc | dedup userIdentity.accessKeyId | limit 100`,
-	`filter readOnly = 0 | stats count(*) as writes by recipientAccountId, bin(1h) as hour | stats max(writes) as peakHourly, avg(writes) as avgHourly by recipientAccountId | sort peakHourly desc`,
 	`fields ispresent(errorCode) as failed | stats count(*) as calls, sum(failed) as errors, 100 * sum(failed) / count(*) as errorPct by eventSource, eventName | filter calls >= 10 | sort errorPct desc | limit 20`,
-	`filter eventSource = "sts.amazonaws.com" and eventName = "AssumeRole" and userIdentity.accountId != recipientAccountId | stats count(*) as assumes by userIdentity.accountId, requestParameters.roleArn | sort assumes desc`,
-	`stats count(*) as events by eventSource, awsRegion | sort events desc`,
-	`filter eventName in ["PutRolePolicy", "PutUserPolicy", "PutGroupPolicy"] and requestParameters.policyDocument like /"Action"\s*:\s*"\*"/ | fields @timestamp, userIdentity.arn, eventName, requestParameters.policyName`,
 	`filter eventName in ["PutRolePolicy", "PutUserPolicy", "PutGroupPolicy"] and requestParameters.policyDocument like /Action/ | fields @timestamp, userIdentity.arn, eventName, requestParameters.policyName`,
-	// the rest of the translation
 	`stats count(*) as n by sourceIPAddress | sort n desc, sourceIPAddress`,
 	`stats count(*) by userIdentity.arn | limit 30`,
 	`filter eventName like "Get" | limit 15`,
@@ -94,7 +98,7 @@ func TestDuckDB_InsightsTranslation(t *testing.T) {
 	if _, err := db.Exec(ddl); err != nil {
 		t.Fatalf("DuckDB rejects the DDL: %v\n%s", err, ddl)
 	}
-	for _, src := range insightsQueries {
+	for _, src := range append(documentedQueries(t), moreQueries...) {
 		q, err := insights.Parse(src)
 		if err != nil {
 			t.Fatalf("parse %q: %v", src, err)
