@@ -73,6 +73,13 @@ var moreQueries = []string{
 	`fields @timestamp, @message | filter @message like "AccessDenied" | limit 5`,
 	`filter ispresent(requestParameters.bucketName) | fields requestParameters.bucketName as b, eventName | sort b | dedup b`,
 	`stats count(*) by readOnly, managementEvent | sort readOnly desc`,
+	`fields datefloor(@timestamp, 1h) as h | filter h = "2025-03-14 07:00:00.000" or @timestamp = "2025-03-14T08:00:00Z" | stats count(*) by h`,
+	"stats count(*) as n by requestParameters.bucketName, eventName | filter ispresent(`requestParameters.bucketName`) | stats sum(n) as calls, count(*) as names by `requestParameters.bucketName` | sort calls desc, `requestParameters.bucketName`",
+	`stats count(*) as n, latest(requestParameters.maxResults) as last by requestParameters.maxResults, requestParameters.durationSeconds`,
+	`filter requestParameters.maxResults = "50" or requestParameters.durationSeconds in [3600, "900"] or requestParameters.bucketName =~ /-logs$/ | stats count(*) by eventName, requestParameters.maxResults`,
+	`fields greatest(strlen(eventName), 12) as g, least(1, abs(-3)) as l, ceil(strlen(awsRegion) / 4) as c, log(strlen(eventName)) as lg, isblank(errorCode) as b, strcontains(eventName, "object", true) as sc | stats count(*) by g, l, c, b, sc | sort g desc, c`,
+	`fields trim(concat(" ", eventName, " ")) as t, ltrim(eventName, "GDL") as lt, replace(eventName, "Get", "Fetch") as r, tolower(eventSource) as s | stats count(*) by t, lt, r, s | limit 25`,
+	`filter @timestamp >= "2025-03-14T06:00:00Z" and @timestamp < "2025-03-14T20:00:00+02:00" and @timestamp > "later" and @timestamp < "2025" | stats count(*) as n, toMillis(min(@timestamp)) as firstMs by bin(3h) | sort n desc`,
 	`filter isIpv4InSubnet(sourceIPAddress, "10.0.0.0/8") or isValidIpV6(sourceIPAddress) | stats count(*) by sourceIPAddress`,
 }
 

@@ -316,9 +316,9 @@ func (t *translator) outputValue(v sqlVal) string {
 }
 
 // inputOrder is the order records reach the evaluator: the lake's
-// (eventTime, eventID) order.
+// (eventTime, eventID) order, in which records without either come first.
 func (t *translator) inputOrder() []string {
-	return []string{t.d.Ident(colTime) + " ASC NULLS LAST", t.d.Ident(colID) + " ASC NULLS LAST"}
+	return []string{t.d.Ident(colTime) + " ASC NULLS FIRST", t.d.Ident(colID) + " ASC NULLS FIRST"}
 }
 
 // defaultOrder is @timestamp descending, ties in input order, missing

@@ -449,14 +449,16 @@ func (t *translator) order(b *Binary, x, y sqlVal) string {
 		return fmt.Sprintf("%s %s %s(%s)", x.sql, op, t.trunc(), y.sql)
 	case x.kind == sNum && y.kind == sTime:
 		return fmt.Sprintf("%s(%s) %s %s", t.trunc(), x.sql, op, y.sql)
-	case x.kind == sTime && y.kind == sStr:
-		if ms, ok := t.timeLiteral(y); ok {
+	case x.kind == sTime && y.kind == sStr && y.lit != nil:
+		if ms, ok := parseTimestamp(y.lit.Val.Str); ok {
 			return fmt.Sprintf("%s %s %d", x.sql, op, ms)
 		}
-	case x.kind == sStr && y.kind == sTime:
-		if ms, ok := t.timeLiteral(x); ok {
+		return nullOr(strings.ToUpper(strconv.FormatBool(holds(b.Op, orderValues(Time(0), y.lit.Val)))), x.sql)
+	case x.kind == sStr && y.kind == sTime && x.lit != nil:
+		if ms, ok := parseTimestamp(x.lit.Val.Str); ok {
 			return fmt.Sprintf("%d %s %s", ms, op, y.sql)
 		}
+		return nullOr(strings.ToUpper(strconv.FormatBool(holds(b.Op, orderValues(x.lit.Val, Time(0))))), y.sql)
 	case x.kind == sStr && y.kind == sStr:
 		t.fail(b.P, "ordering two texts follows ctq's sort order (digit runs by value), which SQL comparisons do not")
 		return "NULL"
@@ -465,8 +467,22 @@ func (t *translator) order(b *Binary, x, y sqlVal) string {
 	return "NULL"
 }
 
-// timeLiteral reads a string literal as a timestamp: RFC 3339, or the
-// output layout (a timestamp's text).
+// holds applies an ordering operator to a comparison result.
+func holds(op string, c int) bool {
+	switch op {
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	}
+	return c >= 0
+}
+
+// timeLiteral reads a string literal that equals a timestamp: RFC 3339
+// (compared chronologically), or a timestamp's text in the output layout
+// (equal by text).
 func (t *translator) timeLiteral(v sqlVal) (int64, bool) {
 	if v.lit == nil || v.lit.Val.Kind != KindString {
 		return 0, false
