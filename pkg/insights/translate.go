@@ -209,11 +209,29 @@ func (t *translator) command(c Command, r *relation) *relation {
 func (t *translator) setItems(items []Item) {
 	vals := make([]sqlVal, len(items))
 	for i, it := range items {
-		vals[i] = t.expr(it.Expr)
+		vals[i] = t.bounded(it.Expr, t.expr(it.Expr))
 	}
 	for i, it := range items {
 		t.scope[it.Name] = vals[i]
 	}
+}
+
+// maxExprSQL bounds the SQL text of one computed column: columns are
+// written out where they are used, so a chain of fields that each use the
+// previous one twice doubles it at every step.
+const maxExprSQL = 1 << 20
+
+// bounded returns v, or a placeholder and an error for e when v's SQL
+// text is longer than maxExprSQL.
+func (t *translator) bounded(e Expr, v sqlVal) sqlVal {
+	n := len(v.sql)
+	if v.dyn != nil {
+		n += len(v.dyn.text) + len(v.dyn.str) + len(v.dyn.isStr) + len(v.dyn.isNum) + len(v.dyn.isBool) + len(v.dyn.isCont)
+	}
+	if n > maxExprSQL {
+		return t.fail(e.Pos(), fmt.Sprintf("the expression's SQL would be longer than %d bytes (a column is written out wherever it is used); simplify the query", maxExprSQL))
+	}
+	return v
 }
 
 // wrap makes the relation a subquery: SELECT * (plus extra) FROM it WHERE

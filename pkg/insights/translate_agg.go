@@ -42,7 +42,7 @@ func (t *translator) stats(c *Stats, r *relation) *relation {
 	}
 	keys := make([]sqlVal, len(c.By))
 	for i, k := range c.By {
-		keys[i] = t.expr(k.Expr)
+		keys[i] = t.bounded(k.Expr, t.expr(k.Expr))
 	}
 	for i, k := range c.By {
 		group = append(group, t.identity(keys[i])...)
@@ -52,7 +52,7 @@ func (t *translator) stats(c *Stats, r *relation) *relation {
 	t.scope, t.record = groupScope, false
 	t.agg = &aggContext{scope: rowScope, record: rowRecord}
 	for i, it := range c.Items {
-		v := t.expr(it.Expr)
+		v := t.bounded(it.Expr, t.expr(it.Expr))
 		groupScope[it.Name] = v
 		column(it.Name, v, len(c.By)+i)
 	}

@@ -182,6 +182,15 @@ func TestTranslate_Untranslatable(t *testing.T) {
 			t.Errorf("%q: %d carets, want %d:\n%s", c.query, n, len(c.parts), te.Caret())
 		}
 	}
+	// Columns are written out where they are used: a doubling chain stops
+	// with an error instead of growing without bound.
+	chain := "fields strlen(eventName) as x"
+	for range 30 {
+		chain += " | fields x + x as x"
+	}
+	if _, err := translateText(t, chain, query.DialectDuckDB); err == nil || !strings.Contains(err.Error(), "longer than") {
+		t.Errorf("doubling chain: %v", err)
+	}
 	if _, err := insights.Translate(&insights.Query{}, insights.TranslateOptions{}); err == nil {
 		t.Error("no dialect: no error")
 	}
@@ -210,4 +219,40 @@ func TestLooksLikeQuery(t *testing.T) {
 			t.Errorf("LooksLikeQuery(%q) = %v, want %v", c.text, got, c.want)
 		}
 	}
+}
+
+// Any query that parses translates for every dialect or fails with a
+// *TranslateError whose parts lie inside the query; a statement is never
+// returned together with an error, and parts are never empty.
+func FuzzTranslate(f *testing.F) {
+	for _, s := range append(append([]string{}, awsSamples...), recipes...) {
+		f.Add(s)
+	}
+	f.Add(`stats min(eventName) as m, pct(x, 50) by bin(1q) | filter m > "b" | sort m | limit 3`)
+	f.Add("fields substr(a, 1, 2) as s, trim(b, \"x\") as t, jsonParse(c).d as e | dedup s, t")
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := insights.Parse(s)
+		if err != nil {
+			return
+		}
+		for _, d := range dialects {
+			stmt, err := insights.Translate(q, insights.TranslateOptions{Dialect: d})
+			if err == nil {
+				if !strings.HasPrefix(stmt, "SELECT ") {
+					t.Fatalf("%s %q: statement %q", d, s, stmt)
+				}
+				continue
+			}
+			var te *insights.TranslateError
+			if !errors.As(err, &te) || stmt != "" || len(te.Parts) == 0 {
+				t.Fatalf("%s %q: %q, %v", d, s, stmt, err)
+			}
+			for _, p := range te.Parts {
+				if p.Pos < 0 || p.Pos > len(s) || p.Msg == "" {
+					t.Fatalf("%s %q: part %+v", d, s, p)
+				}
+			}
+			_ = te.Caret()
+		}
+	})
 }
