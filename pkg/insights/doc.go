@@ -12,6 +12,8 @@
 //	reference.go, topn.go         the reference evaluator (streaming, bounded buffers)
 //	pushdown.go, run.go           Run: the lake's scan pipeline into the evaluator
 //	result.go                     Result and its table, JSON and CSV renderings
+//	translate*.go                 Translate: one SQL statement for Athena, Trino or DuckDB
+//	detect.go                     LooksLikeQuery: a query or a filter pattern
 //
 // Parse checks a query; Evaluate (or an Evaluator fed record by record)
 // runs it over decoded records, and Run over the lake. The reference
