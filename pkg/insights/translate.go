@@ -2,6 +2,7 @@ package insights
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,7 +53,7 @@ type TranslateOptions struct {
 }
 
 // TranslateError lists the parts of a query that have no faithful SQL
-// translation.
+// translation, in the order they appear in the query.
 type TranslateError struct {
 	Query   string
 	Dialect query.SQLDialect
@@ -151,6 +152,7 @@ func Translate(q *Query, opts TranslateOptions) (string, error) {
 	}
 	out := t.output(q, r)
 	if len(t.errs) > 0 {
+		slices.SortStableFunc(t.errs, func(a, b UntranslatablePart) int { return a.Pos - b.Pos })
 		return "", &TranslateError{Query: q.Source, Dialect: opts.Dialect, Parts: t.errs}
 	}
 	return out, nil
