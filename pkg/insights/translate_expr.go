@@ -610,15 +610,16 @@ func (t *translator) call(c *Call) sqlVal {
 		return boolVal(present(arg(0)))
 	case "isempty", "isblank":
 		v := arg(0)
-		empty := "''"
-		text := t.scalarText(v, c.Args[0].Pos())
-		if v.kind == sNum || v.kind == sBool || v.kind == sTime {
+		var text string // the value when it is a string
+		switch v.kind {
+		case sNum, sBool, sTime:
 			return sqlVal{kind: sNum, sql: fmt.Sprintf("CASE WHEN %s THEN 0 ELSE 1 END", present(v))}
-		}
-		if v.kind == sDyn {
+		case sDyn:
 			text = fmt.Sprintf("CASE WHEN %s THEN %s END", v.dyn.isStr, v.dyn.str)
+		default:
+			text = v.sql
 		}
-		cond := fmt.Sprintf("%s = %s", text, empty)
+		cond := text + " = ''"
 		if c.Fn == "isblank" {
 			cond = t.fullMatch(text, whitespace+"*")
 		}
@@ -707,8 +708,7 @@ func (t *translator) call(c *Call) sqlVal {
 				s, sub = "lower("+s+")", "lower("+sub+")"
 			}
 		}
-		pos := "strpos"
-		return sqlVal{kind: sNum, sql: fmt.Sprintf("CASE WHEN %s(%s, %s) > 0 THEN 1 WHEN %s IS NOT NULL AND %s IS NOT NULL THEN 0 END", pos, s, sub, s, sub)}
+		return sqlVal{kind: sNum, sql: fmt.Sprintf("CASE WHEN strpos(%s, %s) > 0 THEN 1 WHEN %s IS NOT NULL AND %s IS NOT NULL THEN 0 END", s, sub, s, sub)}
 	case "concat":
 		parts := make([]string, len(c.Args))
 		for i := range c.Args {

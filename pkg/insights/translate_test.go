@@ -102,6 +102,8 @@ func TestTranslate_Fragments(t *testing.T) {
 		{`stats count(*) by bin(1w)`, query.DialectDuckDB, []string{`- 345600000) % 604800000) + 604800000) % 604800000)`}},
 		{`fields trim(eventName, "xy") as a`, query.DialectTrino, []string{`regexp_replace("eventName", '\A[\x{78}\x{79}]+|[\x{78}\x{79}]+\z', '')`}},
 		{`fields 7 % 2 as a`, query.DialectTrino, []string{`truncate(CAST(7e+00 AS DOUBLE) / 2e+00)`}},
+		{`fields isempty(strlen(eventName) + 1) as a, isblank(@timestamp) as b`, query.DialectDuckDB,
+			[]string{`CASE WHEN (length("eventName") + 1e+00) IS NOT NULL THEN 0 ELSE 1 END`, `CASE WHEN epoch_ms("eventTime") IS NOT NULL THEN 0 ELSE 1 END`}},
 	}
 	for _, c := range cases {
 		got, err := translateText(t, c.query, c.dialect)
