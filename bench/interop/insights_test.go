@@ -73,6 +73,8 @@ var moreQueries = []string{
 	`fields @timestamp, @message | filter @message like "AccessDenied" | limit 5`,
 	`filter ispresent(requestParameters.bucketName) | fields requestParameters.bucketName as b, eventName | sort b | dedup b`,
 	`stats count(*) by readOnly, managementEvent | sort readOnly desc`,
+	`filter eventName >= "Get" and eventName < "Put" and sourceIPAddress < "100" and "9" >= userAgent and eventName > "Get1" | stats count(*) by eventName, sourceIPAddress like "." | sort count(*) desc | limit 30`,
+	`filter sourceIPAddress <= "10.0.5" or eventSource > "s3" or awsRegion < "" | stats count(*) by eventSource, awsRegion`,
 	`filter requestParameters.maxResults != 50 and responseElements.ConsoleLogin != "Success" and additionalEventData.MFAUsed not in ["Yes"] | stats count(*) by eventName | sort count(*) desc | limit 20`,
 	`filter userIdentity.sessionContext.attributes.mfaAuthenticated = true or readOnly = "true" or readOnly = true or errorCode = 403 | stats count(*) by readOnly, userIdentity.sessionContext.attributes.mfaAuthenticated`,
 	`filter sourceIPAddress like "10." or requestParameters.bucketName in ["a", 1] or eventName not like /Get/ and eventName not in ["ListBuckets"] | stats count(*) by eventSource`,
@@ -95,7 +97,7 @@ var moreQueries = []string{
 var untranslatable = []string{
 	`stats min(eventName)`,
 	`fields jsonParse(requestParameters.policyDocument).Version as v`,
-	`filter eventName > "Get"`,
+	`filter eventName > errorCode`,
 }
 
 func TestDuckDB_InsightsTranslation(t *testing.T) {

@@ -459,12 +459,51 @@ func (t *translator) order(b *Binary, x, y sqlVal) string {
 			return fmt.Sprintf("%d %s %s", ms, op, y.sql)
 		}
 		return nullOr(strings.ToUpper(strconv.FormatBool(holds(b.Op, orderValues(x.lit.Val, Time(0))))), y.sql)
+	case x.kind == sStr && y.kind == sStr && y.lit != nil && x.lit == nil:
+		return t.orderText(b.Op, x.sql, y.lit.Val.Str)
+	case x.kind == sStr && y.kind == sStr && x.lit != nil && y.lit == nil:
+		return t.orderText(flipOp[b.Op], y.sql, x.lit.Val.Str)
 	case x.kind == sStr && y.kind == sStr:
-		t.fail(b.P, "ordering two texts follows ctq's sort order (digit runs by value), which SQL comparisons do not")
+		t.fail(b.P, "ordering two texts follows ctq's sort order (digit runs by value); it translates against a string literal only")
 		return "NULL"
 	}
 	t.fail(b.P, fmt.Sprintf("ordering a %s and a %s has no faithful SQL translation", kindName(x.kind), kindName(y.kind)))
 	return "NULL"
+}
+
+var flipOp = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+// orderText is `text op lit` in the sort order of spec §4.7 (compare.go):
+// strings of digits after other texts, numerically and then by text;
+// other texts run by run, as lists of chunks (chunks).
+func (t *translator) orderText(op, text, lit string) string {
+	digits := t.fullMatch(text, "[0-9]+")
+	if isDigits(lit) {
+		f, _ := String(lit).numeric()
+		num, strict := query.SQLNumber(f), strings.TrimSuffix(op, "=")
+		n := fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", text)
+		return fmt.Sprintf("CASE WHEN %s THEN %s %s %s OR (%s = %s AND %s %s %s) ELSE %s END",
+			digits, n, strict, num, n, num, text, op, query.SQLString(lit), strings.ToUpper(strconv.FormatBool(holds(op, -1))))
+	}
+	return fmt.Sprintf("CASE WHEN %s THEN %s ELSE %s %s %s END",
+		digits, strings.ToUpper(strconv.FormatBool(holds(op, 1))), t.chunks(text), op, t.chunkList(lit))
+}
+
+// chunkList is chunks of a literal, as a SQL list.
+func (t *translator) chunkList(s string) string {
+	var parts []string
+	for s != "" {
+		var c string
+		c, s = nextChunk(s)
+		if isDigitByte(c[0]) {
+			c = fmt.Sprintf("0%010d%s", len(c), c)
+		}
+		parts = append(parts, query.SQLString(c))
+	}
+	if t.duck() {
+		return "CAST([" + strings.Join(parts, ", ") + "] AS VARCHAR[])"
+	}
+	return "CAST(ARRAY[" + strings.Join(parts, ", ") + "] AS ARRAY(VARCHAR))"
 }
 
 // holds applies an ordering operator to a comparison result.

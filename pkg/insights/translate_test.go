@@ -101,6 +101,9 @@ func TestTranslate_Fragments(t *testing.T) {
 		{`stats count(*) by bin(1mo)`, query.DialectDuckDB, []string{`to_months(CAST(`}},
 		{`stats count(*) by bin(1w)`, query.DialectDuckDB, []string{`- 345600000) % 604800000) + 604800000) % 604800000)`}},
 		{`fields trim(eventName, "xy") as a`, query.DialectTrino, []string{`regexp_replace("eventName", '\A[\x{78}\x{79}]+|[\x{78}\x{79}]+\z', '')`}},
+		{`filter eventName > "Get2" and "10" > sourceIPAddress`, query.DialectTrino,
+			[]string{`ELSE transform(regexp_extract_all("eventName", '[0-9]+|[^0-9]+'), ctq_c -> IF(regexp_like(ctq_c, '^[0-9]'), '0' || lpad(CAST(length(ctq_c) AS VARCHAR), 10, '0') || ctq_c, ctq_c)) > CAST(ARRAY['Get', '000000000012'] AS ARRAY(VARCHAR)) END`,
+				`CASE WHEN regexp_like("sourceIPAddress", '\A(?:[0-9]+)\z') THEN TRY_CAST("sourceIPAddress" AS DOUBLE) < 1e+01 OR (TRY_CAST("sourceIPAddress" AS DOUBLE) = 1e+01 AND "sourceIPAddress" < '10') ELSE TRUE END`}},
 		{`fields 7 % 2 as a`, query.DialectTrino, []string{`truncate(CAST(7e+00 AS DOUBLE) / 2e+00)`}},
 		{`fields isempty(strlen(eventName) + 1) as a, isblank(@timestamp) as b`, query.DialectDuckDB,
 			[]string{`CASE WHEN (length("eventName") + 1e+00) IS NOT NULL THEN 0 ELSE 1 END`, `CASE WHEN epoch_ms("eventTime") IS NOT NULL THEN 0 ELSE 1 END`}},
@@ -152,7 +155,7 @@ func TestTranslate_Untranslatable(t *testing.T) {
 	}{
 		{`stats min(eventName) as m`, query.DialectAthena, []string{"min"}, "min of a string"},
 		{`stats sortsFirst(userAgent)`, query.DialectDuckDB, []string{"sortsFirst"}, "sort order"},
-		{`filter eventName > "Get"`, query.DialectDuckDB, []string{">"}, "ordering two texts"},
+		{`filter eventName > errorCode`, query.DialectDuckDB, []string{">"}, "ordering two texts"},
 		{`fields jsonParse(requestParameters.policyDocument).Version as v`, query.DialectDuckDB, []string{"jsonParse"}, "no SQL equivalent"},
 		{`fields jsonStringify(requestParameters) as v`, query.DialectAthena, []string{"jsonStringify"}, "has no SQL translation"},
 		{`filter isIpInSubnet(sourceIPAddress, "2001:db8::/32")`, query.DialectDuckDB, []string{"isIpInSubnet"}, "IPv6"},
