@@ -73,6 +73,7 @@ var moreQueries = []string{
 	`fields @timestamp, @message | filter @message like "AccessDenied" | limit 5`,
 	`filter ispresent(requestParameters.bucketName) | fields requestParameters.bucketName as b, eventName | sort b | dedup b`,
 	`stats count(*) by readOnly, managementEvent | sort readOnly desc`,
+	`stats min(eventName) as a, max(eventName) as b, sortsFirst(sourceIPAddress) as c, sortsLast(userAgent) as d, min(recipientAccountId) as e, max(userIdentity.accountId) as f, sortsLast(userIdentity.accountId) as g by awsRegion, eventSource | sort eventSource | limit 40`,
 	`filter eventName >= "Get" and eventName < "Put" and sourceIPAddress < "100" and "9" >= userAgent and eventName > "Get1" | stats count(*) by eventName, sourceIPAddress like "." | sort count(*) desc | limit 30`,
 	`filter sourceIPAddress <= "10.0.5" or eventSource > "s3" or awsRegion < "" | stats count(*) by eventSource, awsRegion`,
 	`filter requestParameters.maxResults != 50 and responseElements.ConsoleLogin != "Success" and additionalEventData.MFAUsed not in ["Yes"] | stats count(*) by eventName | sort count(*) desc | limit 20`,
@@ -95,7 +96,7 @@ var moreQueries = []string{
 
 // untranslatable are queries whose translation must fail.
 var untranslatable = []string{
-	`stats min(eventName)`,
+	`stats min(requestParameters.bucketName)`,
 	`fields jsonParse(requestParameters.policyDocument).Version as v`,
 	`filter eventName > errorCode`,
 }

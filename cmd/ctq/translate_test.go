@@ -39,12 +39,12 @@ func TestTranslate_PatternOrQuery(t *testing.T) {
 // A query with parts SQL cannot reproduce names each of them with a caret
 // and exits 2.
 func TestTranslate_Untranslatable(t *testing.T) {
-	q := `stats min(eventName) as first, count(*) by bin(1h) | filter first like "Get" | display first, jsonParse("{}") as j`
+	q := `stats min(requestParameters.bucketName) as first, count(*) by bin(1h) | filter first like "Get" | display first, jsonParse("{}") as j`
 	code, out, stderr := inProcess(t, "translate", q, "--engine", "duckdb")
 	if code != exitUsage || out != "" {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
-	for _, want := range []string{"cannot translate the query to duckdb SQL", "min of a string", "jsonParse"} {
+	for _, want := range []string{"cannot translate the query to duckdb SQL", "min of a JSON value", "jsonParse"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

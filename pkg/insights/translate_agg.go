@@ -112,14 +112,15 @@ func (t *translator) aggregate(c *Call) sqlVal {
 		}
 		return num(fmt.Sprintf("element_at(array_sort(filter(array_agg(%s), x -> x IS NOT NULL)), %s)", n, idx))
 	case "min", "max", "sortsfirst", "sortslast":
-		if v.kind != sNum && v.kind != sTime {
-			return t.fail(c.P, c.Name+" of a "+kindName(v.kind)+" follows ctq's sort order (numbers by value, other text by digit runs), which SQL min/max does not; it translates on numbers and timestamps")
+		last := c.Fn == "max" || c.Fn == "sortslast"
+		switch {
+		case v.kind == sNum || v.kind == sTime:
+			return sqlVal{kind: v.kind, sql: fmt.Sprintf("%s(%s)", map[bool]string{false: "min", true: "max"}[last], v.sql)}
+		case v.kind == sStr && ctx.record:
+			return t.textMinMax(v.sql, last, c.Fn == "min" || c.Fn == "max")
 		}
-		fn := "min"
-		if c.Fn == "max" || c.Fn == "sortslast" {
-			fn = "max"
-		}
-		return sqlVal{kind: v.kind, sql: fmt.Sprintf("%s(%s)", fn, v.sql)}
+		return t.fail(c.P, c.Name+" of a "+kindName(v.kind)+map[bool]string{true: "", false: " after stats"}[ctx.record]+
+			" follows ctq's sort order (numbers by value, other text by digit runs), which has no SQL translation here; it translates on numbers, timestamps and record strings")
 	case "earliest", "latest":
 		if !ctx.record {
 			return t.fail(c.P, c.Name+" after stats: the rows have no @timestamp")
@@ -129,16 +130,54 @@ func (t *translator) aggregate(c *Call) sqlVal {
 	return t.fail(c.P, "aggregate "+c.Name+" has no SQL translation")
 }
 
+// textMinMax is min/max (numeric) or sortsFirst/sortsLast of strings:
+// when every value is a decimal number (and numeric is set), the value of
+// the smallest or largest number, ties to the first in input order;
+// otherwise the first or last value in the sort order of spec §4.7.
+func (t *translator) textMinMax(x string, last, numeric bool) sqlVal {
+	digits := t.fullMatch(x, "[0-9]+")
+	var empty string
+	argMin, argMax := "min_by", "max_by"
+	if t.duck() {
+		argMin, argMax, empty = "arg_min", "arg_max", "CAST([] AS VARCHAR[])"
+	} else {
+		empty = "CAST(ARRAY[] AS ARRAY(VARCHAR))"
+	}
+	// The order of §4.7 as one ROW: number values after other texts, by
+	// value and then text; other texts by their chunks.
+	key := fmt.Sprintf("CASE WHEN %s IS NOT NULL THEN ROW(%s, CASE WHEN %s THEN TRY_CAST(%s AS DOUBLE) ELSE 0 END, CASE WHEN %s THEN %s ELSE %s END, %s) END",
+		x, digits, digits, x, digits, empty, t.chunks(x), x)
+	fn := argMin
+	if last {
+		fn = argMax
+	}
+	ordered := fmt.Sprintf("%s(%s, %s)", fn, x, key)
+	if !numeric {
+		return sqlVal{kind: sStr, sql: ordered}
+	}
+	n := fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", x)
+	if last {
+		n = "-" + n
+	}
+	numKey := fmt.Sprintf("CASE WHEN %s IS NOT NULL THEN ROW(%s, %s) END", x, n, t.inputKey())
+	return sqlVal{kind: sStr, sql: fmt.Sprintf("CASE WHEN bool_and(%s) THEN %s(%s, %s) ELSE %s END", t.fullMatch(x, decimalRe), argMin, x, numKey, ordered)}
+}
+
+// inputKey is a text that sorts records in input order: (eventTime,
+// eventID), records without eventTime first.
+func (t *translator) inputKey() string {
+	ts := fmt.Sprintf("lpad(CAST(%s AS VARCHAR), 20, '0')", t.timestampMs())
+	if t.duck() {
+		ts = fmt.Sprintf("lpad(CAST(epoch_us(%s) AS VARCHAR), 20, '0')", t.d.Ident(colTime))
+	}
+	return fmt.Sprintf("coalesce(%s, '') || coalesce(%s, '')", ts, t.d.Ident(colID))
+}
+
 // timeArg is earliest/latest: the value of the row with the smallest or
 // largest (eventTime, eventID), among rows where the value is present.
 func (t *translator) timeArg(latest bool, v sqlVal) sqlVal {
-	var key string
-	if t.duck() {
-		key = fmt.Sprintf("lpad(CAST(epoch_us(%s) AS VARCHAR), 20, '0')", t.d.Ident(colTime))
-	} else {
-		key = fmt.Sprintf("lpad(CAST(%s AS VARCHAR), 20, '0')", t.timestampMs())
-	}
-	key = fmt.Sprintf("CASE WHEN %s THEN %s || coalesce(%s, '') END", present(v), key, t.d.Ident(colID))
+	// Records without eventTime lose to those with one: their key is NULL.
+	key := fmt.Sprintf("CASE WHEN %s AND %s IS NOT NULL THEN %s END", present(v), t.d.Ident(colTime), t.inputKey())
 	fn := map[[2]bool]string{{true, false}: "arg_min", {true, true}: "arg_max", {false, false}: "min_by", {false, true}: "max_by"}[[2]bool{t.duck(), latest}]
 	pick := func(x string) string { return fmt.Sprintf("%s(%s, %s)", fn, x, key) }
 	switch v.kind {

@@ -89,7 +89,7 @@ func TestTranslate_Fragments(t *testing.T) {
 			[]string{`contains('2001:db8::/32', CAST("sourceIPAddress" AS IPADDRESS))`}},
 		{`stats pct(strlen(eventName), 90) as p, earliest(sourceIPAddress) as e, count_distinct(eventName) as d`, query.DialectDuckDB,
 			[]string{`list_sort(list_filter(list(length("eventName")), x -> x IS NOT NULL))[CAST(greatest(least(ceil(9e-01 * count(length("eventName"))), count(length("eventName"))), 1) AS BIGINT)]`,
-				`arg_min("sourceIPAddress", CASE WHEN "sourceIPAddress" IS NOT NULL THEN lpad(CAST(epoch_us("eventTime") AS VARCHAR), 20, '0') || coalesce("eventID", '') END)`,
+				`arg_min("sourceIPAddress", CASE WHEN "sourceIPAddress" IS NOT NULL AND "eventTime" IS NOT NULL THEN coalesce(lpad(CAST(epoch_us("eventTime") AS VARCHAR), 20, '0'), '') || coalesce("eventID", '') END)`,
 				`count(DISTINCT "eventName")`}},
 		{`stats pct(strlen(eventName), 90) as p, latest(sourceIPAddress) as e`, query.DialectAthena,
 			[]string{`element_at(array_sort(filter(array_agg(length("eventName")), x -> x IS NOT NULL)),`, `max_by("sourceIPAddress", CASE WHEN`}},
@@ -104,6 +104,9 @@ func TestTranslate_Fragments(t *testing.T) {
 		{`filter eventName > "Get2" and "10" > sourceIPAddress`, query.DialectTrino,
 			[]string{`ELSE transform(regexp_extract_all("eventName", '[0-9]+|[^0-9]+'), ctq_c -> IF(regexp_like(ctq_c, '^[0-9]'), '0' || lpad(CAST(length(ctq_c) AS VARCHAR), 10, '0') || ctq_c, ctq_c)) > CAST(ARRAY['Get', '000000000012'] AS ARRAY(VARCHAR)) END`,
 				`CASE WHEN regexp_like("sourceIPAddress", '\A(?:[0-9]+)\z') THEN TRY_CAST("sourceIPAddress" AS DOUBLE) < 1e+01 OR (TRY_CAST("sourceIPAddress" AS DOUBLE) = 1e+01 AND "sourceIPAddress" < '10') ELSE TRUE END`}},
+		{`stats min(eventName) as a, sortsLast(userAgent) as b`, query.DialectTrino,
+			[]string{`CASE WHEN bool_and(regexp_like("eventName", '\A(?:[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)\z')) THEN min_by("eventName", CASE WHEN "eventName" IS NOT NULL THEN ROW(TRY_CAST("eventName" AS DOUBLE), coalesce(`,
+				`max_by("userAgent", CASE WHEN "userAgent" IS NOT NULL THEN ROW(regexp_like("userAgent", '\A(?:[0-9]+)\z'), `}},
 		{`fields 7 % 2 as a`, query.DialectTrino, []string{`truncate(CAST(7e+00 AS DOUBLE) / 2e+00)`}},
 		{`fields isempty(strlen(eventName) + 1) as a, isblank(@timestamp) as b`, query.DialectDuckDB,
 			[]string{`CASE WHEN (length("eventName") + 1e+00) IS NOT NULL THEN 0 ELSE 1 END`, `CASE WHEN epoch_ms("eventTime") IS NOT NULL THEN 0 ELSE 1 END`}},
@@ -153,8 +156,8 @@ func TestTranslate_Untranslatable(t *testing.T) {
 		parts   []string // the text at each part's position, in order
 		msg     string
 	}{
-		{`stats min(eventName) as m`, query.DialectAthena, []string{"min"}, "min of a string"},
-		{`stats sortsFirst(userAgent)`, query.DialectDuckDB, []string{"sortsFirst"}, "sort order"},
+		{`stats min(requestParameters.bucketName) as m`, query.DialectAthena, []string{"min"}, "min of a JSON value"},
+		{`stats count(*) as n by userAgent | stats sortsFirst(userAgent)`, query.DialectDuckDB, []string{"sortsFirst"}, "after stats"},
 		{`filter eventName > errorCode`, query.DialectDuckDB, []string{">"}, "ordering two texts"},
 		{`fields jsonParse(requestParameters.policyDocument).Version as v`, query.DialectDuckDB, []string{"jsonParse"}, "no SQL equivalent"},
 		{`fields jsonStringify(requestParameters) as v`, query.DialectAthena, []string{"jsonStringify"}, "has no SQL translation"},
