@@ -73,6 +73,8 @@ var moreQueries = []string{
 	`fields @timestamp, @message | filter @message like "AccessDenied" | limit 5`,
 	`filter ispresent(requestParameters.bucketName) | fields requestParameters.bucketName as b, eventName | sort b | dedup b`,
 	`stats count(*) by readOnly, managementEvent | sort readOnly desc`,
+	`stats max(@timestamp) as @t, count(*) as n by eventSource | stats sum(n) as total, count(*) as sources by dateceil(@t, 6h) as slot, datefloor(@t, 1q) as q | sort slot desc`,
+	`stats count(*) as n by bin(2h) as h, awsRegion | stats max(n) as peak, pct(n, 75) as p75, stddev(n) as sd by h | sort peak desc, h | limit 5`,
 	`stats min(eventName) as a, max(eventName) as b, sortsFirst(sourceIPAddress) as c, sortsLast(userAgent) as d, min(recipientAccountId) as e, max(userIdentity.accountId) as f, sortsLast(userIdentity.accountId) as g by awsRegion, eventSource | sort eventSource | limit 40`,
 	`filter eventName >= "Get" and eventName < "Put" and sourceIPAddress < "100" and "9" >= userAgent and eventName > "Get1" | stats count(*) by eventName, sourceIPAddress like "." | sort count(*) desc | limit 30`,
 	`filter sourceIPAddress <= "10.0.5" or eventSource > "s3" or awsRegion < "" | stats count(*) by eventSource, awsRegion`,
