@@ -179,9 +179,11 @@ func compareOp(op string, l, r Value) bool {
 		return !equalValues(l, r)
 	}
 	c, ok := compareValues(l, r)
-	if !ok {
-		return false
-	}
+	return ok && holds(op, c)
+}
+
+// holds applies an ordering operator (< <= > >=) to a comparison result.
+func holds(op string, c int) bool {
 	switch op {
 	case "<":
 		return c < 0

@@ -506,19 +506,6 @@ func (t *translator) chunkList(s string) string {
 	return "CAST(ARRAY[" + strings.Join(parts, ", ") + "] AS ARRAY(VARCHAR))"
 }
 
-// holds applies an ordering operator to a comparison result.
-func holds(op string, c int) bool {
-	switch op {
-	case "<":
-		return c < 0
-	case "<=":
-		return c <= 0
-	case ">":
-		return c > 0
-	}
-	return c >= 0
-}
-
 // timeLiteral reads a string literal that equals a timestamp: RFC 3339
 // (compared chronologically), or a timestamp's text in the output layout
 // (equal by text).
