@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // errDef describes one possible error outcome of an API call.
@@ -85,7 +86,11 @@ var (
 // Zipf exponent of the event-name frequency.
 const zipfS = 1.0
 
-func init() {
+// completeCatalog fills in the catalog's derived fields (weight, source,
+// action, version, default error rate). It runs once, for the first model:
+// package initialisation stays free of it, since every ctq command links
+// this package and only a few generate.
+var completeCatalog = sync.OnceFunc(func() {
 	verOf := map[string]string{"s3": "1.10", "ec2": "1.10", "iam": "1.09", "sts": "1.08", "signin": "1.09", "kms": "1.10",
 		"lambda": "1.09", "dynamodb": "1.09", "logs": "1.09", "ssm": "1.10", "cloudtrail": "1.11", "config": "1.09",
 		"organizations": "1.11", "monitoring": "1.09", "secretsmanager": "1.10"}
@@ -112,7 +117,7 @@ func init() {
 			sp.errRate = 0.035
 		}
 	}
-}
+})
 
 // ---- shared builder helpers ----
 

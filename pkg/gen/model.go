@@ -83,8 +83,9 @@ type model struct {
 	pGlobal   float64 // in globalReg objects, probability of a global event
 	global    evTable
 	regional  evTable
-	start     int64 // Unix seconds
-	span      int64 // seconds
+	idTabs    [nProfiles]cumTable // identity draw tables, by profile (profileWeights)
+	start     int64               // Unix seconds
+	span      int64               // seconds
 	trailName string
 	bucket    string
 	lineages  []*job // lineage files in window order (lineage.go)
@@ -137,7 +138,8 @@ var (
 )
 
 func newModel(cfg Config) *model {
-	m := &model{cfg: cfg, regions: cfg.Regions}
+	completeCatalog()
+	m := &model{cfg: cfg, regions: cfg.Regions, idTabs: profileTables()}
 	if cfg.Prefix != "" {
 		m.prefix = cfg.Prefix + "/"
 	}
