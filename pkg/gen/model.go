@@ -138,7 +138,6 @@ var (
 )
 
 func newModel(cfg Config) *model {
-	completeCatalog()
 	m := &model{cfg: cfg, regions: cfg.Regions, idTabs: profileTables()}
 	if cfg.Prefix != "" {
 		m.prefix = cfg.Prefix + "/"
@@ -170,8 +169,9 @@ func newModel(cfg Config) *model {
 	}
 	var gw, rw []float64
 	gsum, tot := 0.0, 0.0
-	for i := range catalog {
-		sp := &catalog[i]
+	cat := catalog()
+	for i := range cat {
+		sp := &cat[i]
 		if sp.global {
 			m.global.specs = append(m.global.specs, sp)
 			gw = append(gw, sp.weight)
