@@ -21,7 +21,7 @@ event): a count by the fields, sorted by the count, the first --limit rows.
 It is short for
   ctq insights '{ PATTERN } | stats count(*) as events by FIELD, ... | sort events desc | limit N'`
 
-func init() { addCommand(34, newTopCmd) }
+func init() { addCommand(34, "top", newTopCmd) }
 
 func newTopCmd(e *env) *cobra.Command {
 	var f insightsFlags
