@@ -31,10 +31,10 @@ type typedColumns struct {
 	top    map[string]bool // the stored top-level members (anything else is in ctqExtra)
 }
 
-// typed returns the typed schema. It is built on first use, not at package
-// initialisation (every ctq command links this package); callers must not
-// modify it.
-var typed = sync.OnceValue(typedSchema)
+// typedCols returns the typed schema. It is built on first use, not at
+// package initialisation (every ctq command links this package); callers
+// must not modify it.
+var typedCols = sync.OnceValue(typedSchema)
 
 func typedSchema() *typedColumns {
 	tc := &typedColumns{json: map[string]bool{}, groups: map[string]bool{}, bools: map[string]bool{}, leaves: map[string]bool{}, top: map[string]bool{}}
@@ -88,7 +88,7 @@ type target struct {
 
 // classify maps a selector to the column that holds its value.
 func classify(sel Selector) target {
-	tc := typed()
+	tc := typedCols()
 	var parts []string
 	for i, st := range sel.Steps {
 		if st.Kind != StepField {

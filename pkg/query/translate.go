@@ -291,7 +291,7 @@ func (g *sqlGen) typed(c *Compare, col string) string {
 	ref := g.ident(col)
 	text := ref
 	switch {
-	case typed().bools[col]:
+	case typedCols().bools[col]:
 		text = fmt.Sprintf("CAST(%s AS VARCHAR)", ref)
 	case col == colTime:
 		// The engine compares eventTime as CloudTrail writes it.
@@ -315,7 +315,7 @@ func (g *sqlGen) typed(c *Compare, col string) string {
 		}
 		return fmt.Sprintf("NOT %s", paren(eq)) // NULL (missing) stays NULL: false
 	case OpIsTrue, OpIsFalse:
-		if !typed().bools[col] {
+		if !typedCols().bools[col] {
 			return "FALSE"
 		}
 		return fmt.Sprintf("%s = %t", ref, c.Op == OpIsTrue)
