@@ -29,7 +29,7 @@ keys are the column names), or CSV with a header. A query without limit
 returns at most --max-rows rows and says on stderr how many there were.
 docs/LANGUAGE.md has the language.`
 
-func init() { addCommand(32, newInsightsCmd) }
+func init() { addCommand(32, "insights", newInsightsCmd) }
 
 // insightsFlags are the flags of insights and top: a lake scan and a table
 // of rows.

@@ -33,7 +33,7 @@ The empty pattern matches every event. Results stream in eventTime order
 (ties by eventID). 'ctq PATTERN' is short for 'ctq query PATTERN'. See the
 README's language section for the full reference.`
 
-func init() { addCommand(20, newQueryCmd) }
+func init() { addCommand(20, "query", newQueryCmd) }
 
 // scanFlags are the flags of every command that scans the lake: the lake,
 // the event-time window, the partitions and the scan's parallelism.
@@ -418,7 +418,7 @@ const explainLong = `Prints the parsed pattern (as re-parseable text), the plan,
 figures of an actual run: partitions, files and row groups considered and
 skipped, column chunks read, rows evaluated and rows matched.`
 
-func init() { addCommand(50, newExplainCmd) }
+func init() { addCommand(50, "explain", newExplainCmd) }
 
 func newExplainCmd(e *env) *cobra.Command {
 	var s scanFlags

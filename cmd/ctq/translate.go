@@ -15,7 +15,7 @@ typed columns read them directly; paths inside JSON columns use the engine's
 JSON functions; rows whose typed columns are inexact (ctqExact = false) are
 evaluated from the raw record, as ctq does, unless --typed-only is given.`
 
-func init() { addCommand(75, newTranslateCmd) }
+func init() { addCommand(75, "translate", newTranslateCmd) }
 
 func newTranslateCmd(e *env) *cobra.Command {
 	var engine string

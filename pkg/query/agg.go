@@ -103,12 +103,12 @@ var ErrAggGroups = errors.New("too many groups")
 // can group by or count (top-level and userIdentity/tlsDetails leaves of
 // the lake schema, eventTime excluded).
 func AggColumn(path string) bool {
-	return knownLeaves[path] && path != colTime && !boolColumns[path]
+	return typedCols().leaves[path] && path != colTime && !typedCols().bools[path]
 }
 
 // AggJSONColumn reports whether path is a JSON text column
 // (requestParameters, responseElements, additionalEventData, ...).
-func AggJSONColumn(path string) bool { return jsonColumns[path] }
+func AggJSONColumn(path string) bool { return typedCols().json[path] }
 
 // Aggregate evaluates the plan's pattern over the lake snapshot and
 // aggregates the selected rows by spec. The result holds each worker's
