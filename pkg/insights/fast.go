@@ -329,6 +329,7 @@ func (st *statsState) attachScan(tab *query.AggTable, spec *query.AggSpec) error
 			})
 		}
 	}
+	tab.DropIndex()
 	st.scan = sc
 	if len(st.order)+tab.Len()-len(into) > st.maxGroups {
 		return st.tooManyGroups()

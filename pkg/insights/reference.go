@@ -33,6 +33,10 @@ type EvalOptions struct {
 	// MaxGroups bounds the groups of each stats command; 0 means
 	// DefaultMaxGroups. Add fails with ErrTooManyGroups beyond it.
 	MaxGroups int
+	// Stream, when set, lets Result leave Result.Rows nil where it can
+	// make each row as it is read (Result.Each): the groups of a stats
+	// that ends the query, without a Value per cell in memory at once.
+	Stream bool
 }
 
 // DefaultMaxGroups is the default bound on the groups of one stats
@@ -327,12 +331,20 @@ func (e *Evaluator) statsResult() *Result {
 	if e.opts.KeepRows > 0 && !e.q.HasLimit() {
 		n = min(n, e.opts.KeepRows)
 	}
-	res := e.newResult(len(ids), n)
 	var r row
-	for i, id := range ids[:n] {
+	row := func(i int, dst []Value) {
 		r.cols = r.cols[:0]
-		st.fill(&e.env, int(id), &r)
-		e.output(&r, res.Rows[i])
+		st.fill(&e.env, int(ids[i]), &r)
+		e.output(&r, dst)
+	}
+	if e.opts.Stream {
+		res := e.newResult(len(ids), 0)
+		res.stream, res.streamLen = row, n
+		return res
+	}
+	res := e.newResult(len(ids), n)
+	for i := range n {
+		row(i, res.Rows[i])
 	}
 	return res
 }

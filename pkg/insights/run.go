@@ -40,6 +40,10 @@ type Config struct {
 	// Workers is the number of lake files read in parallel; 0 means
 	// GOMAXPROCS.
 	Workers int
+	// Stream lets Run return rows that are made as they are read
+	// (EvalOptions.Stream): Result.Rows may be nil; use Result.Len and
+	// Result.Each, or the writers.
+	Stream bool
 }
 
 // Run evaluates q over the lake and returns its result. Records stream
@@ -67,7 +71,7 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := EvalOptions{Now: cfg.Now, MaxGroups: cfg.MaxGroups}
+	opts := EvalOptions{Now: cfg.Now, MaxGroups: cfg.MaxGroups, Stream: cfg.Stream}
 	if !q.HasLimit() {
 		opts.KeepRows = cfg.MaxRows
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"sync"
 
@@ -343,7 +342,7 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 					c.key = appendAggKeyBytes(c.key, bytesOf(keys[i], r))
 				}
 			}
-			if g, ferr = t.group(c.key, maphash.Bytes(aggSeed, c.key)); ferr != nil {
+			if g, ferr = t.group(c.key, aggHash(c.key)); ferr != nil {
 				return
 			}
 			switch {
@@ -368,11 +367,14 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 						// One lookup per dictionary entry and row group.
 						x := d.idx[r]
 						if c.dvals[i][x] == 0 {
-							c.dvals[i][x] = t.value(bytesOf(cols[i], r)) + 1
+							if v, ferr = t.value(bytesOf(cols[i], r)); ferr != nil {
+								return
+							}
+							c.dvals[i][x] = v + 1
 						}
 						v = c.dvals[i][x] - 1
-					} else {
-						v = t.value(bytesOf(cols[i], r))
+					} else if v, ferr = t.value(bytesOf(cols[i], r)); ferr != nil {
+						return
 					}
 					t.addDistinct(g, i, v)
 				}

@@ -36,6 +36,10 @@ const (
 // rehashing.
 var aggSeed = maphash.MakeSeed()
 
+// aggHash is the hash of a key or value: the low 32 bits of maphash, which
+// place it in tables of up to 2^32 slots.
+func aggHash(b []byte) uint32 { return uint32(maphash.Bytes(aggSeed, b)) }
+
 func newAggTable(spec *AggSpec) *AggTable {
 	t := &AggTable{spec: spec, vals: make([][]int64, len(spec.Items)), pairs: make([]pairSet, len(spec.Items))}
 	t.groups.init()
@@ -100,7 +104,7 @@ func (t *AggTable) Find(keys []AggValue) (int, bool) {
 	for i, v := range keys {
 		b = appendAggKey(b, v, t.spec.Keys[i].Column == "")
 	}
-	g, ok := t.groups.find(b, maphash.Bytes(aggSeed, b))
+	g, ok := t.groups.find(b, aggHash(b))
 	return int(g), ok
 }
 
@@ -116,6 +120,15 @@ func (t *AggTable) ForEachDistinct(i int, fn func(g int, v string)) {
 		e := int(uint32(p))
 		fn(int(p>>32), t.values.str(int32(e)))
 	}
+}
+
+// DropIndex frees what only Find and ForEachDistinct use (the key index
+// and the count_distinct values and pairs); Len, Key and Value still work.
+// Find and ForEachDistinct must not be called afterwards.
+func (t *AggTable) DropIndex() {
+	t.groups.slots, t.groups.hashes = nil, nil
+	t.values = byteIndex{}
+	t.pairs = nil
 }
 
 // Encoded key values: a tag byte, then for a string its uvarint length and
@@ -144,10 +157,10 @@ func appendAggKeyBytes(dst, s []byte) []byte {
 
 // group returns the group of the encoded key tuple key, adding it; beyond
 // MaxGroups groups it fails with ErrAggGroups.
-func (t *AggTable) group(key []byte, h uint64) (int32, error) {
-	g, added := t.groups.intern(key, h)
-	if !added {
-		return g, nil
+func (t *AggTable) group(key []byte, h uint32) (int32, error) {
+	g, added, err := t.groups.intern(key, h)
+	if err != nil || !added {
+		return g, err
 	}
 	if t.groups.len() > t.spec.MaxGroups {
 		return 0, fmt.Errorf("%w: more than %d groups", ErrAggGroups, t.spec.MaxGroups)
@@ -182,9 +195,9 @@ func (t *AggTable) addDistinct(g int32, i int, v int32) {
 }
 
 // value interns a count_distinct value.
-func (t *AggTable) value(s []byte) int32 {
-	v, _ := t.values.intern(s, maphash.Bytes(aggSeed, s))
-	return v
+func (t *AggTable) value(s []byte) (int32, error) {
+	v, _, err := t.values.intern(s, aggHash(s))
+	return v, err
 }
 
 // merge folds o's groups into t; o must not be used afterwards.
@@ -220,7 +233,10 @@ func (t *AggTable) merge(o *AggTable) error {
 			p--
 			ov := int32(uint32(p))
 			if vmap[ov] == 0 {
-				v, _ := t.values.intern(o.values.entry(ov), o.values.hashes[ov])
+				v, _, err := t.values.intern(o.values.entry(ov), o.values.hashes[ov])
+				if err != nil {
+					return err
+				}
 				vmap[ov] = v + 1
 			}
 			t.addDistinct(gmap[p>>32], i, vmap[ov]-1)
@@ -244,8 +260,8 @@ func (t *AggTable) freeze() {
 type byteIndex struct {
 	arena  []byte
 	frozen string
-	offs   []int
-	hashes []uint64
+	offs   []uint32
+	hashes []uint32
 	slots  []int32
 }
 
@@ -267,18 +283,18 @@ func (x *byteIndex) equal(e int32, b []byte) bool {
 	return bytes.Equal(x.entry(e), b)
 }
 
-func (x *byteIndex) init() { x.offs = []int{0} }
+func (x *byteIndex) init() { x.offs = []uint32{0} }
 
 func (x *byteIndex) len() int { return len(x.offs) - 1 }
 
 func (x *byteIndex) entry(e int32) []byte { return x.arena[x.offs[e]:x.offs[e+1]] }
 
 // find returns the entry of b (whose hash is h), or false.
-func (x *byteIndex) find(b []byte, h uint64) (int32, bool) {
+func (x *byteIndex) find(b []byte, h uint32) (int32, bool) {
 	if len(x.slots) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(x.slots) - 1)
+	mask := uint32(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := x.slots[i]
 		if s == 0 {
@@ -290,24 +306,31 @@ func (x *byteIndex) find(b []byte, h uint64) (int32, bool) {
 	}
 }
 
-// intern returns the entry of b (whose hash is h), adding it.
-func (x *byteIndex) intern(b []byte, h uint64) (e int32, added bool) {
+// intern returns the entry of b (whose hash is h), adding it. It fails
+// beyond 4 GiB of entries or 2^31-1 of them.
+func (x *byteIndex) intern(b []byte, h uint32) (e int32, added bool, err error) {
 	if (x.len()+1)*4 > len(x.slots)*3 {
+		if len(x.slots) >= 1<<31 {
+			return 0, false, fmt.Errorf("aggregate: more than %d distinct keys or values", x.len())
+		}
 		x.grow()
 	}
-	mask := uint64(len(x.slots) - 1)
+	mask := uint32(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := x.slots[i]
 		if s == 0 {
+			if len(x.arena)+len(b) > math.MaxUint32 {
+				return 0, false, fmt.Errorf("aggregate: keys or values of more than 4 GiB")
+			}
 			e = int32(x.len())
 			x.arena = append(x.arena, b...)
-			x.offs = append(x.offs, len(x.arena))
+			x.offs = append(x.offs, uint32(len(x.arena)))
 			x.hashes = append(x.hashes, h)
 			x.slots[i] = e + 1
-			return e, true
+			return e, true, nil
 		}
 		if x.hashes[s-1] == h && bytes.Equal(x.entry(s-1), b) {
-			return s - 1, false
+			return s - 1, false, nil
 		}
 	}
 }
@@ -315,7 +338,7 @@ func (x *byteIndex) intern(b []byte, h uint64) (e int32, added bool) {
 func (x *byteIndex) grow() {
 	n := max(64, 2*len(x.slots))
 	x.slots = make([]int32, n)
-	mask := uint64(n - 1)
+	mask := uint32(n - 1)
 	for e, h := range x.hashes {
 		i := h & mask
 		for x.slots[i] != 0 {
