@@ -3,6 +3,7 @@ package insights
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -594,20 +595,35 @@ func (st *statsState) sorted() []int32 {
 		slices.SortFunc(ids, func(a, b int32) int { return st.compareGroups(int(a), int(b)) })
 		return ids
 	}
-	perm := make([]int32, len(ids))
-	for i := range perm {
-		perm[i] = int32(i)
+	// Each key's first 16 bytes as two numbers decide most comparisons
+	// without touching the buffer.
+	type sortEntry struct {
+		hi, lo uint64
+		pos    int32
 	}
-	slices.SortFunc(perm, func(a, b int32) int {
-		if c := bytes.Compare(enc[offs[a]:offs[a+1]], enc[offs[b]:offs[b+1]]); c != 0 {
+	perm := make([]sortEntry, len(ids))
+	for i := range perm {
+		var p [16]byte
+		copy(p[:], enc[offs[i]:offs[i+1]])
+		perm[i] = sortEntry{binary.BigEndian.Uint64(p[:8]), binary.BigEndian.Uint64(p[8:]), int32(i)}
+	}
+	slices.SortFunc(perm, func(a, b sortEntry) int {
+		if a.hi != b.hi {
+			return cmp.Compare(a.hi, b.hi)
+		}
+		if a.lo != b.lo {
+			return cmp.Compare(a.lo, b.lo)
+		}
+		if c := bytes.Compare(enc[offs[a.pos]:offs[a.pos+1]], enc[offs[b.pos]:offs[b.pos+1]]); c != 0 {
 			return c
 		}
-		return cmp.Compare(a, b) // positions ascend with ids
+		return cmp.Compare(a.pos, b.pos) // positions ascend with ids
 	})
-	for i, p := range perm {
-		perm[i] = ids[p]
+	sorted := make([]int32, len(ids))
+	for i, e := range perm {
+		sorted[i] = ids[e.pos]
 	}
-	return perm
+	return sorted
 }
 
 // fill sets the output columns of group id on r: the keys, then the items.

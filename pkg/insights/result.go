@@ -124,18 +124,34 @@ func appendJSONValue(dst []byte, v Value) []byte {
 		if math.IsNaN(v.Num) || math.IsInf(v.Num, 0) {
 			return append(dst, "null"...)
 		}
+		if v.Num == math.Trunc(v.Num) && math.Abs(v.Num) < 1e15 && !math.Signbit(v.Num) {
+			return strconv.AppendInt(dst, int64(v.Num), 10) // counts
+		}
 		return append(dst, formatNumber(v.Num)...) // digits, not 1e+06, below 1e21
 	case KindBool:
 		return strconv.AppendBool(dst, v.Num != 0)
 	case KindTime:
-		return strconv.AppendQuote(dst, rfc3339(v.Ms))
+		dst = time.UnixMilli(v.Ms).UTC().AppendFormat(append(dst, '"'), jsonTimeLayout)
+		return append(dst, '"')
 	case KindString:
-		b, _ := json.Marshal(v.Str)
-		return append(dst, b...)
+		return appendJSONString(dst, v.Str)
 	case KindMap, KindList:
 		return append(dst, compactJSON(v.Obj)...)
 	}
 	return append(dst, "null"...)
+}
+
+// appendJSONString appends s as encoding/json writes it: printable ASCII
+// other than the characters it escapes goes as it is, anything else
+// through encoding/json.
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	return append(append(append(dst, '"'), s...), '"')
 }
 
 // WriteCSV writes a header line of column names and one line per row.

@@ -3,6 +3,7 @@ package insights
 import (
 	"bytes"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -11,7 +12,8 @@ import (
 // digit and non-digit runs that make §4.7 order differ from byte order.
 func TestAppendSortKey(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	pieces := []string{"", "0", "01", "1", "9", "10", "007", "a", "ab", "b", "A", "-", ".", " ", "~", "é", "10.0.0.1", "arn:aws:iam::1"}
+	pieces := []string{"", "0", "01", "1", "9", "10", "007", "a", "ab", "b", "A", "-", ".", " ", "~", "é", "10.0.0.1", "arn:aws:iam::1",
+		strings.Repeat("1", 254), strings.Repeat("2", 255), strings.Repeat("1", 300)}
 	value := func() Value {
 		switch rng.IntN(8) {
 		case 0:

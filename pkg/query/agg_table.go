@@ -173,7 +173,7 @@ func (t *AggTable) group(key []byte, h uint32) (int32, error) {
 		case AggMaxTime:
 			v = aggNoMaxTime
 		}
-		t.vals[i] = append(t.vals[i], v)
+		t.vals[i] = append(reserve(t.vals[i], 1), v)
 	}
 	return g, nil
 }
@@ -323,9 +323,9 @@ func (x *byteIndex) intern(b []byte, h uint32) (e int32, added bool, err error) 
 				return 0, false, fmt.Errorf("aggregate: keys or values of more than 4 GiB")
 			}
 			e = int32(x.len())
-			x.arena = append(x.arena, b...)
-			x.offs = append(x.offs, uint32(len(x.arena)))
-			x.hashes = append(x.hashes, h)
+			x.arena = append(reserve(x.arena, len(b)), b...)
+			x.offs = append(reserve(x.offs, 1), uint32(len(x.arena)))
+			x.hashes = append(reserve(x.hashes, 1), h)
 			x.slots[i] = e + 1
 			return e, true, nil
 		}
@@ -346,6 +346,16 @@ func (x *byteIndex) grow() {
 		}
 		x.slots[i] = int32(e) + 1
 	}
+}
+
+// reserve returns s with room for n more elements, doubling its
+// capacity when it grows: append grows large slices by a quarter, which
+// copies a table's arrays about five times over as it fills.
+func reserve[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return append(make([]T, 0, max(2*cap(s), len(s)+n, 64)), s...)
 }
 
 // pairSet is a set of uint64 below MaxUint64: an open-addressing table of
