@@ -238,7 +238,6 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 			continue
 		case k.Column == "":
 			needTime = true
-			packable = false
 			continue
 		}
 		ps, ok, err := b.pageStrings(k.Column)
@@ -276,8 +275,12 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 		}
 	}
 	// A single dictionary key maps codes to groups through a dense array
-	// (code+1, 0 for null), several through the map c.local.
-	dense := packable && len(keys) == 1
+	// (code+1, 0 for null), several through the map c.local. An eventTime
+	// key packs its period's index relative to the row group's first
+	// (base; +1, 0 for null); a row too far from it skips the cache.
+	dense := packable && len(keys) == 1 && c.spec.Keys[0].Column != ""
+	base := make([]int64, len(keys))
+	baseSet := make([]bool, len(keys))
 	if dense {
 		n := 1
 		if keyOK[0] {
@@ -304,19 +307,35 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 		}
 		var g int32
 		var code uint64
-		found := false
+		found, cache := false, packable
 		if packable {
-			for i := range keys {
+			for i, k := range c.spec.Keys {
 				v := uint64(0)
-				if keyOK[i] {
+				switch {
+				case k.Column == "":
+					if !hasTime {
+						break
+					}
+					p := floorDiv(ms-k.OffsetMs, k.PeriodMs)
+					if !baseSet[i] {
+						base[i], baseSet[i] = p-maxLocalCode/2, true
+					}
+					if d := p - base[i]; d >= 0 && d < maxLocalCode {
+						v = uint64(d + 1)
+					} else {
+						cache = false
+					}
+				case keyOK[i]:
 					v = uint64(keys[i].dict.idx[r] + 1)
 				}
 				code = code<<21 | v
 			}
-			if dense {
+			switch {
+			case !cache:
+			case dense:
 				g = c.dense[code]
 				found = g >= 0
-			} else {
+			default:
 				g, found = c.local[code]
 			}
 		}
@@ -348,7 +367,7 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 			switch {
 			case dense:
 				c.dense[code] = g
-			case packable:
+			case cache:
 				c.local[code] = g
 			}
 		}
