@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -332,10 +334,39 @@ func (e *Evaluator) statsResult() *Result {
 	if e.opts.KeepRows > 0 && !e.q.HasLimit() {
 		n = min(n, e.opts.KeepRows)
 	}
+	// A scan group's cells come straight from the table: src says which
+	// key or item sets each column (the last of that name, as row.set).
+	src := make([]int, len(e.columns))
+	for j, name := range e.columns {
+		src[j] = -1
+		for k, by := range st.cmd.By {
+			if by.Name == name {
+				src[j] = k
+			}
+		}
+		for i, it := range st.cmd.Items {
+			if it.Name == name {
+				src[j] = len(st.cmd.By) + i
+			}
+		}
+	}
 	var r row
 	row := func(i int, dst []Value) {
+		id := int(ids[i])
+		if g := id - len(st.order); g >= 0 {
+			for j, s := range src {
+				switch {
+				case s < 0:
+				case s < len(st.cmd.By):
+					dst[j] = st.scan.key(g, s)
+				default:
+					dst[j] = st.scan.item(g, s-len(st.cmd.By))
+				}
+			}
+			return
+		}
 		r.cols = r.cols[:0]
-		st.fill(&e.env, int(ids[i]), &r)
+		st.fill(&e.env, id, &r)
 		e.output(&r, dst)
 	}
 	if e.opts.Stream {
@@ -607,7 +638,7 @@ func (st *statsState) sorted() []int32 {
 		copy(p[:], enc[offs[i]:offs[i+1]])
 		perm[i] = sortEntry{binary.BigEndian.Uint64(p[:8]), binary.BigEndian.Uint64(p[8:]), int32(i)}
 	}
-	slices.SortFunc(perm, func(a, b sortEntry) int {
+	perm = sortHalves(perm, func(a, b sortEntry) int {
 		if a.hi != b.hi {
 			return cmp.Compare(a.hi, b.hi)
 		}
@@ -624,6 +655,30 @@ func (st *statsState) sorted() []int32 {
 		sorted[i] = ids[e.pos]
 	}
 	return sorted
+}
+
+// sortHalves sorts s by cmp, which must order every pair of distinct
+// elements; a large s is sorted as two halves at once, then merged. It
+// returns the sorted elements (s itself, or a new slice).
+func sortHalves[T any](s []T, cmp func(a, b T) int) []T {
+	if len(s) < 1<<15 || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(s, cmp)
+		return s
+	}
+	a, b := s[:len(s)/2], s[len(s)/2:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(a, cmp) })
+	slices.SortFunc(b, cmp)
+	wg.Wait()
+	out := make([]T, 0, len(s))
+	for len(a) > 0 && len(b) > 0 {
+		if cmp(b[0], a[0]) < 0 {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // fill sets the output columns of group id on r: the keys, then the items.

@@ -2,7 +2,9 @@ package insights
 
 import (
 	"bytes"
+	"cmp"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,5 +56,22 @@ func TestAppendSortKey(t *testing.T) {
 	}
 	if _, ok := appendSortKey(nil, String("a\x00b")); ok {
 		t.Error("a text with a NUL byte was encoded")
+	}
+}
+
+// TestSortHalves checks the two-halves sort against slices.Sort on sizes
+// below and above the size it splits at, odd ones included.
+func TestSortHalves(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 1000, 1<<15 - 1, 1 << 15, 100_001} {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = rng.IntN(1 << 30)
+		}
+		want := slices.Clone(s)
+		slices.Sort(want)
+		if got := sortHalves(s, cmp.Compare[int]); !slices.Equal(got, want) {
+			t.Errorf("%d elements: not sorted", n)
+		}
 	}
 }
