@@ -66,7 +66,7 @@ func Open(name string, ra io.ReaderAt, size int64, cache *FooterCache, key strin
 			cache.Put(key, footer)
 		}
 	}
-	if err := thrift.Unmarshal(new(thrift.CompactProtocol), footer, f.Meta); err != nil {
+	if err := decodeFooter(footer, f.Meta); err != nil {
 		return nil, fmt.Errorf("%s: footer: %w", name, err)
 	}
 	if err := f.indexSchema(); err != nil {
