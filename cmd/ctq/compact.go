@@ -25,7 +25,7 @@ any point is finished or undone by the next one.
 --accounts and --regions narrow them. --dry-run prints each planned merge
 with its reason.`
 
-func init() { addCommand(12, newCompactCmd) }
+func init() { addCommand(12, "compact", newCompactCmd) }
 
 type compactFlags struct {
 	lf        lakeFlags

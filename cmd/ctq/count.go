@@ -22,7 +22,7 @@ one or more fields (one series per combination of their values). With --threshol
 over the last --evaluation-periods periods meets it, as a CloudWatch alarm on
 the metric would be; ctq then exits with code 4.`
 
-func init() { addCommand(30, newCountCmd) }
+func init() { addCommand(30, "count", newCountCmd) }
 
 type countFlags struct {
 	scanFlags

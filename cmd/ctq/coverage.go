@@ -27,7 +27,7 @@ default it spans the lake's deliveries, so a region that stopped delivering
 while others went on ends in a gap. Exit code 5 when there is a gap or a failed
 verdict.`
 
-func init() { addCommand(65, newCoverageCmd) }
+func init() { addCommand(65, "coverage", newCoverageCmd) }
 
 type coverageFlags struct {
 	lf     lakeFlags

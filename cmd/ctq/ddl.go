@@ -28,7 +28,7 @@ lake's manifest when it can be read; --accounts, --regions and --first-day
 override them. Without a readable lake the account projection is "injected"
 (queries must then name the account) and the regions are all commercial ones.`
 
-func init() { addCommand(70, newDDLCmd) }
+func init() { addCommand(70, "ddl", newDDLCmd) }
 
 var engines = []string{"athena", "trino", "duckdb"}
 

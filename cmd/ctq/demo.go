@@ -21,7 +21,7 @@ prints three commands to try next. The archive and the lake live in --dir
 (default: the per-user data directory, next to the default lake); running the
 demo again the same day reuses them, on a later day it regenerates them.`
 
-func init() { addCommand(85, newDemoCmd) }
+func init() { addCommand(85, "demo", newDemoCmd) }
 
 // demoLineages is the number of credential lineages in the demo archive.
 const demoLineages = 8

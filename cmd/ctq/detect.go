@@ -39,7 +39,7 @@ otherwise JSON lines, one object per alarm with the matching eventIDs, then
 one summary object per rule ("type":"summary": hits, first, last,
 alarmPeriods, severity), the table's totals.`
 
-func init() { addCommand(40, newDetectCmd) }
+func init() { addCommand(40, "detect", newDetectCmd) }
 
 // ruleFlags choose the rules of detect and watch.
 type ruleFlags struct {

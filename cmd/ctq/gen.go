@@ -25,7 +25,7 @@ with and without MFA, root use, duplicates and late deliveries. The same flags
 always produce the same bytes (except digest signatures: --digest-keys signs
 with a new key each time, and a relative --start moves with the clock).`
 
-func init() { addCommand(80, newGenCmd) }
+func init() { addCommand(80, "gen", newGenCmd) }
 
 type genFlags struct {
 	events, accountCount, days, lineages int

@@ -30,7 +30,7 @@ events outside the window that came along).
 On a terminal a progress bar shows on stderr; a summary follows (--output json
 prints it as JSON on stdout).`
 
-func init() { addCommand(10, newIngestCmd) }
+func init() { addCommand(10, "ingest", newIngestCmd) }
 
 // ingestFlags are the flags of one ingest (also used by demo and watch).
 type ingestFlags struct {

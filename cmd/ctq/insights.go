@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +30,7 @@ keys are the column names), or CSV with a header. A query without limit
 returns at most --max-rows rows and says on stderr how many there were.
 docs/LANGUAGE.md has the language.`
 
-func init() { addCommand(32, newInsightsCmd) }
+func init() { addCommand(32, "insights", newInsightsCmd) }
 
 // insightsFlags are the flags of insights and top: a lake scan and a table
 // of rows.
@@ -95,6 +96,14 @@ func runInsights(ctx context.Context, e *env, f *insightsFlags, q *insights.Quer
 	if f.maxGroups < 1 {
 		return usagef("--max-groups %d: must be at least 1", f.maxGroups)
 	}
+	if e.getenv("GOMEMLIMIT") == "" {
+		// A high-cardinality stats keeps each worker's group table live
+		// (about 130 MiB for 670k groups with a distinct count) while the
+		// scan makes garbage at the same pace; a lower soft limit than the
+		// default collects that garbage sooner (measured: peak RSS 280 ->
+		// 225 MiB, CPU unchanged); small aggregations never reach it.
+		debug.SetMemoryLimit(200 << 20)
+	}
 	opts, lake, snap, err := f.openScan(ctx, e)
 	if err != nil {
 		return err
@@ -103,7 +112,7 @@ func runInsights(ctx context.Context, e *env, f *insightsFlags, q *insights.Quer
 	res, err := insights.Run(ctx, insights.Config{
 		Lake: lake, Snapshot: snap, Since: opts.Since, Until: opts.Until,
 		Accounts: opts.Accounts, Regions: opts.Regions, Sources: opts.Sources,
-		MaxRows: f.maxRows, MaxGroups: f.maxGroups, Workers: opts.Workers,
+		MaxRows: f.maxRows, MaxGroups: f.maxGroups, Workers: opts.Workers, Stream: true,
 	}, q)
 	bar.done()
 	if err != nil {
@@ -126,8 +135,8 @@ func runInsights(ctx context.Context, e *env, f *insightsFlags, q *insights.Quer
 	if err != nil {
 		return err
 	}
-	if res.Total > len(res.Rows) {
-		fmt.Fprintf(e.stderr, "showing the first %d of %d rows; --max-rows N changes the cap, --max-rows 0 prints all, or end the query with '| limit N'\n", len(res.Rows), res.Total)
+	if res.Total > res.Len() {
+		fmt.Fprintf(e.stderr, "showing the first %d of %d rows; --max-rows N changes the cap, --max-rows 0 prints all, or end the query with '| limit N'\n", res.Len(), res.Total)
 	}
 	return nil
 }

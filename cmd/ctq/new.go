@@ -22,7 +22,7 @@ the eventID of its first event and its count in the window. PATTERN (any form
   ctq new eventName --per userIdentity.arn --window 2d
   ctq new userAgent 'eventSource=s3.amazonaws.com'`
 
-func init() { addCommand(38, newNewCmd) }
+func init() { addCommand(38, "new", newNewCmd) }
 
 type newFlags struct {
 	lf           lakeFlags

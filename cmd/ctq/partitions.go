@@ -18,7 +18,7 @@ import (
 const partitionsLong = `Lists the lake's partitions (account, region, day) with their files, events,
 bytes and first/last eventTime, from the lake's manifest.`
 
-func init() { addCommand(15, newPartitionsCmd) }
+func init() { addCommand(15, "partitions", newPartitionsCmd) }
 
 func newPartitionsCmd(e *env) *cobra.Command {
 	var lf lakeFlags

@@ -27,7 +27,7 @@ func helpOrder(root *cobra.Command) []*cobra.Command {
 }
 
 func testRoot() *cobra.Command {
-	return newRoot(&env{stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv})
+	return newRoot(&env{stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv}, "")
 }
 
 // readmeSection returns the README's text under heading, up to the next

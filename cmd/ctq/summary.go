@@ -22,7 +22,7 @@ default is every event in --since/--until.
   ctq summary --by userIdentity.accessKeyId --since 24h
   ctq summary 'errorCode=AccessDenied*' --by sourceIPAddress`
 
-func init() { addCommand(37, newSummaryCmd) }
+func init() { addCommand(37, "summary", newSummaryCmd) }
 
 type summaryFlags struct {
 	scanFlags

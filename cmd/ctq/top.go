@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +21,7 @@ event): a count by the fields, sorted by the count, the first --limit rows.
 It is short for
   ctq insights '{ PATTERN } | stats count(*) as events by FIELD, ... | sort events desc | limit N'`
 
-func init() { addCommand(34, newTopCmd) }
+func init() { addCommand(34, "top", newTopCmd) }
 
 func newTopCmd(e *env) *cobra.Command {
 	var f insightsFlags
@@ -55,7 +56,9 @@ func newTopCmd(e *env) *cobra.Command {
 }
 
 // topField is a field top groups by: a dotted path of plain names.
-var topField = regexp.MustCompile(`^[A-Za-z_@][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+var topField = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z_@][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+})
 
 // topQuery builds the query of `ctq top`: the pattern as a filter-pattern
 // stage, then the count by the fields, sorted, limited.
@@ -66,7 +69,7 @@ func topQuery(e *env, fields, pattern string, limit int) (*insights.Query, error
 	names := strings.Split(fields, ",")
 	for i, n := range names {
 		names[i] = strings.TrimSpace(n)
-		if !topField.MatchString(names[i]) {
+		if !topField().MatchString(names[i]) {
 			return nil, usagef("top: field %q is not a field name such as userIdentity.arn", names[i])
 		}
 	}

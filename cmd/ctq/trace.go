@@ -27,7 +27,7 @@ it. --events prints every event of the lineage in time order instead, as
 'ctq query' prints events (raw records as JSON Lines, or --output table/csv).
 The link rules and what cannot be linked are in docs/LINEAGE.md.`
 
-func init() { addCommand(36, newTraceCmd) }
+func init() { addCommand(36, "trace", newTraceCmd) }
 
 type traceFlags struct {
 	scanFlags

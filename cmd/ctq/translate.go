@@ -37,7 +37,7 @@ stages and parses as a query; otherwise a pattern, a lone { ... } included.
 'ctq query' and 'ctq insights', on eventTime and on the account, region and
 day partitions (so that the engine reads only those partitions).`
 
-func init() { addCommand(75, newTranslateCmd) }
+func init() { addCommand(75, "translate", newTranslateCmd) }
 
 // translateFlags are the flags of ctq translate.
 type translateFlags struct {

@@ -30,7 +30,7 @@ signature (x-amz-meta-signature on S3) is read from DIGEST.json.gz.signature.
 
 Exit code 5 when any digest or log file is not valid.`
 
-func init() { addCommand(60, newValidateCmd) }
+func init() { addCommand(60, "validate", newValidateCmd) }
 
 type validateFlags struct {
 	aws        awsFlags

@@ -9,7 +9,7 @@ import (
 const version = "0.1.0"
 
 func init() {
-	addCommand(90, func(e *env) *cobra.Command {
+	addCommand(90, "version", func(e *env) *cobra.Command {
 		return &cobra.Command{
 			Use:     "version",
 			Short:   "print the version",

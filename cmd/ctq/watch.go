@@ -35,7 +35,7 @@ not change its exit code; SIGINT/SIGTERM stop it cleanly.
 into words, quotes group; no shell is involved and no value from the logs is
 put on its command line). --webhook URL POSTs each alarm JSON to URL.`
 
-func init() { addCommand(45, newWatchCmd) }
+func init() { addCommand(45, "watch", newWatchCmd) }
 
 type watchFlags struct {
 	lf    lakeFlags

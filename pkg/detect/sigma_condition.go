@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // maxConditionDepth bounds parenthesis and `not` nesting in a condition
@@ -54,7 +55,9 @@ type aggregation struct {
 }
 
 // aggRe is a legacy aggregation: function(field) [by fields] op number.
-var aggRe = regexp.MustCompile(`^\s*([A-Za-z_]+)\s*\(\s*([^()\s]*)\s*\)\s*(?:(?i:by)\s+([^<>=]+?)\s*)?(>=|<=|==|=|>|<)\s*([^\s]+)\s*$`)
+var aggRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*([A-Za-z_]+)\s*\(\s*([^()\s]*)\s*\)\s*(?:(?i:by)\s+([^<>=]+?)\s*)?(>=|<=|==|=|>|<)\s*([^\s]+)\s*$`)
+})
 
 // parseAggregation parses the part of a condition after "|": count() or
 // count(field) (the number of distinct values of field), an optional
@@ -62,7 +65,7 @@ var aggRe = regexp.MustCompile(`^\s*([A-Za-z_]+)\s*\(\s*([^()\s]*)\s*\)\s*(?:(?i
 // >=, <, <=, = or ==) with a number. Other functions (min, max, avg, sum)
 // are unsupported.
 func parseAggregation(s string) (aggregation, error) {
-	m := aggRe.FindStringSubmatch(s)
+	m := aggRe().FindStringSubmatch(s)
 	if m == nil {
 		return aggregation{}, fmt.Errorf("aggregation %q: want count() or count(field), optionally by fields, then >, >=, <, <= or = and a number", strings.TrimSpace(s))
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/ingest"
@@ -28,10 +29,10 @@ const watchStateVersion = 1
 // within minutes, rarely hours) no longer add to the sums of their window.
 const countRetention = 24 * time.Hour
 
-var watchNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var watchNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // ValidWatchName reports whether s can name a watcher's state.
-func ValidWatchName(s string) bool { return watchNameRe.MatchString(s) }
+func ValidWatchName(s string) bool { return watchNameRe().MatchString(s) }
 
 // WatchConfig configures a watcher.
 type WatchConfig struct {

@@ -83,8 +83,9 @@ type model struct {
 	pGlobal   float64 // in globalReg objects, probability of a global event
 	global    evTable
 	regional  evTable
-	start     int64 // Unix seconds
-	span      int64 // seconds
+	idTabs    [nProfiles]cumTable // identity draw tables, by profile (profileWeights)
+	start     int64               // Unix seconds
+	span      int64               // seconds
 	trailName string
 	bucket    string
 	lineages  []*job // lineage files in window order (lineage.go)
@@ -137,7 +138,7 @@ var (
 )
 
 func newModel(cfg Config) *model {
-	m := &model{cfg: cfg, regions: cfg.Regions}
+	m := &model{cfg: cfg, regions: cfg.Regions, idTabs: profileTables()}
 	if cfg.Prefix != "" {
 		m.prefix = cfg.Prefix + "/"
 	}
@@ -168,8 +169,9 @@ func newModel(cfg Config) *model {
 	}
 	var gw, rw []float64
 	gsum, tot := 0.0, 0.0
-	for i := range catalog {
-		sp := &catalog[i]
+	cat := catalog()
+	for i := range cat {
+		sp := &cat[i]
 		if sp.global {
 			m.global.specs = append(m.global.specs, sp)
 			gw = append(gw, sp.weight)

@@ -71,16 +71,16 @@ var profileWeights = [nProfiles][]idWeight{
 	ipKMS:      {{idAssumedRole, 0.7}, {idAWSService, 0.2}, {idIAMUser, 0.05}, {idAWSAccount, 0.05}},
 }
 
-var profileTabs [nProfiles]cumTable
-
-func init() {
+// profileTables returns the draw tables of profileWeights, by profile.
+func profileTables() (tabs [nProfiles]cumTable) {
 	for i, ws := range profileWeights {
 		w := make([]float64, len(ws))
 		for j, x := range ws {
 			w[j] = x.w
 		}
-		profileTabs[i] = newCumTable(w)
+		tabs[i] = newCumTable(w)
 	}
+	return tabs
 }
 
 // rec builds one CloudTrail record. It is owned by a single worker.
@@ -360,7 +360,7 @@ func (r *rec) chooseIdentity() {
 	g := r.g
 	sp := r.sp
 	ws := profileWeights[sp.ids]
-	r.idt = ws[profileTabs[sp.ids].draw(g)].t
+	r.idt = ws[r.m.idTabs[sp.ids].draw(g)].t
 	r.role, r.user, r.invokedBy = nil, nil, ""
 	r.svcCaller, r.console, r.vpce = false, false, false
 	r.ip, r.ua, r.caller = r.ip[:0], r.ua[:0], r.caller[:0]

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/schema"
@@ -31,7 +32,7 @@ type row struct {
 type batch struct {
 	arena arena
 	rows  []row
-	vals  spanRows // the value spans of each row (len(tree.leaves) a row)
+	vals  spanRows // the value spans of each row
 	res   []resource
 	keys  [][]byte // source object keys, as the Parquet values take them
 	keyIx map[string]int32
@@ -42,7 +43,7 @@ func newBatch() *batch { return newPooledBatch(nil) }
 // newPooledBatch returns a batch whose span blocks come from and go back
 // to pool.
 func newPooledBatch(pool *spanPool) *batch {
-	return &batch{keyIx: map[string]int32{}, vals: spanRows{pool: pool}}
+	return &batch{keyIx: map[string]int32{}, vals: newSpanRows(pool)}
 }
 
 // size is the memory the batch holds, for flush decisions.
@@ -74,8 +75,9 @@ func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 		return s
 	}
 	vals := b.vals.add(len(b.rows))
+	leaves := tree().leaves
 	for i, v := range d.vals[:len(vals)] {
-		if tree.leaves[i].kind != kBool {
+		if leaves[i].kind != kBool {
 			v = shift(v)
 		}
 		vals[i] = v
@@ -99,7 +101,7 @@ func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 		resN:    int32(len(d.res)),
 		src:     ki,
 		srcIdx:  int32(srcIdx),
-		eventID: shift(d.vals[eventIDSlot]),
+		eventID: shift(d.vals[eventIDSlot()]),
 	}
 	for _, rs := range d.res {
 		for k := range rs {
@@ -110,7 +112,8 @@ func (b *batch) add(dc *decoder, rec []byte, srcKey string, srcIdx int) {
 	b.rows = append(b.rows, r)
 }
 
-var eventIDSlot = tree.top.byName[schema.IDColumn].slot
+// eventIDSlot returns the value slot of eventID.
+var eventIDSlot = sync.OnceValue(func() int { return tree().top.byName[schema.IDColumn].slot })
 
 func (b *batch) bytes(s span) []byte { return b.arena.bytes(s.off, s.n) }
 

@@ -22,12 +22,6 @@ func (n *nullSet) set(node int)      { n[node>>6] |= 1 << (node & 63) }
 func (n *nullSet) has(node int) bool { return n[node>>6]&(1<<(node&63)) != 0 }
 func (n *nullSet) empty() bool       { return n[0]|n[1] == 0 }
 
-func init() {
-	if tree.nodes > 128 {
-		panic("BUG: nullSet too small for the schema")
-	}
-}
-
 // decoded is one record's fields as spans into the record bytes followed by
 // the decoder's scratch bytes (offsets >= len(record) point into scratch).
 type decoded struct {
@@ -53,7 +47,7 @@ type decoder struct {
 }
 
 func newDecoder() *decoder {
-	return &decoder{d: decoded{vals: make([]span, len(tree.leaves))}}
+	return &decoder{d: decoded{vals: make([]span, len(tree().leaves))}}
 }
 
 // decode parses one record object at the start of b (after optional
@@ -88,7 +82,7 @@ func (dc *decoder) decode(b []byte) (int, error) {
 		for {
 			s.ws()
 			memberStart := s.i
-			f, err := dc.member(tree.top)
+			f, err := dc.member(tree().top)
 			if err != nil {
 				return 0, err
 			}
@@ -144,7 +138,7 @@ func (dc *decoder) rebase(start int) {
 			sp.off -= int32(start)
 		}
 	}
-	for i, f := range tree.leaves {
+	for i, f := range tree().leaves {
 		if f.kind != kBool {
 			fix(&dc.d.vals[i])
 		}
@@ -404,7 +398,7 @@ func (dc *decoder) resource(depth int) error {
 		}
 		idx := -1
 		if !esc {
-			for i, m := range resourceMembers {
+			for i, m := range resourceMembers() {
 				if string(s.b[k0:k1]) == m {
 					idx = i
 				}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -69,9 +70,14 @@ func fromSchema(sf *schema.Field) *field {
 	return f
 }
 
-// resourceMembers are the member names of the resources list's elements;
-// the decoder keeps one span per member (type resource).
-var resourceMembers = func() []string {
+// ingest's view of the schema is built on first use, not at package
+// initialisation: every ctq command links this package, and most never
+// decode or write a record. A bad declaration panics on that first use
+// (TestSchemaIndex_Consistent forces it).
+
+// resourceMembers returns the member names of the resources list's
+// elements; the decoder keeps one span per member (type resource).
+var resourceMembers = sync.OnceValue(func() []string {
 	var out []string
 	for _, m := range schema.Lookup("resources").Fields {
 		out = append(out, m.Name)
@@ -80,7 +86,7 @@ var resourceMembers = func() []string {
 		panic("BUG: type resource does not have one span per member of schema's resources")
 	}
 	return out
-}()
+})
 
 type schemaIndex struct {
 	top    *field
@@ -92,7 +98,9 @@ type schemaIndex struct {
 	res    *field
 }
 
-var tree = indexSchema()
+// tree returns the decoder's index of the schema. Callers must not modify
+// it.
+var tree = sync.OnceValue(indexSchema)
 
 func indexSchema() *schemaIndex {
 	si := &schemaIndex{top: fromSchema(schema.Record)}
@@ -130,6 +138,9 @@ func indexSchema() *schemaIndex {
 		si.top.index(c)
 		walk(c, "", nil)
 	}
+	if si.nodes > len(nullSet{})*64 {
+		panic("BUG: nullSet too small for the schema")
+	}
 	return si
 }
 
@@ -162,7 +173,7 @@ func nodeOf(f *field) parquet.Node {
 		n = grp
 	case kResources:
 		elem := parquet.Group{}
-		for _, m := range resourceMembers {
+		for _, m := range resourceMembers() {
 			elem[m] = parquet.Optional(stringNode(&field{enc: encDict}))
 		}
 		n = parquet.List(elem)
@@ -173,7 +184,7 @@ func nodeOf(f *field) parquet.Node {
 // ParquetSchema returns the lake's Parquet schema.
 func ParquetSchema() *parquet.Schema {
 	root := parquet.Group{}
-	for _, f := range tree.top.children {
+	for _, f := range tree().top.children {
 		root[f.name] = nodeOf(f)
 	}
 	root[schema.ColRaw] = parquet.Encoded(parquet.String(), &parquet.DeltaLengthByteArray)
@@ -188,7 +199,7 @@ func ParquetSchema() *parquet.Schema {
 // bloomColumns lists the columns that get a bloom filter.
 func bloomColumns() [][]string {
 	var out [][]string
-	for _, f := range tree.leaves {
+	for _, f := range tree().leaves {
 		if f.bloom {
 			out = append(out, strings.Split(f.path, "."))
 		}
@@ -231,7 +242,7 @@ func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 // noBoundsColumns are the columns written without min/max statistics.
 func noBoundsColumns() [][]string {
 	out := [][]string{{schema.ColRaw}, {schema.ColExtra}}
-	for _, f := range tree.leaves {
+	for _, f := range tree().leaves {
 		if f.kind == kJSON || f.noBounds {
 			out = append(out, strings.Split(f.path, "."))
 		}

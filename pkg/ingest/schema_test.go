@@ -50,10 +50,10 @@ func TestSchema_FollowsDeclaration(t *testing.T) {
 	}
 	for i, r := range d.res[0] {
 		if !r.ok() {
-			t.Errorf("resources member %s not decoded", resourceMembers[i])
+			t.Errorf("resources member %s not decoded", resourceMembers()[i])
 		}
 	}
-	for _, f := range tree.leaves {
+	for _, f := range tree().leaves {
 		if !d.vals[f.slot].ok() {
 			t.Errorf("typed leaf %s not decoded", f.path)
 		}
@@ -97,5 +97,40 @@ func TestSchema_FollowsDeclaration(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("Parquet columns differ from the declaration:\n got  %v\n want %v", got, want)
+	}
+}
+
+// ingest's views of the schema are built on first use: each builds (a bad
+// declaration panics here rather than in a first ingest), is built once,
+// and agrees with the others.
+func TestSchemaIndex_Consistent(t *testing.T) {
+	ix := tree()
+	if tree() != ix {
+		t.Fatal("tree() built a second index")
+	}
+	if ix.nodes != len(ix.all) || len(ix.leaves) == 0 || ix.time == nil || ix.res == nil {
+		t.Fatalf("index: %d nodes, %d in all, %d leaves, time %v, resources %v", ix.nodes, len(ix.all), len(ix.leaves), ix.time, ix.res)
+	}
+	if got := len(resourceMembers()); got != len(resource{}) {
+		t.Errorf("%d resource members, want %d", got, len(resource{}))
+	}
+	if f := ix.leaves[eventIDSlot()]; f.path != schema.IDColumn {
+		t.Errorf("eventIDSlot names %s, want %s", f.path, schema.IDColumn)
+	}
+	cols := lakeSchema().Columns()
+	if plans := colPlans(); len(plans) != len(cols) {
+		t.Errorf("%d column plans for %d columns", len(plans), len(cols))
+	}
+	if sc := sortingColumns(); len(sc) != 1 || strings.Join(cols[sc[0].ColumnIdx], ".") != schema.TimeColumn {
+		t.Errorf("sorting columns %v, want %s", sc, schema.TimeColumn)
+	}
+	paths := nodePathBytes()
+	for _, f := range ix.all {
+		if string(paths[f.node]) != f.path {
+			t.Errorf("node %d: path %q, want %q", f.node, paths[f.node], f.path)
+		}
+	}
+	if s := newSpanRows(nil); s.width != len(ix.leaves) {
+		t.Errorf("span rows %d wide, want %d (one per leaf)", s.width, len(ix.leaves))
 	}
 }

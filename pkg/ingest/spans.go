@@ -1,6 +1,6 @@
 package ingest
 
-// spanRows holds the value spans of a batch's rows: nLeaves spans per row,
+// spanRows holds the value spans of a batch's rows: width spans per row,
 // in blocks of spanBlockRows rows. Growing by whole blocks never copies
 // the spans already stored, and blocks come back to a worker's spanPool
 // when the batch is written, so a steady ingest allocates no spans at all.
@@ -10,7 +10,14 @@ package ingest
 // they caused.
 type spanRows struct {
 	blocks [][]span
+	width  int       // spans a row: one per leaf slot of the schema
 	pool   *spanPool // nil: blocks are allocated and dropped
+}
+
+// newSpanRows returns an empty spanRows whose blocks come from and go
+// back to pool.
+func newSpanRows(pool *spanPool) spanRows {
+	return spanRows{width: len(tree().leaves), pool: pool}
 }
 
 const (
@@ -19,18 +26,18 @@ const (
 	spanBlockMask  = spanBlockRows - 1
 )
 
-// nLeaves is the number of value spans a row has.
-var nLeaves = len(tree.leaves)
+// spanBytes is the size of a span (two int32).
+const spanBytes = 8
 
 // row returns the spans of row i.
 func (s *spanRows) row(i int) []span {
-	o := (i & spanBlockMask) * nLeaves
-	return s.blocks[i>>spanBlockShift][o : o+nLeaves : o+nLeaves]
+	o := (i & spanBlockMask) * s.width
+	return s.blocks[i>>spanBlockShift][o : o+s.width : o+s.width]
 }
 
 // at returns the span of row i in slot.
 func (s *spanRows) at(i, slot int) span {
-	return s.blocks[i>>spanBlockShift][(i&spanBlockMask)*nLeaves+slot]
+	return s.blocks[i>>spanBlockShift][(i&spanBlockMask)*s.width+slot]
 }
 
 // add returns the spans of row i, the next row, to be filled in: every
@@ -38,7 +45,7 @@ func (s *spanRows) at(i, slot int) span {
 // the spans of earlier rows.
 func (s *spanRows) add(i int) []span {
 	if i>>spanBlockShift == len(s.blocks) {
-		s.blocks = append(s.blocks, s.pool.get())
+		s.blocks = append(s.blocks, s.pool.get(spanBlockRows*s.width))
 	}
 	return s.row(i)
 }
@@ -55,9 +62,10 @@ func (s *spanRows) truncate(rows int) {
 }
 
 // size is the memory the blocks hold.
-func (s *spanRows) size() int { return len(s.blocks) * spanBlockBytes }
+func (s *spanRows) size() int { return len(s.blocks) * s.blockBytes() }
 
-var spanBlockBytes = spanBlockRows * nLeaves * 8
+// blockBytes is the memory one block holds.
+func (s *spanRows) blockBytes() int { return spanBlockRows * s.width * spanBytes }
 
 // spanPool keeps free span blocks for the batches of one worker (no
 // locking: a worker's batches are used by that worker only). It keeps at
@@ -67,7 +75,9 @@ type spanPool struct {
 	limit int
 }
 
-func (p *spanPool) get() []span {
+// get returns a block of n spans (a free one if the pool has one: every
+// block of a pool has the same size).
+func (p *spanPool) get(n int) []span {
 	if p != nil {
 		if n := len(p.free); n > 0 {
 			b := p.free[n-1]
@@ -76,11 +86,11 @@ func (p *spanPool) get() []span {
 			return b
 		}
 	}
-	return make([]span, spanBlockRows*nLeaves)
+	return make([]span, n)
 }
 
 func (p *spanPool) put(b []span) {
-	if p != nil && (len(p.free)+1)*spanBlockBytes <= p.limit {
+	if p != nil && (len(p.free)+1)*len(b)*spanBytes <= p.limit {
 		p.free = append(p.free, b)
 	}
 }

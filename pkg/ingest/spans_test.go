@@ -5,7 +5,8 @@ import "testing"
 func TestSpanRows_BlocksAndPool(t *testing.T) {
 	for _, rows := range []int{0, 1, spanBlockRows - 1, spanBlockRows, spanBlockRows + 1, 5*spanBlockRows + 3} {
 		pool := &spanPool{limit: 1 << 30}
-		s := spanRows{pool: pool}
+		s := newSpanRows(pool)
+		nLeaves := len(tree().leaves)
 		for i := 0; i < rows; i++ {
 			r := s.add(i)
 			if len(r) != nLeaves {
@@ -16,7 +17,7 @@ func TestSpanRows_BlocksAndPool(t *testing.T) {
 			}
 		}
 		wantBlocks := (rows + spanBlockRows - 1) / spanBlockRows
-		if len(s.blocks) != wantBlocks || s.size() != wantBlocks*spanBlockBytes {
+		if len(s.blocks) != wantBlocks || s.size() != wantBlocks*spanBlockRows*nLeaves*spanBytes {
 			t.Fatalf("rows=%d: %d blocks (%d bytes), want %d", rows, len(s.blocks), s.size(), wantBlocks)
 		}
 		for i := 0; i < rows; i++ {
@@ -52,8 +53,9 @@ func TestSpanRows_BlocksAndPool(t *testing.T) {
 }
 
 func TestSpanPool_Limit(t *testing.T) {
-	pool := &spanPool{limit: 2 * spanBlockBytes}
-	s := spanRows{pool: pool}
+	pool := &spanPool{}
+	s := newSpanRows(pool)
+	pool.limit = 2 * s.blockBytes()
 	for i := 0; i < 4*spanBlockRows; i++ {
 		s.add(i)
 	}
@@ -62,7 +64,7 @@ func TestSpanPool_Limit(t *testing.T) {
 		t.Fatalf("pool keeps %d blocks, want 2 (its limit)", len(pool.free))
 	}
 	var none *spanPool // batches outside a worker allocate and drop
-	none.put(none.get())
+	none.put(none.get(s.width))
 }
 
 // A rolled-back object's rows, then new rows, read back exactly: the spans

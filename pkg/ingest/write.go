@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -44,14 +45,16 @@ type colPlan struct {
 	nulls []parquet.Value
 }
 
+// lakeSchema and colPlans return the lake's Parquet schema and the
+// writer's plan of its columns, built on first use.
 var (
-	lakeSchema = ParquetSchema()
-	colPlans   = planColumns(lakeSchema)
+	lakeSchema = sync.OnceValue(ParquetSchema)
+	colPlans   = sync.OnceValue(func() []colPlan { return planColumns(lakeSchema()) })
 )
 
 func planColumns(sch *parquet.Schema) []colPlan {
 	byPath := map[string]*field{}
-	for _, f := range tree.leaves {
+	for _, f := range tree().leaves {
 		byPath[f.path] = f
 	}
 	var plans []colPlan
@@ -76,7 +79,7 @@ func planColumns(sch *parquet.Schema) []colPlan {
 		case path[0] == "resources":
 			p.kind = cRes
 			p.member = -1
-			for k, m := range resourceMembers {
+			for k, m := range resourceMembers() {
 				if path[len(path)-1] == m {
 					p.member = k
 				}
@@ -115,7 +118,7 @@ type FileStats struct {
 const maxFileValues = 64
 
 func leafByPath(path string) *field {
-	for _, f := range tree.leaves {
+	for _, f := range tree().leaves {
 		if f.path == path {
 			return f
 		}
@@ -162,7 +165,7 @@ func fileValues(b *batch, st *FileStats) {
 
 func fileRanges(b *batch, st *FileStats) {
 	for _, name := range schema.RangeColumns {
-		slot := tree.top.byName[name].slot
+		slot := tree().top.byName[name].slot
 		var lo, hi []byte
 		seen := false
 		for i := range b.rows {
@@ -206,12 +209,13 @@ type fileWriter struct {
 }
 
 // view is a block of a batch's rows, copied in write order, with their
-// value spans side by side (nLeaves a row). It shares the batch's arena,
+// value spans side by side (width a row). It shares the batch's arena,
 // resources and keys.
 type view struct {
-	b    *batch
-	rows []row
-	vals []span
+	b     *batch
+	rows  []row
+	vals  []span
+	width int
 }
 
 // writeBatch writes the batch's rows, sorted by eventTime, as one Parquet
@@ -259,7 +263,7 @@ func countDups(b *batch, order []int32) int64 {
 // begin starts a new file on w.
 func (fw *fileWriter) begin(w io.Writer) {
 	if fw.pw == nil {
-		fw.pw = parquet.NewWriter(w, WriterOptions(lakeSchema)...)
+		fw.pw = parquet.NewWriter(w, WriterOptions(lakeSchema())...)
 		return
 	}
 	fw.pw.Reset(w)
@@ -269,20 +273,20 @@ func (fw *fileWriter) begin(w io.Writer) {
 	// declared column 0 (addendum.originalEventID) as its sort key. The
 	// declaration is put back through the slice captured from the first
 	// file's footer, which shares that array.
-	copy(fw.sortDecl, sortingColumns)
+	copy(fw.sortDecl, sortingColumns())
 }
 
-// sortingColumns is the sort order every file declares: eventTime,
+// sortingColumns returns the sort order every file declares: eventTime,
 // ascending (rows are sorted by (eventTime, eventID); eventID is a
 // tie-break readers need not know about).
-var sortingColumns = func() []format.SortingColumn {
-	for i, p := range lakeSchema.Columns() {
+var sortingColumns = sync.OnceValue(func() []format.SortingColumn {
+	for i, p := range lakeSchema().Columns() {
 		if len(p) == 1 && p[0] == schema.TimeColumn {
 			return []format.SortingColumn{{ColumnIdx: int32(i)}}
 		}
 	}
 	panic("BUG: no eventTime column")
-}()
+})
 
 // rowGroups writes the batch's rows in the given order as row groups of at
 // most rowGroupRows rows.
@@ -296,13 +300,14 @@ func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 		fw.vals = vals[:0]
 		fw.view.b = nil
 	}()
+	plans := colPlans()
 	for lo := 0; lo < len(order); lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, len(order))
 		cws := fw.pw.ColumnWriters()
 		for blo := lo; blo < hi; blo += blockRows {
 			v := fw.block(b, order[blo:min(blo+blockRows, hi)])
-			for i := range colPlans {
-				p := &colPlans[i]
+			for i := range plans {
+				p := &plans[i]
 				vals = appendColumn(vals[:0], v, p)
 				if _, err := cws[p.index].WriteRowValues(vals); err != nil {
 					return fmt.Errorf("write column %d: %w", p.index, err)
@@ -327,7 +332,7 @@ const blockRows = 1024
 // per scattered row missed the cache on nearly every value.
 func (fw *fileWriter) block(b *batch, rows []int32) *view {
 	v := &fw.view
-	v.b = b
+	v.b, v.width = b, b.vals.width
 	v.rows, v.vals = v.rows[:0], v.vals[:0]
 	for _, ri := range rows {
 		v.rows = append(v.rows, b.rows[ri])
@@ -342,7 +347,7 @@ func (fw *fileWriter) close() error {
 		return fmt.Errorf("close parquet writer: %w", err)
 	}
 	if fw.sortDecl == nil {
-		if md := fw.pw.File().Metadata(); len(md.RowGroups) > 0 && slices.Equal(md.RowGroups[0].SortingColumns, sortingColumns) {
+		if md := fw.pw.File().Metadata(); len(md.RowGroups) > 0 && slices.Equal(md.RowGroups[0].SortingColumns, sortingColumns()) {
 			fw.sortDecl = md.RowGroups[0].SortingColumns
 		}
 	}
@@ -359,9 +364,9 @@ func appendColumn(dst []parquet.Value, v *view, p *colPlan) []parquet.Value {
 		f := p.leaf
 		maxDef := len(f.groups) + 1
 		slot, isBool := f.slot, f.kind == kBool
-		vals, ar := v.vals, &b.arena
+		vals, width, ar := v.vals, v.width, &b.arena
 		for ri := range v.rows {
-			s := vals[ri*nLeaves+slot]
+			s := vals[ri*width+slot]
 			if s.ok() {
 				var pv parquet.Value
 				if isBool {
@@ -417,6 +422,7 @@ func appendColumn(dst []parquet.Value, v *view, p *colPlan) []parquet.Value {
 			dst = append(dst, parquet.Int32Value(v.rows[ri].srcIdx).Level(0, 0, col))
 		}
 	case cNulls:
+		all, paths := tree().all, nodePathBytes()
 		for ri := range v.rows {
 			r := &v.rows[ri]
 			if r.nulls.empty() {
@@ -424,9 +430,9 @@ func appendColumn(dst []parquet.Value, v *view, p *colPlan) []parquet.Value {
 				continue
 			}
 			rep := 0
-			for _, f := range tree.all {
+			for _, f := range all {
 				if r.nulls.has(f.node) {
-					dst = append(dst, parquet.ByteArrayValue(nodePathBytes[f.node]).Level(rep, 2, col))
+					dst = append(dst, parquet.ByteArrayValue(paths[f.node]).Level(rep, 2, col))
 					rep = 1
 				}
 			}
@@ -458,10 +464,13 @@ func appendColumn(dst []parquet.Value, v *view, p *colPlan) []parquet.Value {
 	return dst
 }
 
-var nodePathBytes = func() [][]byte {
-	out := make([][]byte, len(tree.all))
-	for _, f := range tree.all {
+// nodePathBytes returns each schema node's dotted path, by node id: the
+// values of the nulls column.
+var nodePathBytes = sync.OnceValue(func() [][]byte {
+	all := tree().all
+	out := make([][]byte, len(all))
+	for _, f := range all {
 		out[f.node] = []byte(f.path)
 	}
 	return out
-}()
+})

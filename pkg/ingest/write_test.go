@@ -153,7 +153,7 @@ func TestFileWriter_KeepsNoArenaReference(t *testing.T) {
 func TestFileWriter_FooterOfReusedWriter(t *testing.T) {
 	b, _ := decodeFileToBatch(t, realTestdata(t)[0])
 	timeCol := -1
-	for i, p := range lakeSchema.Columns() {
+	for i, p := range lakeSchema().Columns() {
 		if len(p) == 1 && p[0] == "eventTime" {
 			timeCol = i
 		}

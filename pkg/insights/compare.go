@@ -199,8 +199,9 @@ func nextChunk(s string) (chunk, rest string) {
 // The encoding: a class byte (0 text, 1 time, 2 number value, 3 null);
 // for times, the milliseconds; for numbers, the float64 in an
 // order-preserving form, then the text and NUL; for texts, each chunk of
-// non-digits followed by NUL, each chunk of digits as '0', its length and
-// the digits, and a final NUL.
+// non-digits followed by NUL, each chunk of digits as '0', its length (one
+// byte below 255, else 255 and four bytes) and the digits, and a final
+// NUL.
 func appendSortKey(dst []byte, v Value) ([]byte, bool) {
 	if v.IsNull() {
 		return append(dst, 3), true
@@ -239,7 +240,11 @@ func appendSortKey(dst []byte, v Value) ([]byte, bool) {
 		var c string
 		c, t = nextChunk(t)
 		if isDigitByte(c[0]) {
-			dst = binary.BigEndian.AppendUint32(append(dst, '0'), uint32(len(c)))
+			if len(c) < 0xff {
+				dst = append(dst, '0', byte(len(c)))
+			} else {
+				dst = binary.BigEndian.AppendUint32(append(dst, '0', 0xff), uint32(len(c)))
+			}
 			dst = append(dst, c...)
 		} else {
 			dst = append(append(dst, c...), 0)

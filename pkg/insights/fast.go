@@ -233,38 +233,106 @@ func typedColumn(f *FieldRef) (string, bool) {
 	return col, query.AggColumn(col)
 }
 
-// mergeAgg folds one group the scan computed into the stats state.
-func (st *statsState) mergeAgg(g *query.AggGroup, spec *query.AggSpec) error {
-	keys := make([]Value, len(g.Keys))
-	for i, k := range g.Keys {
+// scanGroups are the groups the lake scan computed for the first stats
+// (query.AggTable), read in place: keys and aggregates become Values only
+// as rows are output. Groups that rows handed back by the scan also
+// reached are folded into the evaluator's groups (folded).
+type scanGroups struct {
+	tab    *query.AggTable
+	spec   *query.AggSpec
+	folded []bool // by table group; nil when none is
+}
+
+// key returns key k of table group g.
+func (sc *scanGroups) key(g, k int) Value {
+	switch v := sc.tab.Key(g, k); {
+	case v.Null:
+		return Null
+	case sc.spec.Keys[k].Column == "":
+		return Time(v.Ms)
+	default:
+		return String(v.Str)
+	}
+}
+
+// item returns the aggregate of item i of table group g.
+func (sc *scanGroups) item(g, i int) Value {
+	v, ok := sc.tab.Value(g, i)
+	switch sc.spec.Items[i].Op {
+	case query.AggMinTime, query.AggMaxTime:
+		if !ok {
+			return Null
+		}
+		return Time(v)
+	}
+	return Number(float64(v))
+}
+
+// find returns the table group of key values, or false: values the scan
+// cannot make (a number, say) are in no table group.
+func (sc *scanGroups) find(keys []Value) (int, bool) {
+	vals := make([]query.AggValue, len(keys))
+	for i, v := range keys {
 		switch {
-		case k.Null:
-			keys[i] = Null
-		case spec.Keys[i].Column == "":
-			keys[i] = Time(k.Ms)
+		case v.IsNull():
+			vals[i] = query.AggValue{Null: true}
+		case sc.spec.Keys[i].Column == "" && v.Kind == KindTime:
+			vals[i] = query.AggValue{Ms: v.Ms}
+		case sc.spec.Keys[i].Column != "" && v.Kind == KindString:
+			vals[i] = query.AggValue{Str: v.Str}
 		default:
-			keys[i] = String(k.Str)
+			return 0, false
 		}
 	}
-	grp, err := st.groupFor(keys)
-	if err != nil {
-		return err
-	}
-	for i, acc := range grp.accs {
-		switch a := acc.(type) {
-		case *countAcc:
-			a.n += g.Values[i]
-		case *distinctAcc:
-			for _, s := range g.Distinct[i] {
-				a.seen.add(String(s).key())
-			}
-		case *minMaxAcc:
-			if g.Has[i] {
-				a.addValue(Time(g.Values[i]))
-			}
-		default:
-			panic("BUG: no scan merge for accumulator " + spec.Items[i].Column)
+	return sc.tab.Find(vals)
+}
+
+// attachScan adds the scan's groups to the stats state. A table group with
+// the key of a group the evaluator made (from rows the scan handed back)
+// is folded into that group: counts add up, distinct values unite, times
+// take the min or max.
+func (st *statsState) attachScan(tab *query.AggTable, spec *query.AggSpec) error {
+	sc := &scanGroups{tab: tab, spec: spec}
+	into := map[int]*group{} // table group -> the evaluator's group
+	for _, g := range st.order {
+		if tg, ok := sc.find(g.keys); ok {
+			into[tg] = g
 		}
+	}
+	if len(into) > 0 {
+		sc.folded = make([]bool, tab.Len())
+	}
+	for tg, g := range into {
+		sc.folded[tg] = true
+		for i, acc := range g.accs {
+			switch a := acc.(type) {
+			case *countAcc:
+				v, _ := tab.Value(tg, i)
+				a.n += v
+			case *minMaxAcc:
+				if v, ok := tab.Value(tg, i); ok {
+					a.addValue(Time(v))
+				}
+			case *distinctAcc:
+				// below, in one pass over the item's pairs
+			default:
+				panic("BUG: no scan merge for accumulator " + spec.Items[i].Column)
+			}
+		}
+	}
+	for i, it := range spec.Items {
+		if it.Op == query.AggCountDistinct && len(into) > 0 {
+			tab.ForEachDistinct(i, func(tg int, v string) {
+				if g := into[tg]; g != nil {
+					g.accs[i].(*distinctAcc).seen.add(String(v).key())
+				}
+			})
+		}
+	}
+	tab.DropIndex()
+	st.scan = sc
+	if len(st.order)+tab.Len()-len(into) > st.maxGroups {
+		return st.tooManyGroups()
 	}
 	return nil
 }

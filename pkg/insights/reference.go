@@ -1,11 +1,15 @@
 package insights
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +36,10 @@ type EvalOptions struct {
 	// MaxGroups bounds the groups of each stats command; 0 means
 	// DefaultMaxGroups. Add fails with ErrTooManyGroups beyond it.
 	MaxGroups int
+	// Stream, when set, lets Result leave Result.Rows nil where it can
+	// make each row as it is read (Result.Each): the groups of a stats
+	// that ends the query, without a Value per cell in memory at once.
+	Stream bool
 }
 
 // DefaultMaxGroups is the default bound on the groups of one stats
@@ -221,17 +229,21 @@ func (e *Evaluator) setItems(items []Item, r *row) {
 // only error is ErrTooManyGroups (wrapped). The Evaluator must not be used
 // afterwards.
 func (e *Evaluator) Result() (*Result, error) {
+	if e.stats != nil && len(e.rest) == 0 {
+		return e.statsResult(), nil
+	}
 	rows := e.rows
+	rest := e.rest
 	ordered := false
 	switch {
 	case e.stats != nil:
-		rows = e.stats.finish(&e.env)
+		rows, rest = e.statsRows()
 		ordered = true
 	case e.top != nil:
 		rows = e.top.rows()
 		ordered = e.top.anyOrder
 	}
-	for _, c := range e.rest {
+	for _, c := range rest {
 		switch c := c.(type) {
 		case *Stats:
 			st := newStatsState(c, e.opts.MaxGroups)
@@ -272,27 +284,120 @@ func (e *Evaluator) Result() (*Result, error) {
 	if !ordered {
 		e.defaultOrder(rows)
 	}
-	res := &Result{Columns: e.Columns(), Total: len(rows)}
+	total := len(rows)
 	if e.top != nil && e.top.capOnly {
 		// The buffer held the first KeepRows rows of a query without
 		// limit; every row that reached it counts.
-		res.Total = e.added
+		total = e.added
 	}
+	res := e.newResult(total, len(rows))
+	for i, r := range rows {
+		e.output(r, res.Rows[i])
+	}
+	return res, nil
+}
+
+// newResult returns a result of total rows with n empty rows (one
+// allocation for all their values), the columns and the warnings.
+func (e *Evaluator) newResult(total, n int) *Result {
+	res := &Result{Columns: e.Columns(), Total: total}
 	for _, w := range e.q.Warnings {
 		res.Warnings = append(res.Warnings, w.String())
 	}
 	if e.noTime > 0 {
 		res.Warnings = append(res.Warnings, strconv.Itoa(e.noTime)+" records have no parsable eventTime; their @timestamp is null")
 	}
-	res.Rows = make([][]Value, len(rows))
-	for i, r := range rows {
-		out := make([]Value, len(res.Columns))
-		for j, name := range res.Columns {
-			out[j] = e.column(r, name)
-		}
-		res.Rows[i] = out
+	w := len(res.Columns)
+	slab := make([]Value, n*w)
+	res.Rows = make([][]Value, n)
+	for i := range res.Rows {
+		res.Rows[i] = slab[i*w : (i+1)*w : (i+1)*w]
 	}
-	return res, nil
+	return res
+}
+
+// output reads the output columns of r into out.
+func (e *Evaluator) output(r *row, out []Value) {
+	for j, name := range e.columns {
+		out[j] = e.column(r, name)
+	}
+}
+
+// statsResult is the result of a query whose last stage is its first
+// stats: each group goes straight into its result row, and with KeepRows
+// only the first KeepRows groups do.
+func (e *Evaluator) statsResult() *Result {
+	st := e.stats
+	st.finishGroups()
+	ids := st.sorted()
+	n := len(ids)
+	if e.opts.KeepRows > 0 && !e.q.HasLimit() {
+		n = min(n, e.opts.KeepRows)
+	}
+	// A scan group's cells come straight from the table: src says which
+	// key or item sets each column (the last of that name, as row.set).
+	src := make([]int, len(e.columns))
+	for j, name := range e.columns {
+		src[j] = -1
+		for k, by := range st.cmd.By {
+			if by.Name == name {
+				src[j] = k
+			}
+		}
+		for i, it := range st.cmd.Items {
+			if it.Name == name {
+				src[j] = len(st.cmd.By) + i
+			}
+		}
+	}
+	var r row
+	row := func(i int, dst []Value) {
+		id := int(ids[i])
+		if g := id - len(st.order); g >= 0 {
+			for j, s := range src {
+				switch {
+				case s < 0:
+				case s < len(st.cmd.By):
+					dst[j] = st.scan.key(g, s)
+				default:
+					dst[j] = st.scan.item(g, s-len(st.cmd.By))
+				}
+			}
+			return
+		}
+		r.cols = r.cols[:0]
+		st.fill(&e.env, id, &r)
+		e.output(&r, dst)
+	}
+	if e.opts.Stream {
+		res := e.newResult(len(ids), 0)
+		res.stream, res.streamLen = row, n
+		return res
+	}
+	res := e.newResult(len(ids), n)
+	for i := range n {
+		row(i, res.Rows[i])
+	}
+	return res
+}
+
+// statsRows returns the rows of the first stats and the stages left:
+// when the next stages are sort … | limit N or limit N, the first N rows
+// in their order (statsState.top), with those stages done.
+func (e *Evaluator) statsRows() ([]*row, []Command) {
+	rest := e.rest
+	var s *Sort
+	if len(rest) > 0 {
+		if c, ok := rest[0].(*Sort); ok {
+			s, rest = c, rest[1:]
+		}
+	}
+	if len(rest) > 0 {
+		if lim, ok := rest[0].(*Limit); ok {
+			return e.stats.top(&e.env, s, lim.N), rest[1:]
+		}
+	}
+	return e.stats.finish(&e.env), e.rest
 }
 
 // column reads an output column of a row.
@@ -372,7 +477,11 @@ func appendKey(dst []byte, v Value) []byte {
 	return append(dst, k...)
 }
 
-// statsState holds the groups of one stats command.
+// statsState holds the groups of one stats command: the evaluator's own
+// (order, from rows added) and, on Run's fast path, the groups the lake
+// scan computed (scan). A group has an id: its index in order, or
+// len(order) plus its index in the scan's table; ids are the creation
+// order that breaks ties of the key order.
 type statsState struct {
 	cmd       *Stats
 	maxGroups int
@@ -380,10 +489,10 @@ type statsState struct {
 	groups    map[string]*group
 	order     []*group
 	keyBuf    []byte
+	scan      *scanGroups
 }
 
 type group struct {
-	seq  int // creation order
 	keys []Value
 	accs []accumulator
 }
@@ -424,104 +533,217 @@ func (st *statsState) groupFor(keys []Value) (*group, error) {
 	g, ok := st.groups[string(st.keyBuf)]
 	if !ok {
 		if len(st.groups) >= st.maxGroups {
-			return nil, fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit (MaxGroups, default %d)",
-				ErrTooManyGroups, st.cmd.String(), st.maxGroups, DefaultMaxGroups)
+			return nil, st.tooManyGroups()
 		}
-		g = &group{seq: len(st.order), keys: keys, accs: make([]accumulator, len(st.aggs))}
-		for i, c := range st.aggs {
-			g.accs[i] = newAccumulator(c)
-		}
+		g = st.newGroup(keys)
 		st.groups[string(st.keyBuf)] = g
 		st.order = append(st.order, g)
 	}
 	return g, nil
 }
 
-// sort orders the groups ascending by keys (§4.7, nulls last), ties in
-// the order the groups were made (seq). Keys are encoded once
-// (appendSortKey) when they all can be, so that comparisons are byte
-// comparisons.
-func (st *statsState) sort() {
-	enc := make([]string, len(st.order))
-	var buf []byte
+func (st *statsState) newGroup(keys []Value) *group {
+	g := &group{keys: keys, accs: make([]accumulator, len(st.aggs))}
+	for i, c := range st.aggs {
+		g.accs[i] = newAccumulator(c)
+	}
+	return g
+}
+
+func (st *statsState) tooManyGroups() error {
+	return fmt.Errorf("%w: %q makes more than %d groups; narrow the query (filter, --since) or raise the group limit (MaxGroups, default %d)",
+		ErrTooManyGroups, st.cmd.String(), st.maxGroups, DefaultMaxGroups)
+}
+
+// ids returns the number of group ids; an id the scan's groups folded
+// into order (scanGroups.folded) names no group.
+func (st *statsState) ids() int {
+	n := len(st.order)
+	if st.scan != nil {
+		n += st.scan.tab.Len()
+	}
+	return n
+}
+
+// live reports whether id names a group.
+func (st *statsState) live(id int) bool {
+	return id < len(st.order) || st.scan.folded == nil || !st.scan.folded[id-len(st.order)]
+}
+
+// key returns key k of group id.
+func (st *statsState) key(id, k int) Value {
+	if id < len(st.order) {
+		return st.order[id].keys[k]
+	}
+	return st.scan.key(id-len(st.order), k)
+}
+
+// compareGroups compares groups a and b in the output order of stats:
+// ascending by keys (§4.7, nulls last), ties by id.
+func (st *statsState) compareGroups(a, b int) int {
+	for k := range st.cmd.By {
+		if c := sortCompare(st.key(a, k), st.key(b, k), false); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(a, b)
+}
+
+// finishGroups adds the one group of a stats without by over no rows
+// (count 0, other aggregates null). No group is added afterwards.
+func (st *statsState) finishGroups() {
+	if len(st.cmd.By) == 0 && st.ids() == 0 {
+		st.order = append(st.order, st.newGroup(nil))
+	}
+	st.groups = nil // let the index go
+}
+
+// sorted returns the ids of the groups in output order (compareGroups).
+// Keys are encoded once into one buffer (appendSortKey) when they all can
+// be, so that comparisons are byte comparisons.
+func (st *statsState) sorted() []int32 {
+	ids := make([]int32, 0, st.ids())
+	for id := range st.ids() {
+		if st.live(id) {
+			ids = append(ids, int32(id))
+		}
+	}
+	var enc []byte
+	offs := make([]int, len(ids)+1)
 	ok := true
-	for i, g := range st.order {
-		buf = buf[:0]
-		for _, k := range g.keys {
-			if buf, ok = appendSortKey(buf, k); !ok {
+	for p, id := range ids {
+		for k := range st.cmd.By {
+			if enc, ok = appendSortKey(enc, st.key(int(id), k)); !ok {
 				break
 			}
 		}
 		if !ok {
 			break
 		}
-		enc[i] = string(buf)
+		offs[p+1] = len(enc)
 	}
 	if !ok {
-		slices.SortFunc(st.order, func(a, b *group) int {
-			for i := range a.keys {
-				if c := sortCompare(a.keys[i], b.keys[i], false); c != 0 {
-					return c
-				}
-			}
-			return a.seq - b.seq
-		})
-		return
+		slices.SortFunc(ids, func(a, b int32) int { return st.compareGroups(int(a), int(b)) })
+		return ids
 	}
-	perm := make([]int32, len(st.order))
+	// Each key's first 16 bytes as two numbers decide most comparisons
+	// without touching the buffer.
+	type sortEntry struct {
+		hi, lo uint64
+		pos    int32
+	}
+	perm := make([]sortEntry, len(ids))
 	for i := range perm {
-		perm[i] = int32(i)
+		var p [16]byte
+		copy(p[:], enc[offs[i]:offs[i+1]])
+		perm[i] = sortEntry{binary.BigEndian.Uint64(p[:8]), binary.BigEndian.Uint64(p[8:]), int32(i)}
 	}
-	slices.SortFunc(perm, func(a, b int32) int {
-		if c := strings.Compare(enc[a], enc[b]); c != 0 {
+	perm = sortHalves(perm, func(a, b sortEntry) int {
+		if a.hi != b.hi {
+			return cmp.Compare(a.hi, b.hi)
+		}
+		if a.lo != b.lo {
+			return cmp.Compare(a.lo, b.lo)
+		}
+		if c := bytes.Compare(enc[offs[a.pos]:offs[a.pos+1]], enc[offs[b.pos]:offs[b.pos+1]]); c != 0 {
 			return c
 		}
-		return st.order[a].seq - st.order[b].seq
+		return cmp.Compare(a.pos, b.pos) // positions ascend with ids
 	})
-	sorted := make([]*group, len(st.order))
-	for i, p := range perm {
-		sorted[i] = st.order[p]
+	sorted := make([]int32, len(ids))
+	for i, e := range perm {
+		sorted[i] = ids[e.pos]
 	}
-	st.order = sorted
+	return sorted
 }
 
-// finish returns one row per group, ascending by keys (nulls last); a
-// stats without by over no rows gives one row (count 0, other aggregates
-// null).
-func (st *statsState) finish(ev *env) []*row {
-	if len(st.cmd.By) == 0 && len(st.order) == 0 {
-		g := &group{accs: make([]accumulator, len(st.aggs))}
-		for i, c := range st.aggs {
-			g.accs[i] = newAccumulator(c)
-		}
-		st.order = append(st.order, g)
+// sortHalves sorts s by cmp, which must order every pair of distinct
+// elements; a large s is sorted as two halves at once, then merged. It
+// returns the sorted elements (s itself, or a new slice).
+func sortHalves[T any](s []T, cmp func(a, b T) int) []T {
+	if len(s) < 1<<15 || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(s, cmp)
+		return s
 	}
-	st.sort()
-	st.groups = nil // no group is added after finish; let the index go
-	rows := make([]*row, len(st.order))
-	w := len(st.cmd.By) + len(st.cmd.Items)
-	slab := make([]row, len(st.order)) // one allocation for all rows and one for their columns
-	cols := make([]column, len(st.order)*w)
+	a, b := s[:len(s)/2], s[len(s)/2:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(a, cmp) })
+	slices.SortFunc(b, cmp)
+	wg.Wait()
+	out := make([]T, 0, len(s))
+	for len(a) > 0 && len(b) > 0 {
+		if cmp(b[0], a[0]) < 0 {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
+}
+
+// fill sets the output columns of group id on r: the keys, then the items.
+func (st *statsState) fill(ev *env, id int, r *row) {
+	for k, by := range st.cmd.By {
+		r.set(by.Name, st.key(id, k))
+	}
+	if id >= len(st.order) {
+		g := id - len(st.order)
+		for i, it := range st.cmd.Items {
+			r.set(it.Name, st.scan.item(g, i))
+		}
+		return
+	}
+	g := st.order[id]
 	aggs := make(map[*Call]Value, len(st.aggs))
-	for gi, g := range st.order {
-		st.order[gi] = nil
-		r := &slab[gi]
-		r.seq, r.cols = gi, cols[gi*w:gi*w:(gi+1)*w]
-		for i, k := range st.cmd.By {
-			r.set(k.Name, g.keys[i])
-		}
-		clear(aggs)
-		for i, c := range st.aggs {
-			aggs[c] = g.accs[i].result()
-		}
-		ev.aggs = aggs
-		for _, it := range st.cmd.Items {
-			r.set(it.Name, ev.eval(it.Expr, r))
-		}
-		ev.aggs = nil
-		rows[gi] = r
+	for i, c := range st.aggs {
+		aggs[c] = g.accs[i].result()
+	}
+	ev.aggs = aggs
+	for _, it := range st.cmd.Items {
+		r.set(it.Name, ev.eval(it.Expr, r))
+	}
+	ev.aggs = nil
+}
+
+// finish returns one row per group in output order.
+func (st *statsState) finish(ev *env) []*row {
+	st.finishGroups()
+	ids := st.sorted()
+	rows := make([]*row, len(ids))
+	w := len(st.cmd.By) + len(st.cmd.Items)
+	slab := make([]row, len(ids)) // one allocation for all rows and one for their columns
+	cols := make([]column, len(ids)*w)
+	for i, id := range ids {
+		r := &slab[i]
+		r.seq, r.cols = i, cols[i*w:i*w:(i+1)*w]
+		st.fill(ev, int(id), r)
+		rows[i] = r
 	}
 	return rows
+}
+
+// top returns the first n rows of the groups in the order of s (nil: the
+// output order of stats), ties in output order, without making a row per
+// group: a bounded heap over the groups (topN).
+func (st *statsState) top(ev *env, s *Sort, n int) []*row {
+	st.finishGroups()
+	if s == nil {
+		s = &Sort{}
+	}
+	t := newTopN(n, false, s, ev)
+	t.tie = func(a, b *row) int { return st.compareGroups(a.seq, b.seq) }
+	var r row
+	for id := range st.ids() {
+		if !st.live(id) {
+			continue
+		}
+		r.seq, r.cols = id, r.cols[:0]
+		st.fill(ev, id, &r)
+		if t.admits(&r) {
+			t.push(&row{seq: id, cols: slices.Clone(r.cols), order: slices.Clone(r.order)})
+		}
+	}
+	return t.rows()
 }
 
 // Evaluate runs q over recs in input order with the reference evaluator.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +19,8 @@ type Result struct {
 	// Columns are the output column names: an alias, or the item's text
 	// such as count(*) or bin(5m).
 	Columns []string
-	// Rows hold one Value per column.
+	// Rows hold one Value per column; a streamed result (Config.Stream)
+	// leaves them nil: Len and Each read its rows.
 	Rows [][]Value
 	// Total is the number of result rows before Cap.
 	Total int
@@ -27,6 +29,40 @@ type Result struct {
 	// ScanAggregated reports that the lake scan computed the first stats
 	// (Run's fast path) rather than the reference evaluator alone.
 	ScanAggregated bool
+	// stream, when set, makes row i of a streamed result in dst (one
+	// Value per column, null on entry); streamLen rows.
+	stream    func(i int, dst []Value)
+	streamLen int
+}
+
+// Len returns the number of rows.
+func (r *Result) Len() int {
+	if r.stream != nil {
+		return r.streamLen
+	}
+	return len(r.Rows)
+}
+
+// Each calls fn with each row in order, stopping at the first error; vals
+// is valid only during the call and must not be modified.
+func (r *Result) Each(fn func(vals []Value) error) error {
+	if r.stream == nil {
+		for _, vals := range r.Rows {
+			if err := fn(vals); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	vals := make([]Value, len(r.Columns))
+	for i := range r.streamLen {
+		clear(vals)
+		r.stream(i, vals)
+		if err := fn(vals); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DefaultMaxRows is the row cap of a query without limit (spec §2).
@@ -35,10 +71,14 @@ const DefaultMaxRows = 10_000
 // Cap keeps at most maxRows rows (0: all) and reports whether rows were
 // dropped; Total keeps the number before the cap.
 func (r *Result) Cap(maxRows int) bool {
-	if maxRows <= 0 || len(r.Rows) <= maxRows {
+	if maxRows <= 0 || r.Len() <= maxRows {
 		return false
 	}
-	r.Rows = r.Rows[:maxRows]
+	if r.stream != nil {
+		r.streamLen = maxRows
+	} else {
+		r.Rows = r.Rows[:maxRows]
+	}
 	return true
 }
 
@@ -58,7 +98,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 		keys[i], _ = json.Marshal(c)
 	}
 	var line []byte
-	for _, vals := range r.Rows {
+	err := r.Each(func(vals []Value) error {
 		line = append(line[:0], '{')
 		for i, v := range vals {
 			if i > 0 {
@@ -69,9 +109,11 @@ func WriteJSON(w io.Writer, r *Result) error {
 			line = appendJSONValue(line, v)
 		}
 		line = append(line, '}', '\n')
-		if _, err := bw.Write(line); err != nil {
-			return err
-		}
+		_, err := bw.Write(line)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	return bw.Flush()
 }
@@ -82,18 +124,34 @@ func appendJSONValue(dst []byte, v Value) []byte {
 		if math.IsNaN(v.Num) || math.IsInf(v.Num, 0) {
 			return append(dst, "null"...)
 		}
+		if v.Num == math.Trunc(v.Num) && math.Abs(v.Num) < 1e15 && !math.Signbit(v.Num) {
+			return strconv.AppendInt(dst, int64(v.Num), 10) // counts
+		}
 		return append(dst, formatNumber(v.Num)...) // digits, not 1e+06, below 1e21
 	case KindBool:
 		return strconv.AppendBool(dst, v.Num != 0)
 	case KindTime:
-		return strconv.AppendQuote(dst, rfc3339(v.Ms))
+		dst = time.UnixMilli(v.Ms).UTC().AppendFormat(append(dst, '"'), jsonTimeLayout)
+		return append(dst, '"')
 	case KindString:
-		b, _ := json.Marshal(v.Str)
-		return append(dst, b...)
+		return appendJSONString(dst, v.Str)
 	case KindMap, KindList:
 		return append(dst, compactJSON(v.Obj)...)
 	}
 	return append(dst, "null"...)
+}
+
+// appendJSONString appends s as encoding/json writes it: printable ASCII
+// other than the characters it escapes goes as it is, anything else
+// through encoding/json.
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	return append(append(append(dst, '"'), s...), '"')
 }
 
 // WriteCSV writes a header line of column names and one line per row.
@@ -104,7 +162,7 @@ func WriteCSV(w io.Writer, r *Result) error {
 		return err
 	}
 	rec := make([]string, len(r.Columns))
-	for _, vals := range r.Rows {
+	err := r.Each(func(vals []Value) error {
 		for i, v := range vals {
 			if v.Kind == KindTime {
 				rec[i] = rfc3339(v.Ms)
@@ -112,9 +170,10 @@ func WriteCSV(w io.Writer, r *Result) error {
 				rec[i] = v.Text()
 			}
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()
@@ -135,6 +194,16 @@ type TableOptions struct {
 // nulls empty. Control characters in values are escaped (\n, \x1b), so
 // values from logs cannot drive a terminal.
 func WriteTable(w io.Writer, r *Result, opts TableOptions) error {
+	if r.stream != nil {
+		// Widths need every row: make them.
+		m := *r
+		m.stream, m.Rows = nil, make([][]Value, 0, r.Len())
+		_ = r.Each(func(vals []Value) error {
+			m.Rows = append(m.Rows, slices.Clone(vals))
+			return nil
+		})
+		r = &m
+	}
 	cells := make([][]string, len(r.Rows))
 	widths := make([]int, len(r.Columns))
 	right := make([]bool, len(r.Columns))

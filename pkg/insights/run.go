@@ -40,6 +40,10 @@ type Config struct {
 	// Workers is the number of lake files read in parallel; 0 means
 	// GOMAXPROCS.
 	Workers int
+	// Stream lets Run return rows that are made as they are read
+	// (EvalOptions.Stream): Result.Rows may be nil; use Result.Len and
+	// Result.Each, or the writers.
+	Stream bool
 }
 
 // Run evaluates q over the lake and returns its result. Records stream
@@ -67,7 +71,7 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := EvalOptions{Now: cfg.Now, MaxGroups: cfg.MaxGroups}
+	opts := EvalOptions{Now: cfg.Now, MaxGroups: cfg.MaxGroups, Stream: cfg.Stream}
 	if !q.HasLimit() {
 		opts.KeepRows = cfg.MaxRows
 	}
@@ -129,7 +133,7 @@ func newPlan(node query.Node, cfg Config) (*query.Plan, error) {
 // runAggregate computes the first stats in the scan and merges its groups,
 // and the reference evaluation of the rows the scan hands back, into ev.
 func runAggregate(ctx context.Context, cfg Config, snap *partition.Snapshot, plan *query.Plan, spec query.AggSpec, ev *Evaluator) error {
-	groups, _, err := plan.Aggregate(ctx, cfg.Lake, snap, spec, func(raw []byte) error {
+	tab, _, err := plan.Aggregate(ctx, cfg.Lake, snap, spec, func(raw []byte) error {
 		rec, err := DecodeRecord(bytes.Clone(raw), "lake")
 		if err != nil {
 			return err
@@ -143,13 +147,7 @@ func runAggregate(ctx context.Context, cfg Config, snap *partition.Snapshot, pla
 	if err != nil {
 		return err
 	}
-	for i := range groups {
-		if err := ev.stats.mergeAgg(&groups[i], &spec); err != nil {
-			return err
-		}
-		groups[i] = query.AggGroup{} // merged: let it go
-	}
-	return nil
+	return ev.stats.attachScan(tab, &spec)
 }
 
 // errDone stops the scan once the result cannot change.

@@ -59,6 +59,15 @@ func TestRun_ScanAggregation(t *testing.T) {
 		if render(got) != render(want) || got.Total != want.Total {
 			t.Errorf("%s:\nscan      %.400s\nreference %.400s", q, render(got), render(want))
 		}
+		// A streamed result writes the same bytes in every format.
+		streamed, err := insights.Run(ctx, insights.Config{Lake: lake, MaxRows: 7, Stream: true}, p)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		capped, _ := insights.Run(ctx, insights.Config{Lake: lake, MaxRows: 7}, p)
+		if s, w := writeAll(t, streamed), writeAll(t, capped); s != w || streamed.Len() != capped.Len() || streamed.Total != capped.Total {
+			t.Errorf("%s: streamed (%d of %d rows)\n%.400s\nmaterialized (%d of %d rows)\n%.400s", q, streamed.Len(), streamed.Total, s, capped.Len(), capped.Total, w)
+		}
 		if got.ScanAggregated {
 			fast++
 		} else if i < mustScan {
@@ -85,4 +94,20 @@ func TestRun_ScanAggregation(t *testing.T) {
 	if !errors.Is(err, insights.ErrTooManyGroups) || !strings.Contains(err.Error(), "more than 100 groups") || !strings.Contains(err.Error(), "MaxGroups") {
 		t.Errorf("stats by eventID with MaxGroups 100: %v", err)
 	}
+}
+
+// writeAll returns res written as JSON, CSV and a table.
+func writeAll(t *testing.T, res *insights.Result) string {
+	t.Helper()
+	var b strings.Builder
+	if err := insights.WriteJSON(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := insights.WriteCSV(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := insights.WriteTable(&b, res, insights.TableOptions{Bars: true}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

@@ -2,7 +2,10 @@ package insights
 
 import (
 	"bytes"
+	"cmp"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -11,7 +14,8 @@ import (
 // digit and non-digit runs that make §4.7 order differ from byte order.
 func TestAppendSortKey(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	pieces := []string{"", "0", "01", "1", "9", "10", "007", "a", "ab", "b", "A", "-", ".", " ", "~", "é", "10.0.0.1", "arn:aws:iam::1"}
+	pieces := []string{"", "0", "01", "1", "9", "10", "007", "a", "ab", "b", "A", "-", ".", " ", "~", "é", "10.0.0.1", "arn:aws:iam::1",
+		strings.Repeat("1", 254), strings.Repeat("2", 255), strings.Repeat("1", 300)}
 	value := func() Value {
 		switch rng.IntN(8) {
 		case 0:
@@ -52,5 +56,22 @@ func TestAppendSortKey(t *testing.T) {
 	}
 	if _, ok := appendSortKey(nil, String("a\x00b")); ok {
 		t.Error("a text with a NUL byte was encoded")
+	}
+}
+
+// TestSortHalves checks the two-halves sort against slices.Sort on sizes
+// below and above the size it splits at, odd ones included.
+func TestSortHalves(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 1000, 1<<15 - 1, 1 << 15, 100_001} {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = rng.IntN(1 << 30)
+		}
+		want := slices.Clone(s)
+		slices.Sort(want)
+		if got := sortHalves(s, cmp.Compare[int]); !slices.Equal(got, want) {
+			t.Errorf("%d elements: not sorted", n)
+		}
 	}
 }

@@ -17,6 +17,8 @@ type topN struct {
 	sort     *Sort
 	env      *env
 	h        rowHeap
+	// tie, when set, orders rows whose keys are equal instead of seq.
+	tie func(a, b *row) int
 }
 
 func newTopN(n int, anyOrder bool, s *Sort, ev *env) *topN {
@@ -25,15 +27,15 @@ func newTopN(n int, anyOrder bool, s *Sort, ev *env) *topN {
 	return t
 }
 
-// keys computes a row's order keys once.
+// keys computes a row's order keys once, into r.order's storage.
 func (t *topN) keys(r *row) {
+	r.order = r.order[:0]
 	if t.sort == nil {
-		r.order = []Value{t.env.timestamp(r)}
+		r.order = append(r.order, t.env.timestamp(r))
 		return
 	}
-	r.order = make([]Value, len(t.sort.Keys))
-	for i, k := range t.sort.Keys {
-		r.order[i] = t.env.eval(k.Expr, r)
+	for _, k := range t.sort.Keys {
+		r.order = append(r.order, t.env.eval(k.Expr, r))
 	}
 }
 
@@ -50,6 +52,9 @@ func (t *topN) before(a, b *row) bool {
 			}
 		}
 	}
+	if t.tie != nil {
+		return t.tie(a, b) < 0
+	}
 	return a.seq < b.seq
 }
 
@@ -62,15 +67,30 @@ func (t *topN) add(r *row) {
 		}
 		return
 	}
+	if t.admits(r) {
+		t.push(r)
+	}
+}
+
+// admits computes r's order keys and reports whether the buffer would
+// keep r: it is not full, or r comes before its worst row. A caller may
+// test a scratch row and push a copy of it (with its order keys).
+func (t *topN) admits(r *row) bool {
+	if t.n <= 0 {
+		return false
+	}
 	t.keys(r)
+	return !t.full() || t.before(r, t.h.rows[0])
+}
+
+// push keeps r, which admits accepted, dropping the worst row when full.
+func (t *topN) push(r *row) {
 	if !t.full() {
 		heap.Push(&t.h, r)
 		return
 	}
-	if t.before(r, t.h.rows[0]) {
-		t.h.rows[0] = r
-		heap.Fix(&t.h, 0)
-	}
+	t.h.rows[0] = r
+	heap.Fix(&t.h, 0)
 }
 
 // rows returns the kept rows in result order.

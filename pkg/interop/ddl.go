@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -112,7 +113,7 @@ func DDL(schema *parquet.Schema, cfg DDLConfig) (string, error) {
 	return "", fmt.Errorf("unknown engine %q: want athena, trino or duckdb", cfg.Engine)
 }
 
-var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var identRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // parseTable splits and validates [catalog.][schema.]name.
 func parseTable(e Engine, s string) ([]string, error) {
@@ -129,7 +130,7 @@ func parseTable(e Engine, s string) ([]string, error) {
 			map[bool]string{true: "database.table", false: "catalog.schema.table"}[e == Athena])
 	}
 	for _, p := range parts {
-		if !identRe.MatchString(p) || len(p) > 255 {
+		if !identRe().MatchString(p) || len(p) > 255 {
 			return nil, fmt.Errorf("table name %q: part %q is not an identifier (letters, digits and _, not starting with a digit)", s, p)
 		}
 	}
@@ -145,8 +146,8 @@ func parseTable(e Engine, s string) ([]string, error) {
 
 // s3PrefixRe admits the S3 key characters AWS calls safe, minus those that
 // mean something in SQL strings, Hive DDL or projection templates.
-var s3PrefixRe = regexp.MustCompile(`^[A-Za-z0-9._\-/=+!()]*$`)
-var s3BucketRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+var s3PrefixRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._\-/=+!()]*$`) })
+var s3BucketRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`) })
 
 // s3Location validates an s3:// URL and returns it with one trailing slash.
 func s3Location(s string) (string, error) {
@@ -155,11 +156,11 @@ func s3Location(s string) (string, error) {
 		return "", fmt.Errorf("location %q: want s3://bucket/prefix (the lake's S3 location)", s)
 	}
 	bucket, prefix, _ := strings.Cut(rest, "/")
-	if !s3BucketRe.MatchString(bucket) {
+	if !s3BucketRe().MatchString(bucket) {
 		return "", fmt.Errorf("location %q: invalid bucket name %q", s, bucket)
 	}
 	prefix = strings.Trim(prefix, "/")
-	if !s3PrefixRe.MatchString(prefix) || strings.Contains(prefix, "//") {
+	if !s3PrefixRe().MatchString(prefix) || strings.Contains(prefix, "//") {
 		return "", fmt.Errorf("location %q: prefix %q may hold only letters, digits and . _ - / = + ! ( )", s, prefix)
 	}
 	if prefix == "" {
@@ -237,7 +238,7 @@ func columnsOf(schema *parquet.Schema) ([]column, error) {
 }
 
 func columnOf(f parquet.Field, path string) (column, error) {
-	if !identRe.MatchString(f.Name()) {
+	if !identRe().MatchString(f.Name()) {
 		return column{}, fmt.Errorf("column %q: name is not an identifier every engine accepts unquoted in types", path)
 	}
 	t, err := typeOf(f, path)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,29 +28,32 @@ const (
 	KindDigest          = "CloudTrail-Digest"
 )
 
+// The patterns compile on first use (a bad one panics there), not at
+// package initialisation: every command links this package, and most never
+// parse a key.
 var (
-	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+	accountRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
 	// regionRe accepts AWS region names such as us-east-1, eu-central-2,
 	// us-gov-west-1, cn-north-1, us-isob-east-1 and ap-southeast-5.
-	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
-	orgRe    = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	regionRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`) })
+	orgRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^o-[a-z0-9]{10,32}$`) })
 	// fileTimeRe finds the delivery timestamp in a log file name. CloudTrail
 	// writes ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_UNIQUE.json.gz; some
 	// documentation omits the underscore before UNIQUE, so it is optional.
-	fileTimeRe = regexp.MustCompile(`_([0-9]{8}T[0-9]{4}Z)_?[A-Za-z0-9]*\.json(\.gz)?$`)
+	fileTimeRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`_([0-9]{8}T[0-9]{4}Z)_?[A-Za-z0-9]*\.json(\.gz)?$`) })
 )
 
 // fileTimeLayout is the time format of a log file name's timestamp.
 const fileTimeLayout = "20060102T1504Z"
 
 // ValidAccount reports whether s is a 12-digit AWS account id.
-func ValidAccount(s string) bool { return accountRe.MatchString(s) }
+func ValidAccount(s string) bool { return accountRe().MatchString(s) }
 
 // ValidRegion reports whether s has the syntax of an AWS region name.
-func ValidRegion(s string) bool { return regionRe.MatchString(s) }
+func ValidRegion(s string) bool { return regionRe().MatchString(s) }
 
 // ValidOrgID reports whether s is an AWS Organizations id (o-xxxxxxxxxx).
-func ValidOrgID(s string) bool { return orgRe.MatchString(s) }
+func ValidOrgID(s string) bool { return orgRe().MatchString(s) }
 
 // IsRoot reports whether a listing prefix ("a/b/AWSLogs/" or "AWSLogs")
 // names the AWSLogs/ directory of a trail.
@@ -128,7 +132,7 @@ func ParseKey(key string) (Key, error) {
 // (..._YYYYMMDDTHHmmZ_UNIQUE.json.gz) and the byte offset of the timestamp
 // in name. ok is false when the name carries no timestamp.
 func FileTime(name string) (t time.Time, at int, ok bool) {
-	m := fileTimeRe.FindStringSubmatchIndex(name)
+	m := fileTimeRe().FindStringSubmatchIndex(name)
 	if m == nil {
 		return time.Time{}, 0, false
 	}

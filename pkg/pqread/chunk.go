@@ -32,7 +32,7 @@ type Page struct {
 type ChunkReader struct {
 	f      *File
 	leaf   *Leaf
-	cc     *format.ColumnMetaData
+	cc     *ColumnMeta
 	codec  compress.Codec // nil: uncompressed
 	start  int64          // chunk byte range [start, end)
 	end    int64

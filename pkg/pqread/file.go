@@ -21,7 +21,7 @@ import (
 // File is an open Parquet file: its parsed footer and its leaf columns.
 type File struct {
 	Name   string
-	Meta   *format.FileMetaData
+	Meta   *FileMeta
 	Leaves []Leaf
 	ra     io.ReaderAt
 	size   int64
@@ -51,7 +51,7 @@ const footerTail = 64 << 10
 // and stored under key (which must identify one immutable version of the
 // object).
 func Open(name string, ra io.ReaderAt, size int64, cache *FooterCache, key string) (*File, error) {
-	f := &File{Name: name, Meta: new(format.FileMetaData), ra: ra, size: size}
+	f := &File{Name: name, Meta: new(FileMeta), ra: ra, size: size}
 	var footer []byte
 	if cache != nil {
 		footer = cache.Get(key)
@@ -66,7 +66,7 @@ func Open(name string, ra io.ReaderAt, size int64, cache *FooterCache, key strin
 			cache.Put(key, footer)
 		}
 	}
-	if err := thrift.Unmarshal(new(thrift.CompactProtocol), footer, f.Meta); err != nil {
+	if err := decodeFooter(footer, f.Meta); err != nil {
 		return nil, fmt.Errorf("%s: footer: %w", name, err)
 	}
 	if err := f.indexSchema(); err != nil {
@@ -168,7 +168,7 @@ func (f *File) NumRowGroups() int { return len(f.Meta.RowGroups) }
 func (f *File) NumRows(rg int) int { return int(f.Meta.RowGroups[rg].NumRows) }
 
 // Chunk returns the metadata of column col in row group rg.
-func (f *File) Chunk(rg, col int) *format.ColumnMetaData {
+func (f *File) Chunk(rg, col int) *ColumnMeta {
 	return &f.Meta.RowGroups[rg].Columns[col].MetaData
 }
 

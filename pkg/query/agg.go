@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -82,19 +81,6 @@ type AggValue struct {
 	Ms   int64
 }
 
-// AggGroup is one group of an aggregation result.
-type AggGroup struct {
-	Keys []AggValue
-	// Values holds per item the count, or the time in epoch ms; Has is
-	// false for a time item no row of the group had.
-	Values []int64
-	Has    []bool
-	// Distinct holds per AggCountDistinct item the distinct values, each
-	// once (nil for other items, or entirely nil without such items), so
-	// that partial results can be merged exactly.
-	Distinct [][]string
-}
-
 // ErrAggGroups is returned (wrapped, with the limit) when an aggregation
 // makes more groups than AggSpec.MaxGroups.
 var ErrAggGroups = errors.New("too many groups")
@@ -103,23 +89,22 @@ var ErrAggGroups = errors.New("too many groups")
 // can group by or count (top-level and userIdentity/tlsDetails leaves of
 // the lake schema, eventTime excluded).
 func AggColumn(path string) bool {
-	return knownLeaves[path] && path != colTime && !boolColumns[path]
+	return typedCols().leaves[path] && path != colTime && !typedCols().bools[path]
 }
 
 // AggJSONColumn reports whether path is a JSON text column
 // (requestParameters, responseElements, additionalEventData, ...).
-func AggJSONColumn(path string) bool { return jsonColumns[path] }
+func AggJSONColumn(path string) bool { return typedCols().json[path] }
 
 // Aggregate evaluates the plan's pattern over the lake snapshot and
-// aggregates the selected rows by spec. The result holds each worker's
-// groups: a key may appear in several groups, which the caller merges
-// (counts add up, distinct sets unite, times take the min or max); each
-// worker's groups are bounded by MaxGroups. Rows whose typed columns are
-// inexact (ctqExact = false) are not aggregated: inexact receives their raw
-// records (one call at a time; the bytes are valid only during the call)
-// so that the caller evaluates them exactly. Groups are in no particular
-// order.
-func (p *Plan) Aggregate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, spec AggSpec, inexact func(raw []byte) error) ([]AggGroup, *Stats, error) {
+// aggregates the selected rows by spec into one table: each worker fills
+// its own, and the tables are merged once at the end (the smaller into the
+// larger). Every table, the merged one included, is bounded by MaxGroups.
+// Rows whose typed columns are inexact (ctqExact = false) are not
+// aggregated: inexact receives their raw records (one call at a time; the
+// bytes are valid only during the call) so that the caller evaluates them
+// exactly.
+func (p *Plan) Aggregate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, spec AggSpec, inexact func(raw []byte) error) (*AggTable, *Stats, error) {
 	if spec.MaxGroups <= 0 {
 		return nil, nil, fmt.Errorf("aggregate: MaxGroups must be positive, not %d", spec.MaxGroups)
 	}
@@ -162,15 +147,18 @@ func (p *Plan) Aggregate(ctx context.Context, lake *partition.Lake, snap *partit
 	if err != nil {
 		return nil, st, err
 	}
-	var out []AggGroup
+	out := newAggTable(&spec)
 	for i, c := range parts {
-		if i == 0 {
-			out = c.out
-		} else {
-			out = append(out, c.out...)
+		t := c.tab
+		if t.Len() > out.Len() {
+			out, t = t, out
+		}
+		if err := out.merge(t); err != nil {
+			return nil, st, err
 		}
 		parts[i] = nil
 	}
+	out.freeze()
 	return out, st, nil
 }
 
@@ -178,21 +166,16 @@ func (p *Plan) Aggregate(ctx context.Context, lake *partition.Lake, snap *partit
 type aggConsumer struct {
 	spec    *AggSpec
 	inexact func(raw []byte) error
-	groups  map[string]int32 // key bytes -> index in out
-	out     []AggGroup
+	tab     *AggTable
 	key     []byte
-	vals    []AggValue
 	// local caches the group of a combination of dictionary codes within
 	// one row group, so that rows of a repeated combination skip building
 	// and hashing the key (one lookup per combination per row group).
 	local map[uint64]int32
 	dense []int32
-	// seen holds the distinct values of every group and item: one map
-	// per worker, not one per group.
-	seen     map[distinctKey]struct{}
-	slabVals []int64
-	slabHas  []bool
-	slabKeys []AggValue
+	// dvals maps, per count_distinct item, the dictionary codes of the
+	// row group to interned values (+1; 0 not yet interned).
+	dvals [][]int32
 	// jsonKeys is set when a key is a JSON member (AggKey.Member).
 	jsonKeys bool
 	members  [][]jsonKeyValue // per key, per row of the batch
@@ -201,8 +184,8 @@ type aggConsumer struct {
 var _ consumer = (*aggConsumer)(nil)
 
 func newAggConsumer(spec *AggSpec, inexact func([]byte) error) *aggConsumer {
-	c := &aggConsumer{spec: spec, inexact: inexact, groups: map[string]int32{}, vals: make([]AggValue, len(spec.Keys)),
-		local: map[uint64]int32{}, seen: map[distinctKey]struct{}{}, members: make([][]jsonKeyValue, len(spec.Keys))}
+	c := &aggConsumer{spec: spec, inexact: inexact, tab: newAggTable(spec),
+		local: map[uint64]int32{}, dvals: make([][]int32, len(spec.Items)), members: make([][]jsonKeyValue, len(spec.Keys))}
 	for _, k := range spec.Keys {
 		c.jsonKeys = c.jsonKeys || k.Member != ""
 	}
@@ -255,7 +238,6 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 			continue
 		case k.Column == "":
 			needTime = true
-			packable = false
 			continue
 		}
 		ps, ok, err := b.pageStrings(k.Column)
@@ -269,8 +251,6 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 	}
 	cols := make([]pageStrings, len(c.spec.Items))
 	colOK := make([]bool, len(c.spec.Items))
-	dstr := make([][]string, len(c.spec.Items))
-	dstrOK := make([][]bool, len(c.spec.Items))
 	for i, it := range c.spec.Items {
 		switch it.Op {
 		case AggCountColumn, AggCountDistinct:
@@ -280,7 +260,9 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 			}
 			cols[i], colOK[i] = ps, ok
 			if ok && ps.dict != nil && it.Op == AggCountDistinct {
-				dstr[i], dstrOK[i] = make([]string, ps.dict.values.Len()), make([]bool, ps.dict.values.Len())
+				n := ps.dict.values.Len()
+				c.dvals[i] = slices.Grow(c.dvals[i][:0], n)[:n]
+				clear(c.dvals[i])
 			}
 		case AggMinTime, AggMaxTime:
 			needTime = true
@@ -293,8 +275,12 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 		}
 	}
 	// A single dictionary key maps codes to groups through a dense array
-	// (code+1, 0 for null), several through the map c.local.
-	dense := packable && len(keys) == 1
+	// (code+1, 0 for null), several through the map c.local. An eventTime
+	// key packs its period's index relative to the row group's first
+	// (base; +1, 0 for null); a row too far from it skips the cache.
+	dense := packable && len(keys) == 1 && c.spec.Keys[0].Column != ""
+	base := make([]int64, len(keys))
+	baseSet := make([]bool, len(keys))
 	if dense {
 		n := 1
 		if keyOK[0] {
@@ -307,6 +293,7 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 	} else {
 		clear(c.local)
 	}
+	t := c.tab
 	var ferr error
 	sel.forEach(func(r int) {
 		if ferr != nil {
@@ -320,96 +307,104 @@ func (c *aggConsumer) consume(b *batch, sels []*bitmap) error {
 		}
 		var g int32
 		var code uint64
-		found := false
+		found, cache := false, packable
 		if packable {
-			for i := range keys {
+			for i, k := range c.spec.Keys {
 				v := uint64(0)
-				if keyOK[i] {
+				switch {
+				case k.Column == "":
+					if !hasTime {
+						break
+					}
+					p := floorDiv(ms-k.OffsetMs, k.PeriodMs)
+					if !baseSet[i] {
+						base[i], baseSet[i] = p-maxLocalCode/2, true
+					}
+					if d := p - base[i]; d >= 0 && d < maxLocalCode {
+						v = uint64(d + 1)
+					} else {
+						cache = false
+					}
+				case keyOK[i]:
 					v = uint64(keys[i].dict.idx[r] + 1)
 				}
 				code = code<<21 | v
 			}
-			if dense {
+			switch {
+			case !cache:
+			case dense:
 				g = c.dense[code]
 				found = g >= 0
-			} else {
+			default:
 				g, found = c.local[code]
 			}
 		}
 		if !found {
+			c.key = c.key[:0]
 			for i, k := range c.spec.Keys {
 				switch {
 				case k.Member != "":
 					if v := members[i][r]; v.null {
-						c.vals[i] = AggValue{Null: true}
+						c.key = append(c.key, aggKeyNull)
 					} else {
-						c.vals[i] = AggValue{Str: v.str}
+						c.key = appendAggKey(c.key, AggValue{Str: v.str}, false)
 					}
 				case k.Column == "":
+					v := AggValue{Null: true}
 					if hasTime {
-						c.vals[i] = AggValue{Ms: floorDiv(ms-k.OffsetMs, k.PeriodMs)*k.PeriodMs + k.OffsetMs}
-					} else {
-						c.vals[i] = AggValue{Null: true}
+						v = AggValue{Ms: floorDiv(ms-k.OffsetMs, k.PeriodMs)*k.PeriodMs + k.OffsetMs}
 					}
+					c.key = appendAggKey(c.key, v, true)
 				case !keyOK[i] || !keys[i].valid(r):
-					c.vals[i] = AggValue{Null: true}
+					c.key = append(c.key, aggKeyNull)
 				default:
-					c.vals[i] = AggValue{Str: stringOf(keys[i], r)}
+					c.key = appendAggKeyBytes(c.key, bytesOf(keys[i], r))
 				}
 			}
-			if g, ferr = c.group(c.vals); ferr != nil {
+			if g, ferr = t.group(c.key, aggHash(c.key)); ferr != nil {
 				return
 			}
 			switch {
 			case dense:
 				c.dense[code] = g
-			case packable:
+			case cache:
 				c.local[code] = g
 			}
 		}
-		grp := &c.out[g]
 		for i, it := range c.spec.Items {
 			switch it.Op {
 			case AggCount:
-				grp.Values[i]++
+				t.vals[i][g]++
 			case AggCountColumn:
 				if colOK[i] && cols[i].valid(r) {
-					grp.Values[i]++
+					t.vals[i][g]++
 				}
 			case AggCountDistinct:
 				if colOK[i] && cols[i].valid(r) {
-					var s string
+					var v int32
 					if d := cols[i].dict; d != nil {
-						// One string per dictionary entry and row group.
+						// One lookup per dictionary entry and row group.
 						x := d.idx[r]
-						if !dstrOK[i][x] {
-							dstr[i][x], dstrOK[i][x] = stringOf(cols[i], r), true
+						if c.dvals[i][x] == 0 {
+							if v, ferr = t.value(bytesOf(cols[i], r)); ferr != nil {
+								return
+							}
+							c.dvals[i][x] = v + 1
 						}
-						s = dstr[i][x]
-					} else {
-						s = stringOf(cols[i], r)
+						v = c.dvals[i][x] - 1
+					} else if v, ferr = t.value(bytesOf(cols[i], r)); ferr != nil {
+						return
 					}
-					k := distinctKey{g: g, item: int32(i), s: s}
-					if _, seen := c.seen[k]; !seen {
-						c.seen[k] = struct{}{}
-						grp.Distinct[i] = append(grp.Distinct[i], s)
-						grp.Values[i]++
-					}
+					t.addDistinct(g, i, v)
 				}
 			case AggMinTime, AggMaxTime:
-				if hasTime && (!grp.Has[i] || (it.Op == AggMinTime && ms < grp.Values[i]) || (it.Op == AggMaxTime && ms > grp.Values[i])) {
-					grp.Values[i], grp.Has[i] = ms, true
+				if hasTime {
+					t.addTime(g, i, ms)
 				}
 			}
 		}
 	})
 	return ferr
-}
-
-// distinctKey is a value of a count_distinct item within a group.
-type distinctKey struct {
-	g, item int32
-	s       string
 }
 
 // keepWhere keeps the rows of sel that meet w.
@@ -480,50 +475,14 @@ func (c *aggConsumer) handBack(b *batch, sel *bitmap, keep func(r int) bool) err
 	return ferr
 }
 
-// stringOf returns row r's value of a string column, copied.
-func stringOf(ps pageStrings, r int) string {
+// bytesOf returns row r's value of a string column; the bytes alias the
+// column's buffers.
+func bytesOf(ps pageStrings, r int) []byte {
 	if d := ps.dict; d != nil {
 		x := d.idx[r]
-		return string(d.values.data[d.values.offs[x]:d.values.offs[x+1]])
+		return d.values.data[d.values.offs[x]:d.values.offs[x+1]]
 	}
-	return string(ps.plain.Value(r))
-}
-
-// group returns the index of the group with key values vals, adding it.
-func (c *aggConsumer) group(vals []AggValue) (int32, error) {
-	c.key = c.key[:0]
-	for _, v := range vals {
-		if v.Null {
-			c.key = append(c.key, 'n')
-			continue
-		}
-		c.key = strconv.AppendInt(append(c.key, 's'), int64(len(v.Str)), 10)
-		c.key = append(append(c.key, ':'), v.Str...)
-		c.key = strconv.AppendInt(append(c.key, 't'), v.Ms, 10)
-	}
-	if g, ok := c.groups[string(c.key)]; ok {
-		return g, nil
-	}
-	if len(c.out) >= c.spec.MaxGroups {
-		return 0, fmt.Errorf("%w: more than %d groups", ErrAggGroups, c.spec.MaxGroups)
-	}
-	n, k := len(c.spec.Items), len(vals)
-	if len(c.slabVals) < n || len(c.slabKeys) < k {
-		// Groups take their slices from shared slabs: a few allocations
-		// per thousand groups, not four per group.
-		c.slabVals, c.slabHas, c.slabKeys = make([]int64, 1024*n), make([]bool, 1024*n), make([]AggValue, 1024*k)
-	}
-	g := AggGroup{Keys: c.slabKeys[:k:k], Values: c.slabVals[:n:n], Has: c.slabHas[:n:n]}
-	c.slabKeys, c.slabVals, c.slabHas = c.slabKeys[k:], c.slabVals[n:], c.slabHas[n:]
-	copy(g.Keys, vals)
-	for _, it := range c.spec.Items {
-		if it.Op == AggCountDistinct && g.Distinct == nil {
-			g.Distinct = make([][]string, n)
-		}
-	}
-	c.out = append(c.out, g)
-	c.groups[string(c.key)] = int32(len(c.out) - 1)
-	return int32(len(c.out) - 1), nil
+	return ps.plain.Value(r)
 }
 
 func floorDiv(a, b int64) int64 {

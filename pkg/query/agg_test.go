@@ -59,14 +59,16 @@ func TestPlan_Aggregate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, g := range groups {
-		tl := add(key{g.Keys[0].Str, g.Keys[1].Str})
-		tl.n += g.Values[0]
-		tl.errs += g.Values[1]
-		for _, ip := range g.Distinct[2] {
-			tl.ips[ip] = true
-		}
+	for g := range groups.Len() {
+		tl := add(key{groups.Key(g, 0).Str, groups.Key(g, 1).Str})
+		n, _ := groups.Value(g, 0)
+		errs, _ := groups.Value(g, 1)
+		tl.n += n
+		tl.errs += errs
 	}
+	groups.ForEachDistinct(2, func(g int, ip string) {
+		add(key{groups.Key(g, 0).Str, groups.Key(g, 1).Str}).ips[ip] = true
+	})
 	want := map[key]*tally{}
 	for _, raw := range tl.records {
 		var m map[string]any

@@ -1,7 +1,10 @@
 package query
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"math"
 
 	"github.com/parquet-go/parquet-go/format"
 
@@ -49,6 +52,106 @@ func (b *batch) raw() (*byteColumn, error) {
 	return c, nil
 }
 
+// rawStreamBytes is the uncompressed size of a raw record chunk beyond
+// which a filter evaluates it page by page (eachRawPage) instead of
+// decoding the whole chunk into one buffer: a full row group of raw
+// records is tens of MiB, and holding one per worker made a text search's
+// memory grow with the largest row group of the lake.
+var rawStreamBytes int64 = 8 << 20
+
+// rawStreams reports whether the raw record column of the row group is
+// large and not read yet, so that a filter should stream its pages.
+func (b *batch) rawStreams() bool {
+	if _, read := b.cols[colRaw]; read {
+		return false
+	}
+	col, _, ok := b.df.leaf(colRaw)
+	return ok && b.df.pf.Chunk(b.rg, col).TotalUncompressedSize > rawStreamBytes
+}
+
+// eachRawPage decodes the raw record column one page at a time into one
+// reused column and calls fn with the row index of the page's first row.
+// The column's bytes are valid only during the call.
+func (b *batch) eachRawPage(fn func(first int, c *pqread.Column) error) error {
+	col, leaf, ok := b.df.leaf(colRaw)
+	if !ok {
+		return fmt.Errorf("%s has no %s column: not a ctq lake file", b.df.path, colRaw)
+	}
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	cr, err := b.df.pf.OpenChunk(b.rg, col, rawStreamWindow, nil, scanBuffers)
+	if err != nil {
+		return fmt.Errorf("read %s of %s: %w", colRaw, b.df.path, err)
+	}
+	defer cr.Release()
+	c := pqread.NewColumn(leaf)
+	first := 0
+	for {
+		p, err := cr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read %s of %s: row group %d: %w", colRaw, b.df.path, b.rg, err)
+		}
+		c.Reset()
+		if err := c.Append(p); err != nil {
+			return fmt.Errorf("read %s of %s: row group %d page at row %d: %w", colRaw, b.df.path, b.rg, first, err)
+		}
+		if c.Dictionary() {
+			c.Plain()
+		}
+		if first+c.Len() > b.n {
+			return fmt.Errorf("read %s of %s: row group %d: pages hold more than %d rows", colRaw, b.df.path, b.rg, b.n)
+		}
+		for i, v := range c.Valid {
+			if !v {
+				return fmt.Errorf("column %s of %s: row %d has no record", colRaw, b.df.path, first+i)
+			}
+		}
+		if err := fn(first, c); err != nil {
+			return err
+		}
+		first += c.Len()
+	}
+	if first != b.n {
+		return fmt.Errorf("read %s of %s: row group %d: %d values for %d rows", colRaw, b.df.path, b.rg, first, b.n)
+	}
+	if b.st != nil {
+		b.st.ColumnsRead++
+	}
+	return nil
+}
+
+// rawRows reads every page of the raw record column in turn and keeps the
+// records of the rows of need (other rows read as empty): memory holds
+// one page and the needed records, not the row group's records.
+func (b *batch) rawRows(need *bitmap) (*byteColumn, error) {
+	out := &byteColumn{offs: make([]uint32, b.n+1)}
+	err := b.eachRawPage(func(first int, c *pqread.Column) error {
+		for i := range c.Len() {
+			r := first + i
+			if need.get(r) {
+				out.data = append(out.data, c.Value(i)...)
+				if len(out.data) > math.MaxUint32 {
+					return fmt.Errorf("column %s of %s: row group %d: records exceed 4 GiB", colRaw, b.df.path, b.rg)
+				}
+			}
+			out.offs[r+1] = uint32(len(out.data))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// rawStreamWindow is how many compressed bytes of a streamed raw chunk are
+// read at a time.
+const rawStreamWindow = 1 << 20
+
 // bytes returns a non-repeated string or JSON column (by dotted path) of the
 // row group, read on first use; ok is false when the file has no such
 // column. A parent group's absence makes the row null.
@@ -67,10 +170,11 @@ func (b *batch) bytes(path string) (*byteColumn, bool, error) {
 }
 
 // rawFor returns the raw record column with at least the rows of need
-// read: the whole chunk when a filter already read it, or when the needed
-// rows span every page; otherwise only the pages that hold needed rows,
-// located through the offset index and fetched in coalesced, parallel
-// ranges (page-level late materialisation). Other rows read as empty.
+// read: the whole chunk when a filter already read it; otherwise only the
+// pages that hold needed rows, located through the offset index and
+// fetched in coalesced, parallel ranges (page-level late
+// materialisation), or, when the needed rows span every page, every page
+// in turn with only the needed records kept. Other rows read as empty.
 func (b *batch) rawFor(need *bitmap) (*byteColumn, error) {
 	col, leaf, ok := b.df.leaf(colRaw)
 	if _, read := b.cols[colRaw]; read || !ok || b.df.pf.Chunk(b.rg, col).DictionaryPageOffset > 0 {
@@ -78,7 +182,7 @@ func (b *batch) rawFor(need *bitmap) (*byteColumn, error) {
 	}
 	oi, err := b.df.pf.OffsetIndex(b.rg, col)
 	if err != nil || oi == nil || len(oi.PageLocations) < 2 {
-		return b.raw() // no usable page index: read the chunk
+		return b.rawRows(need) // no usable page index: read every page
 	}
 	locs := oi.PageLocations
 	var pick []format.PageLocation
@@ -95,7 +199,7 @@ func (b *batch) rawFor(need *bitmap) (*byteColumn, error) {
 		}
 	}
 	if len(pick) == len(locs) {
-		return b.raw()
+		return b.rawRows(need)
 	}
 	cr, err := b.df.pf.OpenPages(b.rg, col, pick, scanBuffers)
 	if err != nil {

@@ -3,6 +3,7 @@ package query
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ctq-dev/ctq/pkg/schema"
 )
@@ -19,20 +20,24 @@ const (
 	nullsRoot = schema.ColNulls
 )
 
-// The typed schema as the engine classifies selectors, derived from
-// pkg/schema's stored fields (the engine still checks each file's footer):
-//   - jsonColumns hold free-form JSON as text; selectors below them are
-//     evaluated by extracting the path from that text;
-//   - typedGroups are the object-valued fields stored as Parquet groups;
-//   - boolColumns are the typed boolean leaves;
-//   - knownLeaves are the typed leaf columns (string, boolean, eventTime)
-//     outside lists;
-//   - knownTopLevel are the stored top-level members (anything else is in
-//     ctqExtra).
-var jsonColumns, typedGroups, boolColumns, knownLeaves, knownTopLevel = typedSchema()
+// typedColumns is the typed schema as the engine classifies selectors,
+// derived from pkg/schema's stored fields (the engine still checks each
+// file's footer). Each set holds dotted paths.
+type typedColumns struct {
+	json   map[string]bool // free-form JSON held as text; selectors below them extract the path from that text
+	groups map[string]bool // the object-valued fields stored as Parquet groups
+	bools  map[string]bool // the typed boolean leaves
+	leaves map[string]bool // the typed leaf columns (string, boolean, eventTime) outside lists
+	top    map[string]bool // the stored top-level members (anything else is in ctqExtra)
+}
 
-func typedSchema() (jsonCols, groups, bools, leaves, top map[string]bool) {
-	jsonCols, groups, bools, leaves, top = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+// typedCols returns the typed schema. It is built on first use, not at
+// package initialisation (every ctq command links this package); callers
+// must not modify it.
+var typedCols = sync.OnceValue(typedSchema)
+
+func typedSchema() *typedColumns {
+	tc := &typedColumns{json: map[string]bool{}, groups: map[string]bool{}, bools: map[string]bool{}, leaves: map[string]bool{}, top: map[string]bool{}}
 	var walk func(f *schema.Field, prefix string)
 	walk = func(f *schema.Field, prefix string) {
 		for _, c := range f.Fields {
@@ -41,24 +46,24 @@ func typedSchema() (jsonCols, groups, bools, leaves, top map[string]bool) {
 			}
 			p := prefix + c.Name
 			if prefix == "" {
-				top[p] = true
+				tc.top[p] = true
 			}
 			switch c.Kind {
 			case schema.JSON:
-				jsonCols[p] = true
+				tc.json[p] = true
 			case schema.Group:
-				groups[p] = true
+				tc.groups[p] = true
 				walk(c, p+".")
 			case schema.Bool:
-				bools[p] = true
-				leaves[p] = true
+				tc.bools[p] = true
+				tc.leaves[p] = true
 			case schema.String, schema.Time:
-				leaves[p] = true
+				tc.leaves[p] = true
 			}
 		}
 	}
 	walk(schema.Record, "")
-	return
+	return tc
 }
 
 // isRangeColumn reports whether the manifest records a per-file [min, max]
@@ -83,26 +88,27 @@ type target struct {
 
 // classify maps a selector to the column that holds its value.
 func classify(sel Selector) target {
+	tc := typedCols()
 	var parts []string
 	for i, st := range sel.Steps {
 		if st.Kind != StepField {
-			if i > 0 && jsonColumns[strings.Join(parts, ".")] {
+			if i > 0 && tc.json[strings.Join(parts, ".")] {
 				return target{kind: tJSON, col: strings.Join(parts, "."), rest: Selector{Steps: sel.Steps[i:]}}
 			}
 			return target{kind: tRaw}
 		}
 		parts = append(parts, st.Name)
 		p := strings.Join(parts, ".")
-		if jsonColumns[p] {
+		if tc.json[p] {
 			return target{kind: tJSON, col: p, rest: Selector{Steps: sel.Steps[i+1:]}}
 		}
-		if i == 0 && !knownTopLevel[st.Name] {
+		if i == 0 && !tc.top[st.Name] {
 			return target{kind: tExtra, col: colExtra, rest: sel}
 		}
-		if typedGroups[p] {
+		if tc.groups[p] {
 			continue
 		}
-		if i == len(sel.Steps)-1 && knownLeaves[p] {
+		if i == len(sel.Steps)-1 && tc.leaves[p] {
 			return target{kind: tTyped, col: p}
 		}
 		return target{kind: tRaw}

@@ -36,15 +36,15 @@ func TestColumns_FollowSchema(t *testing.T) {
 		case inList || f.Kind == schema.List:
 			// Lists are evaluated over ctqRaw.
 		case f.Kind == schema.Group:
-			if !typedGroups[path] {
+			if !typedCols().groups[path] {
 				t.Errorf("%s is a stored group the engine does not know", path)
 			}
 		default:
 			if tg.kind != tTyped || tg.col != path {
 				t.Errorf("%s is a typed column, classified as %+v", path, tg)
 			}
-			if boolColumns[path] != (f.Kind == schema.Bool) {
-				t.Errorf("%s: boolColumns says %v for a %v field", path, boolColumns[path], f.Kind)
+			if typedCols().bools[path] != (f.Kind == schema.Bool) {
+				t.Errorf("%s: typedCols().bools says %v for a %v field", path, typedCols().bools[path], f.Kind)
 			}
 		}
 		if f.Kind == schema.Group || f.Kind == schema.List {
@@ -69,7 +69,7 @@ func TestColumns_FollowSchema(t *testing.T) {
 		if strings.HasPrefix(p, "ctq") || strings.HasPrefix(p, "resources.") {
 			continue
 		}
-		if !knownLeaves[p] && !jsonColumns[p] {
+		if !typedCols().leaves[p] && !typedCols().json[p] {
 			t.Errorf("ingest writes column %s, the engine does not know it", p)
 		}
 	}

@@ -52,7 +52,7 @@ func inCandidate(n Node) (string, *Compare, bool) {
 		return "", nil, false
 	}
 	t := classify(c.Sel)
-	if t.kind != tTyped || t.col == colTime || boolColumns[t.col] {
+	if t.kind != tTyped || t.col == colTime || typedCols().bools[t.col] {
 		return "", nil, false
 	}
 	return t.col, c, true

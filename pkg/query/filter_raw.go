@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/pqread"
 )
 
 // rawFilter evaluates a node over each record's original JSON text: term
@@ -34,6 +35,16 @@ func (f *rawFilter) explain(sb *strings.Builder, indent string) {
 }
 
 func (f *rawFilter) apply(b *batch, sel *bitmap) error {
+	if b.rawStreams() {
+		return b.eachRawPage(func(first int, c *pqread.Column) error {
+			for i := range c.Len() {
+				if r := first + i; sel.get(r) && !f.matchRecord(c.Value(i)) {
+					sel.clear(r)
+				}
+			}
+			return nil
+		})
+	}
 	raw, err := b.raw()
 	if err != nil {
 		return err

@@ -120,7 +120,7 @@ func (f *typedFilter) mayMatch(rg *rowGroupMeta) bool {
 	if rg.allNull(f.col) {
 		return false // neither = nor != matches a missing value
 	}
-	if f.col == colTime || boolColumns[f.col] {
+	if f.col == colTime || typedCols().bools[f.col] {
 		return true
 	}
 	lo, hi, ok := rg.stringRange(f.col)
@@ -294,7 +294,7 @@ func (f *presenceFilter) apply(b *batch, sel *bitmap) error {
 // columns: a page whose [min, max] holds no literal, or that is all null,
 // has no matching row.
 func (f *typedFilter) prunePages(b *batch, sel *bitmap) error {
-	if f.neg || f.col == colTime || boolColumns[f.col] || b.meta.inexact {
+	if f.neg || f.col == colTime || typedCols().bools[f.col] || b.meta.inexact {
 		return nil
 	}
 	lits := f.set

@@ -111,6 +111,11 @@ func (s *scanPlan) selectFiles(snap *partition.Snapshot, st *Stats) []scanTask {
 			st.FilesSkipped++
 			continue
 		}
+		// The scan needs no value sets or ranges: without them in the
+		// tasks, the manifest's value sets can be collected once the
+		// caller drops the snapshot, so a query's live memory does not
+		// grow with the lake's manifest.
+		f.Values, f.Ranges = nil, nil
 		out = append(out, scanTask{file: f, rules: rules})
 	}
 	for _, used := range parts {

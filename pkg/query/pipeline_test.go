@@ -246,3 +246,44 @@ func TestPipeline_ExplainGolden(t *testing.T) {
 		t.Fatalf("explain:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestPipeline_RawPagesStreamed: raw-text filters that evaluate the raw
+// record column page by page, and printed records kept from a pass over
+// every page, give the same matches and the same bytes as reading whole
+// chunks.
+func TestPipeline_RawPagesStreamed(t *testing.T) {
+	pl := buildPinLake(t)
+	patterns := []string{
+		`AccessDenied`,                     // raw term filter, a few per cent of rows
+		`"ConsoleLogin" -Success`,          // must and exclude terms
+		`{ $.resources[0].ARN = "*" }`,     // raw comparison (array index)
+		`{ $.eventVersion = "1.*" }`,       // every row: printed from every page
+		`{ $.eventName = "ConsoleLogin" }`, // typed filter, printed from some pages
+	}
+	run := func(stream int64) [][]Match {
+		old := rawStreamBytes
+		rawStreamBytes = stream
+		defer func() { rawStreamBytes = old }()
+		var out [][]Match
+		for _, p := range patterns {
+			_, ms := pl.run(t, p, Options{})
+			out = append(out, ms)
+		}
+		return out
+	}
+	whole, streamed := run(1<<62), run(0)
+	for i, p := range patterns {
+		if len(whole[i]) == 0 {
+			t.Fatalf("%s: no match: the test needs some", p)
+		}
+		if len(whole[i]) != len(streamed[i]) {
+			t.Fatalf("%s: %d matches reading whole chunks, %d streaming pages", p, len(whole[i]), len(streamed[i]))
+		}
+		for j := range whole[i] {
+			a, b := whole[i][j], streamed[i][j]
+			if a.EventID != b.EventID || !a.Time.Equal(b.Time) || string(a.Raw) != string(b.Raw) || len(a.Raw) == 0 {
+				t.Fatalf("%s: match %d differs: %s %q against %s %q", p, j, a.EventID, a.Raw, b.EventID, b.Raw)
+			}
+		}
+	}
+}

@@ -36,7 +36,7 @@ func compileCompare(c *Compare) filter {
 	case tRaw:
 		return newRawFilter(c)
 	}
-	isBool := boolColumns[t.col]
+	isBool := typedCols().bools[t.col]
 	switch c.Op {
 	case OpEq, OpNe:
 		return newTypedFilter(c, t.col)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ctq-dev/ctq/pkg/schema"
 )
@@ -35,10 +36,11 @@ type ctField struct {
 	children []*ctField // ctObject members, or ctArray element members
 }
 
-// ctRecord is the documented CloudTrail record, pkg/schema's Record with the
-// fields the lake does not store as columns too: the shorthand resolves every
-// documented field, wherever the lake keeps it. It is never modified.
-var ctRecord = ctFieldOf(schema.Record)
+// ctRecord returns the documented CloudTrail record, pkg/schema's Record
+// with the fields the lake does not store as columns too: the shorthand
+// resolves every documented field, wherever the lake keeps it. It is built
+// on first use and never modified.
+var ctRecord = sync.OnceValue(func() *ctField { return ctFieldOf(schema.Record) })
 
 // ctFieldOf converts a declared field and its members.
 func ctFieldOf(sf *schema.Field) *ctField {
@@ -84,7 +86,7 @@ func KnownFieldPaths() []string {
 			}
 		}
 	}
-	walk(ctRecord, "")
+	walk(ctRecord(), "")
 	return out
 }
 
@@ -103,7 +105,7 @@ func DefaultResolver(path string) (Selector, error) {
 		return Selector{}, err
 	}
 	var sel Selector
-	f := ctRecord
+	f := ctRecord()
 	typed := "" // CloudTrail spelling of the resolved prefix
 	for i := 0; i < len(raw); i++ {
 		st := raw[i]
@@ -321,7 +323,7 @@ func editDistance(a, b string) int {
 // member (where anything may exist). Wildcard steps into documented objects
 // make the result unknown (nil, free=true).
 func lookupSelector(sel Selector) (f *ctField, free bool) {
-	f = ctRecord
+	f = ctRecord()
 	for _, st := range sel.Steps {
 		switch f.typ {
 		case ctJSON:

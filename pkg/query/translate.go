@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Translation of a pattern into a SQL WHERE clause over the lake's table, for
@@ -287,7 +288,7 @@ func (g *sqlGen) typed(c *Compare, col string) string {
 	ref := g.ident(col)
 	text := ref
 	switch {
-	case boolColumns[col]:
+	case typedCols().bools[col]:
 		text = fmt.Sprintf("CAST(%s AS VARCHAR)", ref)
 	case col == colTime:
 		// The engine compares eventTime as CloudTrail writes it.
@@ -307,7 +308,7 @@ func (g *sqlGen) typed(c *Compare, col string) string {
 		}
 		return fmt.Sprintf("NOT %s", paren(eq)) // NULL (missing) stays NULL: false
 	case OpIsTrue, OpIsFalse:
-		if !boolColumns[col] {
+		if !typedCols().bools[col] {
 			return "FALSE"
 		}
 		return fmt.Sprintf("%s = %t", ref, c.Op == OpIsTrue)
@@ -418,7 +419,7 @@ func javaAnchors(re string) string {
 	return b.String()
 }
 
-var simpleJSONKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var simpleJSONKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // jsonPath renders selector steps without wildcards as a JSON path.
 func (g *sqlGen) jsonPath(c *Compare, steps []Step) (string, error) {
@@ -430,7 +431,7 @@ func (g *sqlGen) jsonPath(c *Compare, steps []Step) (string, error) {
 			fmt.Fprintf(&b, "[%d]", st.Index)
 		case StepField:
 			switch {
-			case simpleJSONKey.MatchString(st.Name):
+			case simpleJSONKey().MatchString(st.Name):
 				b.WriteString("." + st.Name)
 			case strings.ContainsAny(st.Name, `"\`) || strings.ContainsRune(st.Name, 0):
 				return "", g.errAt(c, "member name %q contains a quote, a backslash or NUL, which JSON paths cannot spell", st.Name)

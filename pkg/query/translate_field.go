@@ -64,7 +64,7 @@ func (d SQLDialect) Field(sel Selector) (SQLField, error) {
 		f := SQLField{Column: g.ident(t.col), Type: SQLVarchar}
 		f.Text = f.Column
 		switch {
-		case boolColumns[t.col]:
+		case typedCols().bools[t.col]:
 			f.Type, f.Text = SQLBoolean, fmt.Sprintf("CAST(%s AS VARCHAR)", f.Column)
 		case t.col == colTime:
 			f.Type, f.Text = SQLTimestamp, g.timeText(f.Column)
