@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -179,7 +180,8 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 		}
 	}
 	if output == "json" {
-		enc := json.NewEncoder(e.stdout)
+		w := bufio.NewWriterSize(e.stdout, 64<<10) // a pack's alarms are many lines
+		enc := json.NewEncoder(w)
 		for _, r := range results {
 			for _, a := range r.Alarms {
 				if err := enc.Encode(a); err != nil {
@@ -191,6 +193,9 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 			if err := enc.Encode(r.Summary()); err != nil {
 				return err
 			}
+		}
+		if err := w.Flush(); err != nil {
+			return err
 		}
 	} else if err := printDetectTable(e.stdout, results, f.details); err != nil {
 		return err

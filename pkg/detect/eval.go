@@ -1,11 +1,16 @@
 package detect
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/partition"
@@ -270,6 +275,14 @@ func later(a, b event) bool {
 	return a.id > b.id
 }
 
+// compareEvents orders events by (time, eventID).
+func compareEvents(a, b event) int {
+	if c := cmp.Compare(a.t, b.t); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
+}
+
 func matchBefore(a, b query.Match) bool {
 	if !a.Time.Equal(b.Time) {
 		return a.Time.Before(b.Time)
@@ -361,15 +374,41 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 	if err != nil {
 		return nil, nil, st, err
 	}
-	out := make([]*Result, len(rules))
-	for i, a := range accs {
-		res, err := a.result(opts.Query.Since, opts.Query.Until)
-		if err != nil {
-			return nil, nil, st, err
-		}
-		out[i] = res
+	out, err := results(accs, opts.Query)
+	if err != nil {
+		return nil, nil, st, err
 	}
 	return out, accs, st, nil
+}
+
+// results evaluates the accumulators' alarms, one rule per worker at a time
+// (opts.Workers, default GOMAXPROCS): rules are independent, and a pack's
+// alarms are many. The first error in rule order is returned.
+func results(accs []*accumulator, opts query.Options) ([]*Result, error) {
+	out := make([]*Result, len(accs))
+	errs := make([]error, len(accs))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, len(accs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(accs); i = int(next.Add(1) - 1) {
+				out[i], errs[i] = accs[i].result(opts.Since, opts.Until)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (a *accumulator) result(since, until time.Time) (*Result, error) {
@@ -392,7 +431,7 @@ func (a *accumulator) result(since, until time.Time) (*Result, error) {
 			return nil, err
 		}
 	}
-	sort.SliceStable(res.Alarms, func(i, j int) bool { return res.Alarms[i].Period.Before(res.Alarms[j].Period) })
+	slices.SortStableFunc(res.Alarms, func(x, y Alarm) int { return x.Period.Compare(y.Period) })
 	return res, nil
 }
 
@@ -422,21 +461,20 @@ func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error
 			}
 		}
 	} else {
-		set := map[int64]bool{}
-		for p := range counts {
-			for k := int64(0); k < E; k++ {
-				set[p+k*step] = true
-			}
-		}
 		// Outside watch mode the series is that of `ctq count`: windows
 		// are evaluated from the first full one to the series' last period.
-		for t := range set {
-			if a.prior == nil && (!windowEvaluated(t, lo, step, r.EvaluationPeriods) || t > hi) {
-				continue
+		candidates = make([]int64, 0, len(counts)*int(E))
+		for p := range counts {
+			for k := int64(0); k < E; k++ {
+				t := p + k*step
+				if a.prior == nil && (!windowEvaluated(t, lo, step, r.EvaluationPeriods) || t > hi) {
+					continue
+				}
+				candidates = append(candidates, t)
 			}
-			candidates = append(candidates, t)
 		}
-		sort.Slice(candidates, func(i, j int) bool { return candidates[i] < candidates[j] })
+		slices.Sort(candidates)
+		candidates = slices.Compact(candidates)
 	}
 	var groupVals map[string]string
 	if len(r.GroupBy) > 0 {
@@ -447,6 +485,7 @@ func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error
 	}
 	ids := a.ids[group]
 	events := a.metric.counts[group]
+	var evs []event // scratch, reused across windows
 	for _, t := range candidates {
 		sum := windowSum(counts, prior, t, step, r.EvaluationPeriods)
 		if !r.Threshold.Met(float64(sum)) {
@@ -458,16 +497,17 @@ func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error
 			Group: groupVals, Sum: sum, CountDistinct: r.CountDistinct,
 			Threshold: r.Threshold, EvaluationPeriods: r.EvaluationPeriods, EventIDs: []string{},
 		}
-		var evs []event
+		evs = evs[:0]
 		for k := E - 1; k >= 0; k-- {
 			evs = append(evs, ids[t-k*step]...)
 			if int64(len(ids[t-k*step])) < events[t-k*step] {
 				al.EventIDsTruncated = true
 			}
 		}
-		sort.Slice(evs, func(i, j int) bool { return later(evs[j], evs[i]) })
-		for _, e := range evs {
-			al.EventIDs = append(al.EventIDs, e.id)
+		slices.SortFunc(evs, compareEvents)
+		al.EventIDs = make([]string, len(evs))
+		for i, e := range evs {
+			al.EventIDs[i] = e.id
 		}
 		res.Alarms = append(res.Alarms, al)
 	}
