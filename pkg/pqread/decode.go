@@ -2,6 +2,7 @@ package pqread
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/encoding/rle"
@@ -113,9 +114,12 @@ func (c *Column) Append(p *Page) (err error) {
 	maxDef := c.Leaf.MaxDef
 	if maxDef > 0 {
 		present = 0
-		for _, d := range p.Defs {
+		n := len(c.Valid)
+		c.Valid = slices.Grow(c.Valid, len(p.Defs))[:n+len(p.Defs)]
+		valid := c.Valid[n:]
+		for i, d := range p.Defs {
 			ok := int(d) == maxDef
-			c.Valid = append(c.Valid, ok)
+			valid[i] = ok
 			if ok {
 				present++
 			}
@@ -263,16 +267,22 @@ func (c *Column) appendIndexes(p *Page, present int) error {
 		})
 		return nil
 	}
-	if c.Idx == nil {
-		c.Idx = make([]int32, 0, p.NumValues)
+	n := len(c.Idx)
+	c.Idx = slices.Grow(c.Idx, p.NumValues)[:n+p.NumValues]
+	dst := c.Idx[n:]
+	if c.Leaf.MaxDef == 0 {
+		copy(dst, ix[:p.NumValues])
+		return nil
 	}
-	c.each(p, func(v int) {
-		if v >= 0 {
-			c.Idx = append(c.Idx, ix[v])
+	v, maxDef := 0, uint8(c.Leaf.MaxDef)
+	for i, d := range p.Defs[:p.NumValues] {
+		if d == maxDef {
+			dst[i] = ix[v]
+			v++
 		} else {
-			c.Idx = append(c.Idx, -1)
+			dst[i] = -1
 		}
-	})
+	}
 	return nil
 }
 
@@ -332,13 +342,23 @@ func (c *Column) appendBytes(p *Page, present int) error {
 		return fmt.Errorf("more than 4 GiB of values")
 	}
 	b := uint32(base)
-	c.each(p, func(v int) {
-		if v < 0 {
-			c.Offs = append(c.Offs, c.Offs[len(c.Offs)-1])
-			return
+	n := len(c.Offs)
+	c.Offs = slices.Grow(c.Offs, p.NumValues)[:n+p.NumValues]
+	dst := c.Offs[n:]
+	if c.Leaf.MaxDef == 0 {
+		for i, o := range offs[1 : p.NumValues+1] {
+			dst[i] = b + o
 		}
-		c.Offs = append(c.Offs, b+offs[v+1])
-	})
+		return nil
+	}
+	v, last, maxDef := 0, c.Offs[n-1], uint8(c.Leaf.MaxDef)
+	for i, d := range p.Defs[:p.NumValues] {
+		if d == maxDef {
+			v++
+			last = b + offs[v]
+		}
+		dst[i] = last
+	}
 	return nil
 }
 

@@ -50,8 +50,7 @@ func (b *batch) keepStringColumn(path string, test func(string) bool, sel *bitma
 		return err != nil, err
 	}
 	if d := ps.dict; d != nil {
-		t := d.table(test)
-		sel.keep(func(i int) bool { x := d.idx[i]; return x >= 0 && t[x] })
+		sel.keepIndexed(d.idx, d.table(test))
 		return true, nil
 	}
 	c := ps.plain
