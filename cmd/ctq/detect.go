@@ -181,14 +181,18 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 	}
 	if output == "json" {
 		w := bufio.NewWriterSize(e.stdout, 64<<10) // a pack's alarms are many lines
-		enc := json.NewEncoder(w)
+		var line []byte
 		for _, r := range results {
-			for _, a := range r.Alarms {
-				if err := enc.Encode(a); err != nil {
+			for i := range r.Alarms {
+				if line, err = r.Alarms[i].AppendJSON(line[:0]); err != nil {
+					return err
+				}
+				if _, err := w.Write(append(line, '\n')); err != nil {
 					return err
 				}
 			}
 		}
+		enc := json.NewEncoder(w)
 		for _, r := range results { // then the table's totals, one per rule
 			if err := enc.Encode(r.Summary()); err != nil {
 				return err

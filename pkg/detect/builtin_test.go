@@ -214,7 +214,9 @@ func TestBuiltin_ThresholdAlarm(t *testing.T) {
 
 // TestEvaluate_WindowEvents: an alarm over several periods lists the
 // window's events in (eventTime, eventID) order, and every rule of a run
-// gets its own results, in rule order, whatever worker computed them.
+// gets its own results, in rule order, whatever worker computed them:
+// rules that share a pattern and period (one tally of matches) differ by
+// their thresholds, and a rule with another period counts its own.
 func TestEvaluate_WindowEvents(t *testing.T) {
 	base := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
 	del := ev{"eventName": "DeleteTrail", "eventSource": "cloudtrail.amazonaws.com"}
@@ -227,6 +229,8 @@ func TestEvaluate_WindowEvents(t *testing.T) {
 	for i, th := range []string{">=3", ">=1", ">=2", ">=4"} {
 		fmt.Fprintf(&body, "- name: r%d\n  pattern: '{ $.eventName = DeleteTrail }'\n  period: 5m\n  threshold: '%s'\n  evaluation_periods: 2\n", i, th)
 	}
+	// The same pattern with another period counts on its own.
+	body.WriteString("- name: r4\n  pattern: '{ $.eventName = DeleteTrail }'\n  period: 10m\n  threshold: '>=3'\n  evaluation_periods: 1\n")
 	rules, err := detect.ParseRules("rules.yaml", []byte(body.String()))
 	if err != nil {
 		t.Fatal(err)
@@ -243,6 +247,7 @@ func TestEvaluate_WindowEvents(t *testing.T) {
 		{"10:05 a,c,b", "10:10 b", "10:15 d"},
 		{"10:05 a,c,b"},
 		nil,
+		{"10:00 a,c,b"},
 	}
 	for i, r := range res {
 		if r.Rule != rules[i] {

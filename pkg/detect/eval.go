@@ -91,9 +91,25 @@ type event struct {
 	id string
 }
 
-// accumulator gathers one rule's matches.
+// accumulator is one rule's view of its matches: the rule, its prior
+// counts (watch mode), and the tally it shares with the rules that count
+// the same matches alike.
 type accumulator struct {
-	rule   *Rule
+	rule *Rule
+	*tally
+	// prior holds counts from earlier evaluations (watch mode) by group:
+	// they add to the window sums, but only periods whose window received
+	// new matches are evaluated.
+	prior map[string]map[int64]int64
+}
+
+// tally gathers the matches of one pattern for every rule that counts them
+// alike: same pattern, period, groups and distinct field (the CIS versions
+// and the classics share many), so each match is added once for all of
+// them. Only thresholds and evaluation periods tell such rules apart, and
+// those apply when alarms are evaluated.
+type tally struct {
+	rule   *Rule // the first of the rules: period, groups, and the name in errors
 	hits   int64
 	first  time.Time
 	last   time.Time
@@ -106,18 +122,19 @@ type accumulator struct {
 	groups  map[string][]string
 	values  int // distinct values held (CountDistinct)
 	samples []query.Match
-	// prior holds counts from earlier evaluations (watch mode) by group:
-	// they add to the window sums, but only periods whose window received
-	// new matches are evaluated.
-	prior map[string]map[int64]int64
 }
 
-func newAccumulator(r *Rule) (*accumulator, error) {
+// tallyKey identifies the rules one tally serves.
+func tallyKey(r *Rule) string {
+	return fmt.Sprintf("%s\x00%d\x00%q\x00%s", r.Node.String(), r.Period, r.GroupBy, r.CountDistinct)
+}
+
+func newTally(r *Rule) (*tally, error) {
 	m, err := NewMetric(r.Period)
 	if err != nil {
 		return nil, fmt.Errorf("rule %q: %w", r.Name, err)
 	}
-	a := &accumulator{rule: r, metric: m, ids: map[string]map[int64][]event{}, groups: map[string][]string{"": nil}}
+	a := &tally{rule: r, metric: m, ids: map[string]map[int64][]event{}, groups: map[string][]string{"": nil}}
 	if r.CountDistinct != "" {
 		a.distinct = map[string]map[int64]map[string]struct{}{}
 	}
@@ -126,7 +143,7 @@ func newAccumulator(r *Rule) (*accumulator, error) {
 
 // counts returns a group's counts per period start (Unix s): matches, or
 // distinct values with CountDistinct.
-func (a *accumulator) counts(group string) map[int64]int64 {
+func (a *tally) counts(group string) map[int64]int64 {
 	if a.distinct == nil {
 		return a.metric.counts[group]
 	}
@@ -139,7 +156,7 @@ func (a *accumulator) counts(group string) map[int64]int64 {
 
 // groupOf returns the group key of a match and, with CountDistinct, the
 // values of that field.
-func (a *accumulator) groupOf(m query.Match) (string, []string, error) {
+func (a *tally) groupOf(m query.Match) (string, []string, error) {
 	r := a.rule
 	if !r.Grouped() {
 		return "", nil, nil
@@ -182,7 +199,7 @@ func limitError(r *Rule, what string, max int) error {
 	return fmt.Errorf("rule %q: more than %d %s (the limit; raise it with MaxGroups, --max-groups on the command line, or narrow the rule)", r.Name, max, what)
 }
 
-func (a *accumulator) add(m query.Match, opts *Options) error {
+func (a *tally) add(m query.Match, opts *Options) error {
 	group, distinct, err := a.groupOf(m)
 	if err != nil {
 		return err
@@ -322,10 +339,12 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 		opts.MaxGroups = DefaultMaxGroups
 	}
 	// Rules with the same pattern (the CIS versions and the classics share
-	// many) are evaluated once; their matches go to every such rule.
+	// many) are evaluated once; their matches go to every tally of such
+	// rules, once per tally.
 	var nodes []query.Node
-	var fanout [][]int // distinct pattern -> rules
+	var fanout [][]*tally // distinct pattern -> its tallies
 	byText := map[string]int{}
+	tallies := map[string]*tally{}
 	accs := make([]*accumulator, len(rules))
 	grouped := false
 	for i, r := range rules {
@@ -342,12 +361,17 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 			nodes = append(nodes, r.Node)
 			fanout = append(fanout, nil)
 		}
-		fanout[j] = append(fanout[j], i)
-		acc, err := newAccumulator(r)
-		if err != nil {
-			return nil, nil, nil, err
+		tk := tallyKey(r)
+		t := tallies[tk]
+		if t == nil {
+			var err error
+			if t, err = newTally(r); err != nil {
+				return nil, nil, nil, err
+			}
+			tallies[tk] = t
+			fanout[j] = append(fanout[j], t)
 		}
-		accs[i] = acc
+		accs[i] = &accumulator{rule: r, tally: t}
 		if prior != nil {
 			accs[i].prior = priorOf(prior, r)
 		}
@@ -364,8 +388,8 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 		return nil, nil, nil, err
 	}
 	st, err := mp.Run(ctx, lake, snap, func(i int, m query.Match) error {
-		for _, r := range fanout[i] {
-			if err := accs[r].add(m, &opts); err != nil {
+		for _, t := range fanout[i] {
+			if err := t.add(m, &opts); err != nil {
 				return err
 			}
 		}
@@ -413,7 +437,7 @@ func results(accs []*accumulator, opts query.Options) ([]*Result, error) {
 
 func (a *accumulator) result(since, until time.Time) (*Result, error) {
 	r := a.rule
-	res := &Result{Rule: r, Hits: a.hits, First: a.first, Last: a.last, Untimed: a.metric.Untimed(), Samples: a.samples}
+	res := &Result{Rule: r, Hits: a.hits, First: a.first, Last: a.last, Untimed: a.metric.Untimed(), Samples: slices.Clone(a.samples)}
 	keys := make([]string, 0, len(a.groups))
 	for k := range a.groups {
 		if k != "" || len(r.GroupBy) == 0 {
