@@ -71,6 +71,9 @@ func (f *timeFilter) mayMatch(rg *rowGroupMeta) bool {
 }
 
 func (f *timeFilter) apply(b *batch, sel *bitmap) error {
+	if f.holdsRowGroup(b.meta) {
+		return nil // every row is in range: no need to look at them
+	}
 	arr, ok, err := b.leaf(colTime)
 	if err != nil {
 		return err
@@ -87,6 +90,17 @@ func (f *timeFilter) apply(b *batch, sel *bitmap) error {
 		return ts.IsValid(i) && f.in(ts.Value(i).ToTime(unit).UnixMicro())
 	})
 	return nil
+}
+
+// holdsRowGroup reports whether the statistics prove every row of the row
+// group in range: an eventTime in every row, its minimum and maximum
+// within [since, until).
+func (f *timeFilter) holdsRowGroup(rg *rowGroupMeta) bool {
+	if _, leaf, ok := rg.df.leaf(colTime); !ok || leaf.Unit != time.Microsecond {
+		return false // statistics are read as microseconds
+	}
+	lo, hi, ok := rg.timeRange()
+	return ok && rg.noNulls(colTime) && f.in(lo) && f.in(hi)
 }
 
 // prunePages clears the rows of eventTime pages outside [since, until).
