@@ -208,15 +208,17 @@ func (a *tally) add(m query.Match, opts *Options) error {
 		return limitError(a.rule, "groups", opts.MaxGroups)
 	}
 	a.hits++
-	a.metric.Add(m.Time, group)
-	if !m.Time.IsZero() {
+	if m.Time.IsZero() {
+		a.metric.untimed++
+	} else {
 		if a.first.IsZero() || m.Time.Before(a.first) {
 			a.first = m.Time
 		}
 		if m.Time.After(a.last) {
 			a.last = m.Time
 		}
-		p := m.Time.Truncate(a.rule.Period).Unix()
+		p := a.metric.periodOf(m.Time)
+		a.metric.addAt(p, group)
 		ids := a.ids[group]
 		if ids == nil {
 			ids = map[int64][]event{}
@@ -253,6 +255,9 @@ func (a *tally) add(m query.Match, opts *Options) error {
 // keepEarliest adds e to h, a max-heap (by later) of at most n events, so
 // that h holds the n earliest events seen whatever order they come in.
 func keepEarliest(h []event, e event, n int) []event {
+	if h == nil {
+		h = make([]event, 0, min(n, 8)) // most periods hold a few events
+	}
 	if len(h) < n {
 		h = append(h, e)
 		for i := len(h) - 1; i > 0; {
@@ -510,6 +515,7 @@ func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error
 	ids := a.ids[group]
 	events := a.metric.counts[group]
 	var evs []event // scratch, reused across windows
+	res.Alarms = slices.Grow(res.Alarms, len(candidates))
 	for _, t := range candidates {
 		sum := windowSum(counts, prior, t, step, r.EvaluationPeriods)
 		if !r.Threshold.Met(float64(sum)) {

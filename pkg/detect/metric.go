@@ -47,12 +47,20 @@ func (m *Metric) Add(t time.Time, group string) {
 		m.untimed++
 		return
 	}
+	m.addAt(m.periodOf(t), group)
+}
+
+// periodOf returns the start (Unix s) of the period holding t.
+func (m *Metric) periodOf(t time.Time) int64 { return t.Truncate(m.period).Unix() }
+
+// addAt counts one event in the period starting at p (Unix s).
+func (m *Metric) addAt(p int64, group string) {
 	c := m.counts[group]
 	if c == nil {
 		c = map[int64]int64{}
 		m.counts[group] = c
 	}
-	c[t.Truncate(m.period).Unix()]++
+	c[p]++
 }
 
 // Untimed returns how many events had no time.

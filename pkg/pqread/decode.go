@@ -188,13 +188,22 @@ func appendInts[T int32 | int64](c *Column, p *Page, present int, ix []int32, di
 	if len(vals) < present {
 		return fmt.Errorf("%d values for %d present entries", len(vals), present)
 	}
-	c.each(p, func(v int) {
-		if v < 0 {
-			*dst = append(*dst, 0)
+	n := len(*dst)
+	*dst = slices.Grow(*dst, p.NumValues)[:n+p.NumValues]
+	out := (*dst)[n:]
+	if c.Leaf.MaxDef == 0 {
+		copy(out, vals[:p.NumValues])
+		return nil
+	}
+	v, maxDef := 0, uint8(c.Leaf.MaxDef)
+	for i, d := range p.Defs[:p.NumValues] {
+		if d == maxDef {
+			out[i] = vals[v]
+			v++
 		} else {
-			*dst = append(*dst, vals[v])
+			out[i] = 0
 		}
-	})
+	}
 	return nil
 }
 
