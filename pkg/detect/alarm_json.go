@@ -88,17 +88,38 @@ func jsonTime(t time.Time) bool {
 	return y >= 0 && y <= 9999
 }
 
-// appendJSONString appends s quoted as encoding/json quotes it: plain
-// printable ASCII as is, anything else (quotes, backslashes, control
-// characters, HTML's <, > and &, non-ASCII) through encoding/json itself.
+// appendJSONString appends s quoted as encoding/json quotes it: printable
+// ASCII as is but for the quote, the backslash and HTML's <, > and &,
+// escaped as encoding/json escapes them; control characters and non-ASCII
+// through encoding/json itself.
 func appendJSONString(dst []byte, s string) []byte {
+	start := len(dst)
+	dst = append(dst, '"')
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		c := s[i]
+		switch esc := jsonEscape[c]; {
+		case esc == "":
+			dst = append(dst, c)
+		case esc == "-":
 			b, _ := json.Marshal(s) // a string always marshals
-			return append(dst, b...)
+			return append(dst[:start], b...)
+		default:
+			dst = append(dst, esc...)
 		}
 	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
 	return append(dst, '"')
 }
+
+// jsonEscape holds, per byte, what encoding/json writes for it within an
+// ASCII string: "" the byte itself, "-" a case left to encoding/json
+// (control characters, bytes of non-ASCII characters).
+var jsonEscape = func() (t [256]string) {
+	for c := range 256 {
+		if c < 0x20 || c >= utf8.RuneSelf {
+			t[c] = "-"
+		}
+	}
+	t['"'], t['\\'] = `\"`, `\\`
+	t['<'], t['>'], t['&'] = `\u003c`, `\u003e`, `\u0026`
+	return t
+}()
