@@ -105,6 +105,9 @@ func (f *timeFilter) holdsRowGroup(rg *rowGroupMeta) bool {
 
 // prunePages clears the rows of eventTime pages outside [since, until).
 func (f *timeFilter) prunePages(b *batch, sel *bitmap) error {
+	if f.holdsRowGroup(b.meta) {
+		return nil // no page can fall outside: the page index is not read
+	}
 	return b.prunePagesBy(colTime, sel, func(null bool, lo, hi []byte) bool {
 		if null || len(lo) != 8 || len(hi) != 8 {
 			return !null
