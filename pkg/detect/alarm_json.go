@@ -95,7 +95,12 @@ func jsonTime(t time.Time) bool {
 func appendJSONString(dst []byte, s string) []byte {
 	start := len(dst)
 	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
+	plain := 0
+	for plain < len(s) && jsonPlain[s[plain]] {
+		plain++
+	}
+	dst = append(dst, s[:plain]...)
+	for i := plain; i < len(s); i++ {
 		c := s[i]
 		switch esc := jsonEscape[c]; {
 		case esc == "":
@@ -109,6 +114,14 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	return append(dst, '"')
 }
+
+// jsonPlain tells the bytes encoding/json writes as they are in a string.
+var jsonPlain = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = jsonEscape[c] == ""
+	}
+	return t
+}()
 
 // jsonEscape holds, per byte, what encoding/json writes for it within an
 // ASCII string: "" the byte itself, "-" a case left to encoding/json

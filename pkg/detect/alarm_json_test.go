@@ -70,3 +70,15 @@ func FuzzAlarm_AppendJSON(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkAlarm_AppendJSON(b *testing.B) {
+	a := alarmFor("Management console sign-in without MFA")
+	a.Group, a.CountDistinct = nil, ""
+	a.EventIDs = []string{"a8706b78-6262-4e01-b989-8ec1558647f0", "51a8132b-77bf-488b-90d7-ea0129106c37", "53d901f6-6d4d-42e6-bf3b-66d9db15cf17"}
+	var buf []byte
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		buf, _ = a.AppendJSON(buf[:0])
+	}
+	b.SetBytes(int64(len(buf)))
+}
