@@ -113,8 +113,14 @@ type tally struct {
 	hits   int64
 	first  time.Time
 	last   time.Time
-	metric *Metric                      // the rule's metric: one series per group ("" without groups)
-	ids    map[string]map[int64][]event // group -> period start -> its earliest MaxEventIDs events (a heap)
+	metric *Metric                       // the rule's metric: one series per group ("" without groups)
+	ids    map[string]map[int64]*[]event // group -> period start -> its earliest MaxEventIDs events (a heap)
+	// lastIDs is the heap the previous match went to (period lastP of
+	// group lastGroup): a pattern's matches come in time order within a
+	// file, so most land in the same period.
+	lastIDs   *[]event
+	lastP     int64
+	lastGroup string
 	// distinct holds, with CountDistinct, the values seen per group and
 	// period; the series counts those instead of the matches.
 	distinct map[string]map[int64]map[string]struct{}
@@ -134,7 +140,7 @@ func newTally(r *Rule) (*tally, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule %q: %w", r.Name, err)
 	}
-	a := &tally{rule: r, metric: m, ids: map[string]map[int64][]event{}, groups: map[string][]string{"": nil}}
+	a := &tally{rule: r, metric: m, ids: map[string]map[int64]*[]event{}, groups: map[string][]string{"": nil}}
 	if r.CountDistinct != "" {
 		a.distinct = map[string]map[int64]map[string]struct{}{}
 	}
@@ -219,12 +225,20 @@ func (a *tally) add(m query.Match, opts *Options) error {
 		}
 		p := a.metric.periodOf(m.Time)
 		a.metric.addAt(p, group)
-		ids := a.ids[group]
-		if ids == nil {
-			ids = map[int64][]event{}
-			a.ids[group] = ids
+		h := a.lastIDs
+		if h == nil || a.lastP != p || a.lastGroup != group {
+			ids := a.ids[group]
+			if ids == nil {
+				ids = map[int64]*[]event{}
+				a.ids[group] = ids
+			}
+			if h = ids[p]; h == nil {
+				h = new([]event)
+				ids[p] = h
+			}
+			a.lastIDs, a.lastP, a.lastGroup = h, p, group
 		}
-		ids[p] = keepEarliest(ids[p], event{t: m.Time.UnixMicro(), id: m.EventID}, opts.MaxEventIDs)
+		*h = keepEarliest(*h, event{t: m.Time.UnixMicro(), id: m.EventID}, opts.MaxEventIDs)
 		if a.distinct != nil {
 			byPeriod := a.distinct[group]
 			if byPeriod == nil {
@@ -529,8 +543,12 @@ func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error
 		}
 		evs = evs[:0]
 		for k := E - 1; k >= 0; k-- {
-			evs = append(evs, ids[t-k*step]...)
-			if int64(len(ids[t-k*step])) < events[t-k*step] {
+			var held []event
+			if h := ids[t-k*step]; h != nil {
+				held = *h
+			}
+			evs = append(evs, held...)
+			if int64(len(held)) < events[t-k*step] {
 				al.EventIDsTruncated = true
 			}
 		}

@@ -29,6 +29,9 @@ type Metric struct {
 	period  time.Duration
 	untimed int64
 	counts  map[string]map[int64]int64 // group -> period start (Unix s) -> matches
+	// last is the counts of lastGroup, the group of the previous event.
+	last      map[int64]int64
+	lastGroup string
 }
 
 // NewMetric returns an empty metric with this period, which must be a whole
@@ -55,10 +58,13 @@ func (m *Metric) periodOf(t time.Time) int64 { return t.Truncate(m.period).Unix(
 
 // addAt counts one event in the period starting at p (Unix s).
 func (m *Metric) addAt(p int64, group string) {
-	c := m.counts[group]
-	if c == nil {
-		c = map[int64]int64{}
-		m.counts[group] = c
+	c := m.last
+	if c == nil || m.lastGroup != group {
+		if c = m.counts[group]; c == nil {
+			c = map[int64]int64{}
+			m.counts[group] = c
+		}
+		m.last, m.lastGroup = c, group
 	}
 	c[p]++
 }
