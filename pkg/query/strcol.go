@@ -104,9 +104,10 @@ func (b *batch) stringAt(path string) (func(int) string, error) {
 }
 
 // stringsOf sets out[r] to the value of a string column at each row r of
-// rows ("" for null or a missing column), the values copied into one
-// allocation: they outlive the batch. Entries of out for other rows are
-// left alone. out must have an entry per row of the batch.
+// rows ("" for null), the values copied into one allocation: they outlive
+// the batch. Entries of out for other rows, and every entry when the file
+// has no such column, are left alone. out must have an entry per row of
+// the batch.
 func (b *batch) stringsOf(path string, rows *bitmap, out []string) error {
 	ps, ok, err := b.pageStrings(path)
 	if err != nil || !ok {
