@@ -92,7 +92,8 @@ func (m *MultiPlan) Run(ctx context.Context, lake *partition.Lake, snap *partiti
 				}
 				st.Matched[r.rule]++
 				if err := emit(r.rule, r.m); err != nil {
-					emitErr.Store(&err)
+					failed := err // only this copy escapes, not every call's
+					emitErr.Store(&failed)
 				}
 			}
 			clear(*ms) // hold no match from the pool
