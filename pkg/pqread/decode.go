@@ -188,12 +188,20 @@ func appendInts[T int32 | int64](c *Column, p *Page, present int, ix []int32, di
 	if len(vals) < present {
 		return fmt.Errorf("%d values for %d present entries", len(vals), present)
 	}
+	spread(c, p, dst, vals, 0)
+	return nil
+}
+
+// spread appends the page's entries to *dst: its present values vals in
+// order, null where a row's definition level is below the column's
+// maximum. vals must hold every present value.
+func spread[T int32 | int64](c *Column, p *Page, dst *[]T, vals []T, null T) {
 	n := len(*dst)
 	*dst = slices.Grow(*dst, p.NumValues)[:n+p.NumValues]
 	out := (*dst)[n:]
 	if c.Leaf.MaxDef == 0 {
 		copy(out, vals[:p.NumValues])
-		return nil
+		return
 	}
 	v, maxDef := 0, uint8(c.Leaf.MaxDef)
 	for i, d := range p.Defs[:p.NumValues] {
@@ -201,10 +209,9 @@ func appendInts[T int32 | int64](c *Column, p *Page, present int, ix []int32, di
 			out[i] = vals[v]
 			v++
 		} else {
-			out[i] = 0
+			out[i] = null
 		}
 	}
-	return nil
 }
 
 // each calls fn for each level of the page with the index of its value
@@ -276,22 +283,7 @@ func (c *Column) appendIndexes(p *Page, present int) error {
 		})
 		return nil
 	}
-	n := len(c.Idx)
-	c.Idx = slices.Grow(c.Idx, p.NumValues)[:n+p.NumValues]
-	dst := c.Idx[n:]
-	if c.Leaf.MaxDef == 0 {
-		copy(dst, ix[:p.NumValues])
-		return nil
-	}
-	v, maxDef := 0, uint8(c.Leaf.MaxDef)
-	for i, d := range p.Defs[:p.NumValues] {
-		if d == maxDef {
-			dst[i] = ix[v]
-			v++
-		} else {
-			dst[i] = -1
-		}
-	}
+	spread(c, p, &c.Idx, ix, -1)
 	return nil
 }
 
