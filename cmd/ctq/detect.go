@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -179,18 +180,26 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 		}
 	}
 	if output == "json" {
-		enc := json.NewEncoder(e.stdout)
+		w := bufio.NewWriterSize(e.stdout, 64<<10) // a pack's alarms are many lines
+		var line []byte
 		for _, r := range results {
-			for _, a := range r.Alarms {
-				if err := enc.Encode(a); err != nil {
+			for i := range r.Alarms {
+				if line, err = r.Alarms[i].AppendJSON(line[:0]); err != nil {
+					return err
+				}
+				if _, err := w.Write(append(line, '\n')); err != nil {
 					return err
 				}
 			}
 		}
+		enc := json.NewEncoder(w)
 		for _, r := range results { // then the table's totals, one per rule
 			if err := enc.Encode(r.Summary()); err != nil {
 				return err
 			}
+		}
+		if err := w.Flush(); err != nil {
+			return err
 		}
 	} else if err := printDetectTable(e.stdout, results, f.details); err != nil {
 		return err

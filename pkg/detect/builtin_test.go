@@ -2,6 +2,8 @@ package detect_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +209,56 @@ func TestBuiltin_ThresholdAlarm(t *testing.T) {
 	a := r.Alarms[0]
 	if !a.Period.Equal(base) || a.Sum != 3 || strings.Join(a.EventIDs, ",") != "a1,a2,a3" {
 		t.Errorf("alarm %+v; want period %s, sum 3, events a1,a2,a3", a, base)
+	}
+}
+
+// TestEvaluate_WindowEvents: an alarm over several periods lists the
+// window's events in (eventTime, eventID) order, and every rule of a run
+// gets its own results, in rule order, whatever worker computed them:
+// rules that share a pattern and period (one tally of matches) differ by
+// their thresholds, and a rule with another period counts its own.
+func TestEvaluate_WindowEvents(t *testing.T) {
+	base := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	del := ev{"eventName": "DeleteTrail", "eventSource": "cloudtrail.amazonaws.com"}
+	recs := []map[string]any{
+		record("c", base.Add(1*time.Minute), del), record("a", base.Add(1*time.Minute), del),
+		record("b", base.Add(6*time.Minute), del), record("d", base.Add(16*time.Minute), del),
+	}
+	lake, snap := lakeOf(t, recs)
+	var body strings.Builder
+	for i, th := range []string{">=3", ">=1", ">=2", ">=4"} {
+		fmt.Fprintf(&body, "- name: r%d\n  pattern: '{ $.eventName = DeleteTrail }'\n  period: 5m\n  threshold: '%s'\n  evaluation_periods: 2\n", i, th)
+	}
+	// The same pattern with another period counts on its own.
+	body.WriteString("- name: r4\n  pattern: '{ $.eventName = DeleteTrail }'\n  period: 10m\n  threshold: '>=3'\n  evaluation_periods: 1\n")
+	rules, err := detect.ParseRules("rules.yaml", []byte(body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := detect.Evaluate(context.Background(), lake, snap, rules, detect.Options{Query: query.Options{Workers: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Windows (two periods) are evaluated from the second period on:
+	// 10:05 holds a, c, b; 10:10 b; 10:15 d (the series ends with the last
+	// period holding a match).
+	want := [][]string{
+		{"10:05 a,c,b"},
+		{"10:05 a,c,b", "10:10 b", "10:15 d"},
+		{"10:05 a,c,b"},
+		nil,
+		{"10:00 a,c,b"},
+	}
+	for i, r := range res {
+		if r.Rule != rules[i] {
+			t.Fatalf("result %d is for rule %s", i, r.Rule.Name)
+		}
+		var got []string
+		for _, a := range r.Alarms {
+			got = append(got, a.Period.Format("15:04")+" "+strings.Join(a.EventIDs, ","))
+		}
+		if !slices.Equal(got, want[i]) {
+			t.Errorf("rule %s: alarms %q; want %q", r.Rule.Name, got, want[i])
+		}
 	}
 }

@@ -1,11 +1,16 @@
 package detect
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/partition"
@@ -86,14 +91,36 @@ type event struct {
 	id string
 }
 
-// accumulator gathers one rule's matches.
+// accumulator is one rule's view of its matches: the rule, its prior
+// counts (watch mode), and the tally it shares with the rules that count
+// the same matches alike.
 type accumulator struct {
-	rule   *Rule
+	rule *Rule
+	*tally
+	// prior holds counts from earlier evaluations (watch mode) by group:
+	// they add to the window sums, but only periods whose window received
+	// new matches are evaluated.
+	prior map[string]map[int64]int64
+}
+
+// tally gathers the matches of one pattern for every rule that counts them
+// alike: same pattern, period, groups and distinct field (the CIS versions
+// and the classics share many), so each match is added once for all of
+// them. Only thresholds and evaluation periods tell such rules apart, and
+// those apply when alarms are evaluated.
+type tally struct {
+	rule   *Rule // the first of the rules: period, groups, and the name in errors
 	hits   int64
 	first  time.Time
 	last   time.Time
-	metric *Metric                      // the rule's metric: one series per group ("" without groups)
-	ids    map[string]map[int64][]event // group -> period start -> its earliest MaxEventIDs events (a heap)
+	metric *Metric                       // the rule's metric: one series per group ("" without groups)
+	ids    map[string]map[int64]*[]event // group -> period start -> its earliest MaxEventIDs events (a heap)
+	// lastIDs is the heap the previous match went to (period lastP of
+	// group lastGroup): a pattern's matches come in time order within a
+	// file, so most land in the same period.
+	lastIDs   *[]event
+	lastP     int64
+	lastGroup string
 	// distinct holds, with CountDistinct, the values seen per group and
 	// period; the series counts those instead of the matches.
 	distinct map[string]map[int64]map[string]struct{}
@@ -101,18 +128,19 @@ type accumulator struct {
 	groups  map[string][]string
 	values  int // distinct values held (CountDistinct)
 	samples []query.Match
-	// prior holds counts from earlier evaluations (watch mode) by group:
-	// they add to the window sums, but only periods whose window received
-	// new matches are evaluated.
-	prior map[string]map[int64]int64
 }
 
-func newAccumulator(r *Rule) (*accumulator, error) {
+// tallyKey identifies the rules one tally serves.
+func tallyKey(r *Rule) string {
+	return fmt.Sprintf("%s\x00%d\x00%q\x00%s", r.Node.String(), r.Period, r.GroupBy, r.CountDistinct)
+}
+
+func newTally(r *Rule) (*tally, error) {
 	m, err := NewMetric(r.Period)
 	if err != nil {
 		return nil, fmt.Errorf("rule %q: %w", r.Name, err)
 	}
-	a := &accumulator{rule: r, metric: m, ids: map[string]map[int64][]event{}, groups: map[string][]string{"": nil}}
+	a := &tally{rule: r, metric: m, ids: map[string]map[int64]*[]event{}, groups: map[string][]string{"": nil}}
 	if r.CountDistinct != "" {
 		a.distinct = map[string]map[int64]map[string]struct{}{}
 	}
@@ -121,7 +149,7 @@ func newAccumulator(r *Rule) (*accumulator, error) {
 
 // counts returns a group's counts per period start (Unix s): matches, or
 // distinct values with CountDistinct.
-func (a *accumulator) counts(group string) map[int64]int64 {
+func (a *tally) counts(group string) map[int64]int64 {
 	if a.distinct == nil {
 		return a.metric.counts[group]
 	}
@@ -134,7 +162,7 @@ func (a *accumulator) counts(group string) map[int64]int64 {
 
 // groupOf returns the group key of a match and, with CountDistinct, the
 // values of that field.
-func (a *accumulator) groupOf(m query.Match) (string, []string, error) {
+func (a *tally) groupOf(m query.Match) (string, []string, error) {
 	r := a.rule
 	if !r.Grouped() {
 		return "", nil, nil
@@ -177,7 +205,7 @@ func limitError(r *Rule, what string, max int) error {
 	return fmt.Errorf("rule %q: more than %d %s (the limit; raise it with MaxGroups, --max-groups on the command line, or narrow the rule)", r.Name, max, what)
 }
 
-func (a *accumulator) add(m query.Match, opts *Options) error {
+func (a *tally) add(m query.Match, opts *Options) error {
 	group, distinct, err := a.groupOf(m)
 	if err != nil {
 		return err
@@ -186,21 +214,31 @@ func (a *accumulator) add(m query.Match, opts *Options) error {
 		return limitError(a.rule, "groups", opts.MaxGroups)
 	}
 	a.hits++
-	a.metric.Add(m.Time, group)
-	if !m.Time.IsZero() {
+	if m.Time.IsZero() {
+		a.metric.untimed++
+	} else {
 		if a.first.IsZero() || m.Time.Before(a.first) {
 			a.first = m.Time
 		}
 		if m.Time.After(a.last) {
 			a.last = m.Time
 		}
-		p := m.Time.Truncate(a.rule.Period).Unix()
-		ids := a.ids[group]
-		if ids == nil {
-			ids = map[int64][]event{}
-			a.ids[group] = ids
+		p := a.metric.periodOf(m.Time)
+		a.metric.addAt(p, group)
+		h := a.lastIDs
+		if h == nil || a.lastP != p || a.lastGroup != group {
+			ids := a.ids[group]
+			if ids == nil {
+				ids = map[int64]*[]event{}
+				a.ids[group] = ids
+			}
+			if h = ids[p]; h == nil {
+				h = new([]event)
+				ids[p] = h
+			}
+			a.lastIDs, a.lastP, a.lastGroup = h, p, group
 		}
-		ids[p] = keepEarliest(ids[p], event{t: m.Time.UnixMicro(), id: m.EventID}, opts.MaxEventIDs)
+		*h = keepEarliest(*h, event{t: m.Time.UnixMicro(), id: m.EventID}, opts.MaxEventIDs)
 		if a.distinct != nil {
 			byPeriod := a.distinct[group]
 			if byPeriod == nil {
@@ -231,6 +269,9 @@ func (a *accumulator) add(m query.Match, opts *Options) error {
 // keepEarliest adds e to h, a max-heap (by later) of at most n events, so
 // that h holds the n earliest events seen whatever order they come in.
 func keepEarliest(h []event, e event, n int) []event {
+	if h == nil {
+		h = make([]event, 0, min(n, 8)) // most periods hold a few events
+	}
 	if len(h) < n {
 		h = append(h, e)
 		for i := len(h) - 1; i > 0; {
@@ -268,6 +309,14 @@ func later(a, b event) bool {
 		return a.t > b.t
 	}
 	return a.id > b.id
+}
+
+// compareEvents orders events by (time, eventID).
+func compareEvents(a, b event) int {
+	if c := cmp.Compare(a.t, b.t); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
 }
 
 func matchBefore(a, b query.Match) bool {
@@ -309,10 +358,12 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 		opts.MaxGroups = DefaultMaxGroups
 	}
 	// Rules with the same pattern (the CIS versions and the classics share
-	// many) are evaluated once; their matches go to every such rule.
+	// many) are evaluated once; their matches go to every tally of such
+	// rules, once per tally.
 	var nodes []query.Node
-	var fanout [][]int // distinct pattern -> rules
+	var fanout [][]*tally // distinct pattern -> its tallies
 	byText := map[string]int{}
+	tallies := map[string]*tally{}
 	accs := make([]*accumulator, len(rules))
 	grouped := false
 	for i, r := range rules {
@@ -329,12 +380,17 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 			nodes = append(nodes, r.Node)
 			fanout = append(fanout, nil)
 		}
-		fanout[j] = append(fanout[j], i)
-		acc, err := newAccumulator(r)
-		if err != nil {
-			return nil, nil, nil, err
+		tk := tallyKey(r)
+		t := tallies[tk]
+		if t == nil {
+			var err error
+			if t, err = newTally(r); err != nil {
+				return nil, nil, nil, err
+			}
+			tallies[tk] = t
+			fanout[j] = append(fanout[j], t)
 		}
-		accs[i] = acc
+		accs[i] = &accumulator{rule: r, tally: t}
 		if prior != nil {
 			accs[i].prior = priorOf(prior, r)
 		}
@@ -351,8 +407,8 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 		return nil, nil, nil, err
 	}
 	st, err := mp.Run(ctx, lake, snap, func(i int, m query.Match) error {
-		for _, r := range fanout[i] {
-			if err := accs[r].add(m, &opts); err != nil {
+		for _, t := range fanout[i] {
+			if err := t.add(m, &opts); err != nil {
 				return err
 			}
 		}
@@ -361,20 +417,46 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 	if err != nil {
 		return nil, nil, st, err
 	}
-	out := make([]*Result, len(rules))
-	for i, a := range accs {
-		res, err := a.result(opts.Query.Since, opts.Query.Until)
-		if err != nil {
-			return nil, nil, st, err
-		}
-		out[i] = res
+	out, err := results(accs, opts.Query)
+	if err != nil {
+		return nil, nil, st, err
 	}
 	return out, accs, st, nil
 }
 
+// results evaluates the accumulators' alarms, one rule per worker at a time
+// (opts.Workers, default GOMAXPROCS): rules are independent, and a pack's
+// alarms are many. The first error in rule order is returned.
+func results(accs []*accumulator, opts query.Options) ([]*Result, error) {
+	out := make([]*Result, len(accs))
+	errs := make([]error, len(accs))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, len(accs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(accs); i = int(next.Add(1) - 1) {
+				out[i], errs[i] = accs[i].result(opts.Since, opts.Until)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (a *accumulator) result(since, until time.Time) (*Result, error) {
 	r := a.rule
-	res := &Result{Rule: r, Hits: a.hits, First: a.first, Last: a.last, Untimed: a.metric.Untimed(), Samples: a.samples}
+	res := &Result{Rule: r, Hits: a.hits, First: a.first, Last: a.last, Untimed: a.metric.Untimed(), Samples: slices.Clone(a.samples)}
 	keys := make([]string, 0, len(a.groups))
 	for k := range a.groups {
 		if k != "" || len(r.GroupBy) == 0 {
@@ -392,7 +474,7 @@ func (a *accumulator) result(since, until time.Time) (*Result, error) {
 			return nil, err
 		}
 	}
-	sort.SliceStable(res.Alarms, func(i, j int) bool { return res.Alarms[i].Period.Before(res.Alarms[j].Period) })
+	slices.SortStableFunc(res.Alarms, func(x, y Alarm) int { return x.Period.Compare(y.Period) })
 	return res, nil
 }
 
@@ -422,21 +504,20 @@ func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error
 			}
 		}
 	} else {
-		set := map[int64]bool{}
-		for p := range counts {
-			for k := int64(0); k < E; k++ {
-				set[p+k*step] = true
-			}
-		}
 		// Outside watch mode the series is that of `ctq count`: windows
 		// are evaluated from the first full one to the series' last period.
-		for t := range set {
-			if a.prior == nil && (!windowEvaluated(t, lo, step, r.EvaluationPeriods) || t > hi) {
-				continue
+		candidates = make([]int64, 0, len(counts)*int(E))
+		for p := range counts {
+			for k := int64(0); k < E; k++ {
+				t := p + k*step
+				if a.prior == nil && (!windowEvaluated(t, lo, step, r.EvaluationPeriods) || t > hi) {
+					continue
+				}
+				candidates = append(candidates, t)
 			}
-			candidates = append(candidates, t)
 		}
-		sort.Slice(candidates, func(i, j int) bool { return candidates[i] < candidates[j] })
+		slices.Sort(candidates)
+		candidates = slices.Compact(candidates)
 	}
 	var groupVals map[string]string
 	if len(r.GroupBy) > 0 {
@@ -447,6 +528,8 @@ func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error
 	}
 	ids := a.ids[group]
 	events := a.metric.counts[group]
+	var evs []event // scratch, reused across windows
+	res.Alarms = slices.Grow(res.Alarms, len(candidates))
 	for _, t := range candidates {
 		sum := windowSum(counts, prior, t, step, r.EvaluationPeriods)
 		if !r.Threshold.Met(float64(sum)) {
@@ -458,16 +541,21 @@ func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error
 			Group: groupVals, Sum: sum, CountDistinct: r.CountDistinct,
 			Threshold: r.Threshold, EvaluationPeriods: r.EvaluationPeriods, EventIDs: []string{},
 		}
-		var evs []event
+		evs = evs[:0]
 		for k := E - 1; k >= 0; k-- {
-			evs = append(evs, ids[t-k*step]...)
-			if int64(len(ids[t-k*step])) < events[t-k*step] {
+			var held []event
+			if h := ids[t-k*step]; h != nil {
+				held = *h
+			}
+			evs = append(evs, held...)
+			if int64(len(held)) < events[t-k*step] {
 				al.EventIDsTruncated = true
 			}
 		}
-		sort.Slice(evs, func(i, j int) bool { return later(evs[j], evs[i]) })
-		for _, e := range evs {
-			al.EventIDs = append(al.EventIDs, e.id)
+		slices.SortFunc(evs, compareEvents)
+		al.EventIDs = make([]string, len(evs))
+		for i, e := range evs {
+			al.EventIDs[i] = e.id
 		}
 		res.Alarms = append(res.Alarms, al)
 	}

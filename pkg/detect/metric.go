@@ -29,6 +29,9 @@ type Metric struct {
 	period  time.Duration
 	untimed int64
 	counts  map[string]map[int64]int64 // group -> period start (Unix s) -> matches
+	// last is the counts of lastGroup, the group of the previous event.
+	last      map[int64]int64
+	lastGroup string
 }
 
 // NewMetric returns an empty metric with this period, which must be a whole
@@ -47,12 +50,23 @@ func (m *Metric) Add(t time.Time, group string) {
 		m.untimed++
 		return
 	}
-	c := m.counts[group]
-	if c == nil {
-		c = map[int64]int64{}
-		m.counts[group] = c
+	m.addAt(m.periodOf(t), group)
+}
+
+// periodOf returns the start (Unix s) of the period holding t.
+func (m *Metric) periodOf(t time.Time) int64 { return t.Truncate(m.period).Unix() }
+
+// addAt counts one event in the period starting at p (Unix s).
+func (m *Metric) addAt(p int64, group string) {
+	c := m.last
+	if c == nil || m.lastGroup != group {
+		if c = m.counts[group]; c == nil {
+			c = map[int64]int64{}
+			m.counts[group] = c
+		}
+		m.last, m.lastGroup = c, group
 	}
-	c[t.Truncate(m.period).Unix()]++
+	c[p]++
 }
 
 // Untimed returns how many events had no time.

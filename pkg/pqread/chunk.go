@@ -46,7 +46,9 @@ type ChunkReader struct {
 	page   Page
 	seen   int64 // levels read
 	hdr    format.PageHeader
-	fetch  int64                 // bytes fetched through the ReaderAt
+	fetch  int64  // bytes fetched through the ReaderAt
+	defs   []byte // level buffers from pool, reused across pages
+	reps   []byte
 	spans  []span                // OpenPages: the fetched ranges
 	locs   []format.PageLocation // OpenPages: the pages to read
 }
@@ -141,11 +143,32 @@ func (c *ChunkReader) Release() {
 	if c.owned {
 		c.pool.Free(c.buf)
 	}
-	if c.body != nil {
-		c.pool.Free(c.body)
+	for _, b := range [][]byte{c.body, c.defs, c.reps} {
+		if b != nil {
+			c.pool.Free(b)
+		}
 	}
-	c.buf, c.body, c.owned = nil, nil, false
+	c.buf, c.body, c.defs, c.reps, c.owned = nil, nil, nil, nil, false
 }
+
+// levelBuf returns an empty buffer from *buf (taken from the pool when too
+// small) for the levels of a page of n values whose encoded levels are
+// src: its capacity is bounded by src, so a corrupt count cannot make the
+// reader allocate more than the page can hold.
+func (c *ChunkReader) levelBuf(buf *[]byte, n int, src []byte) []byte {
+	size := min(n, 8*len(src)+8) + levelSlack
+	if cap(*buf) < size {
+		if *buf != nil {
+			c.pool.Free(*buf)
+		}
+		*buf = c.pool.Allocate(size)
+	}
+	return (*buf)[:0]
+}
+
+// levelSlack is room for the decoder's last bit-packed group of 8 values
+// past the page's count.
+const levelSlack = 64
 
 // Next returns the next page, or io.EOF after the last.
 func (c *ChunkReader) Next() (*Page, error) {
@@ -204,18 +227,21 @@ func (c *ChunkReader) next() (*Page, bool, error) {
 		if !ok {
 			return nil, false, fmt.Errorf("data page without its header")
 		}
+		if err := c.checkCount(d.NumValues); err != nil {
+			return nil, false, err
+		}
 		data, err := c.decompress(raw, int(h.UncompressedPageSize))
 		if err != nil {
 			return nil, false, err
 		}
 		p.Encoding, p.NumValues = d.Encoding, int(d.NumValues)
 		if c.leaf.MaxRep > 0 {
-			if p.Reps, data, err = levelsV1(data, c.leaf.MaxRep, p.NumValues); err != nil {
+			if p.Reps, data, err = c.levelsV1(&c.reps, data, c.leaf.MaxRep, p.NumValues); err != nil {
 				return nil, false, fmt.Errorf("repetition levels: %w", err)
 			}
 		}
 		if c.leaf.MaxDef > 0 {
-			if p.Defs, data, err = levelsV1(data, c.leaf.MaxDef, p.NumValues); err != nil {
+			if p.Defs, data, err = c.levelsV1(&c.defs, data, c.leaf.MaxDef, p.NumValues); err != nil {
 				return nil, false, fmt.Errorf("definition levels: %w", err)
 			}
 		}
@@ -225,6 +251,9 @@ func (c *ChunkReader) next() (*Page, bool, error) {
 		if !ok {
 			return nil, false, fmt.Errorf("data page without its header")
 		}
+		if err := c.checkCount(d.NumValues); err != nil {
+			return nil, false, err
+		}
 		rl, dl := int(d.RepetitionLevelsByteLength), int(d.DefinitionLevelsByteLength)
 		if rl < 0 || dl < 0 || rl+dl > len(raw) {
 			return nil, false, fmt.Errorf("%d+%d bytes of levels in a %d-byte page", rl, dl, len(raw))
@@ -232,12 +261,12 @@ func (c *ChunkReader) next() (*Page, bool, error) {
 		p.Encoding, p.NumValues = d.Encoding, int(d.NumValues)
 		var err error
 		if c.leaf.MaxRep > 0 {
-			if p.Reps, err = levels(raw[:rl], c.leaf.MaxRep, p.NumValues); err != nil {
+			if p.Reps, err = levels(c.levelBuf(&c.reps, p.NumValues, raw[:rl]), raw[:rl], c.leaf.MaxRep, p.NumValues); err != nil {
 				return nil, false, fmt.Errorf("repetition levels: %w", err)
 			}
 		}
 		if c.leaf.MaxDef > 0 {
-			if p.Defs, err = levels(raw[rl:rl+dl], c.leaf.MaxDef, p.NumValues); err != nil {
+			if p.Defs, err = levels(c.levelBuf(&c.defs, p.NumValues, raw[rl:rl+dl]), raw[rl:rl+dl], c.leaf.MaxDef, p.NumValues); err != nil {
 				return nil, false, fmt.Errorf("definition levels: %w", err)
 			}
 		}
@@ -255,6 +284,16 @@ func (c *ChunkReader) next() (*Page, bool, error) {
 		c.seen += int64(p.NumValues)
 	}
 	return p, false, nil
+}
+
+// checkCount rejects a data page claiming more values than its chunk has
+// left: levels run-length encode, so a few corrupt bytes could otherwise
+// make the reader decode (and allocate) billions of them.
+func (c *ChunkReader) checkCount(n int32) error {
+	if n < 0 || int64(n) > c.cc.NumValues-c.seen {
+		return fmt.Errorf("page of %d values where the chunk has %d left", n, c.cc.NumValues-c.seen)
+	}
+	return nil
 }
 
 // header decodes the page header at c.pos from up to n bytes; it returns
@@ -305,7 +344,7 @@ func (c *ChunkReader) decompress(src []byte, size int) ([]byte, error) {
 const maxPageSize = 256 << 20
 
 // levels decodes n RLE/bit-packed levels with the given maximum.
-func levels(src []byte, maxLevel, n int) ([]uint8, error) {
+func levels(dst, src []byte, maxLevel, n int) ([]uint8, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("%d levels", n)
 	}
@@ -313,9 +352,7 @@ func levels(src []byte, maxLevel, n int) ([]uint8, error) {
 	if err := checkRLE(src, enc.BitWidth, n); err != nil {
 		return nil, err
 	}
-	// The capacity is a guess bounded by the input: a corrupt count must
-	// not allocate more than the page can hold.
-	out, err := enc.DecodeLevels(make([]uint8, 0, min(n, 8*len(src)+8)), src)
+	out, err := enc.DecodeLevels(dst[:0], src)
 	if err != nil {
 		return nil, err
 	}
@@ -332,8 +369,8 @@ func levels(src []byte, maxLevel, n int) ([]uint8, error) {
 }
 
 // levelsV1 decodes the length-prefixed levels at the start of a version 1
-// page and returns the rest of the page.
-func levelsV1(data []byte, maxLevel, n int) ([]uint8, []byte, error) {
+// page into a buffer of *buf and returns the rest of the page.
+func (c *ChunkReader) levelsV1(buf *[]byte, data []byte, maxLevel, n int) ([]uint8, []byte, error) {
 	if len(data) < 4 {
 		return nil, nil, fmt.Errorf("page ends before its levels")
 	}
@@ -341,6 +378,7 @@ func levelsV1(data []byte, maxLevel, n int) ([]uint8, []byte, error) {
 	if l < 0 || l > len(data)-4 {
 		return nil, nil, fmt.Errorf("%d bytes of levels in a %d-byte page", l, len(data))
 	}
-	out, err := levels(data[4:4+l], maxLevel, n)
+	src := data[4 : 4+l]
+	out, err := levels(c.levelBuf(buf, n, src), src, maxLevel, n)
 	return out, data[4+l:], err
 }

@@ -2,6 +2,7 @@ package pqread
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/encoding/rle"
@@ -113,9 +114,12 @@ func (c *Column) Append(p *Page) (err error) {
 	maxDef := c.Leaf.MaxDef
 	if maxDef > 0 {
 		present = 0
-		for _, d := range p.Defs {
+		n := len(c.Valid)
+		c.Valid = slices.Grow(c.Valid, len(p.Defs))[:n+len(p.Defs)]
+		valid := c.Valid[n:]
+		for i, d := range p.Defs {
 			ok := int(d) == maxDef
-			c.Valid = append(c.Valid, ok)
+			valid[i] = ok
 			if ok {
 				present++
 			}
@@ -184,14 +188,30 @@ func appendInts[T int32 | int64](c *Column, p *Page, present int, ix []int32, di
 	if len(vals) < present {
 		return fmt.Errorf("%d values for %d present entries", len(vals), present)
 	}
-	c.each(p, func(v int) {
-		if v < 0 {
-			*dst = append(*dst, 0)
-		} else {
-			*dst = append(*dst, vals[v])
-		}
-	})
+	spread(c, p, dst, vals, 0)
 	return nil
+}
+
+// spread appends the page's entries to *dst: its present values vals in
+// order, null where a row's definition level is below the column's
+// maximum. vals must hold every present value.
+func spread[T int32 | int64](c *Column, p *Page, dst *[]T, vals []T, null T) {
+	n := len(*dst)
+	*dst = slices.Grow(*dst, p.NumValues)[:n+p.NumValues]
+	out := (*dst)[n:]
+	if c.Leaf.MaxDef == 0 {
+		copy(out, vals[:p.NumValues])
+		return
+	}
+	v, maxDef := 0, uint8(c.Leaf.MaxDef)
+	for i, d := range p.Defs[:p.NumValues] {
+		if d == maxDef {
+			out[i] = vals[v]
+			v++
+		} else {
+			out[i] = null
+		}
+	}
 }
 
 // each calls fn for each level of the page with the index of its value
@@ -263,16 +283,7 @@ func (c *Column) appendIndexes(p *Page, present int) error {
 		})
 		return nil
 	}
-	if c.Idx == nil {
-		c.Idx = make([]int32, 0, p.NumValues)
-	}
-	c.each(p, func(v int) {
-		if v >= 0 {
-			c.Idx = append(c.Idx, ix[v])
-		} else {
-			c.Idx = append(c.Idx, -1)
-		}
-	})
+	spread(c, p, &c.Idx, ix, -1)
 	return nil
 }
 
@@ -332,13 +343,23 @@ func (c *Column) appendBytes(p *Page, present int) error {
 		return fmt.Errorf("more than 4 GiB of values")
 	}
 	b := uint32(base)
-	c.each(p, func(v int) {
-		if v < 0 {
-			c.Offs = append(c.Offs, c.Offs[len(c.Offs)-1])
-			return
+	n := len(c.Offs)
+	c.Offs = slices.Grow(c.Offs, p.NumValues)[:n+p.NumValues]
+	dst := c.Offs[n:]
+	if c.Leaf.MaxDef == 0 {
+		for i, o := range offs[1 : p.NumValues+1] {
+			dst[i] = b + o
 		}
-		c.Offs = append(c.Offs, b+offs[v+1])
-	})
+		return nil
+	}
+	v, last, maxDef := 0, c.Offs[n-1], uint8(c.Leaf.MaxDef)
+	for i, d := range p.Defs[:p.NumValues] {
+		if d == maxDef {
+			v++
+			last = b + offs[v]
+		}
+		dst[i] = last
+	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -162,4 +163,26 @@ func FuzzOpenAndRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestChunk_PageCountOverChunk: a data page claiming more values than its
+// chunk has left is an error naming both counts, before its levels are
+// decoded.
+func TestChunk_PageCountOverChunk(t *testing.T) {
+	data := testFile(t, 50)
+	f, err := Open("f.parquet", bytes.NewReader(data), int64(len(data)), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"id", "name", "t"} {
+		if _, err := readColumn(f, 0, path); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		col, _ := f.Column(path)
+		f.Meta.RowGroups[0].Columns[col].MetaData.NumValues = 10 // the page holds 50
+		_, err := readColumn(f, 0, path)
+		if err == nil || !strings.Contains(err.Error(), "page of 50 values where the chunk has 10 left") {
+			t.Errorf("%s: error %v; want the page's and the chunk's counts", path, err)
+		}
+	}
 }

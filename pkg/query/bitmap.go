@@ -147,3 +147,34 @@ func (b *bitmap) keep(fn func(i int) bool) {
 		b.words[wi] = out
 	}
 }
+
+// keepIndexed clears every set bit i whose entry idx[i] is negative (null)
+// or indexes a false entry of table: the vectorized form of keep for a
+// dictionary-encoded column, whose predicate ran once per dictionary entry.
+// idx must have at least n entries and its entries must be < len(table).
+func (b *bitmap) keepIndexed(idx []int32, table []bool) {
+	idx = idx[:b.n]
+	for wi, w := range b.words {
+		if w == 0 {
+			continue
+		}
+		base := wi * 64
+		if bits.OnesCount64(w) < 16 { // few candidates: visit only them
+			for v := w; v != 0; v &= v - 1 {
+				t := bits.TrailingZeros64(v)
+				if x := idx[base+t]; x < 0 || !table[x] {
+					w &^= 1 << t
+				}
+			}
+			b.words[wi] = w
+			continue
+		}
+		var out uint64
+		for i, x := range idx[base:min(base+64, b.n)] {
+			if x >= 0 && table[x] {
+				out |= 1 << i
+			}
+		}
+		b.words[wi] = w & out
+	}
+}

@@ -74,6 +74,7 @@ type matchCollector struct {
 	out        []ruleMatch
 	pos        []int32 // scratch of materialize: row -> index in rows, -1: none yet
 	rows       []Match
+	ids        []string // scratch of materialize: eventID by row
 }
 
 func newMatchCollector(rules, rawPerFile, fileLimit int, sink func([]ruleMatch) error) *matchCollector {
@@ -113,8 +114,20 @@ func (c *matchCollector) materialize(b *batch, sels []*bitmap) error {
 	if err != nil {
 		return err
 	}
-	idAt, err := b.stringAt(colID)
-	if err != nil {
+	// The eventIDs of every selected row, in one allocation.
+	rows := getBitmap(b.n)
+	defer putBitmap(rows)
+	for _, sel := range sels {
+		if sel != nil {
+			rows.or(sel)
+		}
+	}
+	if cap(c.ids) < b.n {
+		c.ids = make([]string, b.n)
+	}
+	c.ids = c.ids[:b.n]
+	clear(c.ids) // no string of an earlier row group stays reachable
+	if err := b.stringsOf(colID, rows, c.ids); err != nil {
 		return err
 	}
 	// The rows that may get their raw record: only their pages are read
@@ -153,7 +166,7 @@ func (c *matchCollector) materialize(b *batch, sels []*bitmap) error {
 		if multi && c.pos[r] >= 0 {
 			return &c.rows[c.pos[r]]
 		}
-		m := Match{File: b.df.path, EventID: idAt(r)}
+		m := Match{File: b.df.path, EventID: c.ids[r]}
 		if us, ok := times.micros(r); ok {
 			m.Time = time.UnixMicro(us).UTC()
 		}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go/format"
 
@@ -23,6 +25,18 @@ type dictColumn struct {
 func (d *dictColumn) table(test func(string) bool) []bool {
 	all := string(d.values.data) // one copy; entries are substrings of it
 	t := make([]bool, d.values.Len())
+	for i := range t {
+		t[i] = test(all[d.values.offs[i]:d.values.offs[i+1]])
+	}
+	return t
+}
+
+// tableInto is table with the result in dst's buffer when it is large
+// enough, and without copying the dictionary: test must not retain its
+// argument, which aliases the batch's buffers.
+func (d *dictColumn) tableInto(dst []bool, test func(string) bool) []bool {
+	all := unsafe.String(unsafe.SliceData(d.values.data), len(d.values.data))
+	t := slices.Grow(dst[:0], d.values.Len())[:d.values.Len()]
 	for i := range t {
 		t[i] = test(all[d.values.offs[i]:d.values.offs[i+1]])
 	}

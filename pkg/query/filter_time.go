@@ -71,6 +71,9 @@ func (f *timeFilter) mayMatch(rg *rowGroupMeta) bool {
 }
 
 func (f *timeFilter) apply(b *batch, sel *bitmap) error {
+	if f.holdsRowGroup(b.meta) {
+		return nil // every row is in range: no need to look at them
+	}
 	arr, ok, err := b.leaf(colTime)
 	if err != nil {
 		return err
@@ -89,8 +92,22 @@ func (f *timeFilter) apply(b *batch, sel *bitmap) error {
 	return nil
 }
 
+// holdsRowGroup reports whether the statistics prove every row of the row
+// group in range: an eventTime in every row, its minimum and maximum
+// within [since, until).
+func (f *timeFilter) holdsRowGroup(rg *rowGroupMeta) bool {
+	if _, leaf, ok := rg.df.leaf(colTime); !ok || leaf.Unit != time.Microsecond {
+		return false // statistics are read as microseconds
+	}
+	lo, hi, ok := rg.timeRange()
+	return ok && rg.noNulls(colTime) && f.in(lo) && f.in(hi)
+}
+
 // prunePages clears the rows of eventTime pages outside [since, until).
 func (f *timeFilter) prunePages(b *batch, sel *bitmap) error {
+	if f.holdsRowGroup(b.meta) {
+		return nil // no page can fall outside: the page index is not read
+	}
 	return b.prunePagesBy(colTime, sel, func(null bool, lo, hi []byte) bool {
 		if null || len(lo) != 8 || len(hi) != 8 {
 			return !null

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
@@ -64,7 +65,8 @@ func (m *MultiPlan) Len() int { return len(m.scan.rules) }
 // ordered across files; within one file, a pattern's matches come in
 // (eventTime, eventID) order. emit may retain the match; its Raw may be
 // shared with other patterns' matches of the same row and must not be
-// modified.
+// modified. An error from emit stops the run (the scan stops after at most
+// a few more row groups) and is returned.
 func (m *MultiPlan) Run(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, emit func(pattern int, m Match) error) (*MultiStats, error) {
 	st := &MultiStats{Matched: make([]int64, m.Len())}
 	if m.Len() == 0 {
@@ -74,20 +76,52 @@ func (m *MultiPlan) Run(ctx context.Context, lake *partition.Lake, snap *partiti
 	if len(tasks) == 0 {
 		return st, nil
 	}
-	var mu sync.Mutex
-	sink := func(ms []ruleMatch) error {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, r := range ms {
-			st.Matched[r.rule]++
-			if err := emit(r.rule, r.m); err != nil {
-				return err
+	// One goroutine calls emit: the workers hand each row group's matches
+	// over and scan on, instead of waiting on one another for a lock while
+	// emit runs. Hand-overs are read in the order they were made, so a
+	// file's matches stay in order.
+	handed := make(chan *[]ruleMatch, 4*m.scan.workers)
+	var emitErr atomic.Pointer[error]
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ms := range handed {
+			for _, r := range *ms {
+				if emitErr.Load() != nil {
+					break // drain: the scan is stopping
+				}
+				st.Matched[r.rule]++
+				if err := emit(r.rule, r.m); err != nil {
+					failed := err // only this copy escapes, not every call's
+					emitErr.Store(&failed)
+				}
 			}
+			clear(*ms) // hold no match from the pool
+			matchBufs.Put(ms)
 		}
+	}()
+	sink := func(ms []ruleMatch) error {
+		if err := emitErr.Load(); err != nil {
+			return *err
+		}
+		buf, _ := matchBufs.Get().(*[]ruleMatch)
+		if buf == nil {
+			buf = new([]ruleMatch)
+		}
+		*buf = append((*buf)[:0], ms...)
+		handed <- buf // never blocks for good: the goroutine drains until close
 		return nil
 	}
 	err := m.scan.scan(ctx, lake, tasks, &st.Stats, func() consumer {
 		return newMatchCollector(m.Len(), m.opts.RawPerFile, 0, sink)
 	})
+	close(handed)
+	<-done
+	if e := emitErr.Load(); e != nil && err == nil {
+		err = *e // emit failed on the last matches: the scan had ended
+	}
 	return st, err
 }
+
+// matchBufs recycles the row groups' match lists handed to Run's emitter.
+var matchBufs sync.Pool

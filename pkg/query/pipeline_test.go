@@ -171,6 +171,13 @@ func TestPipeline_PruningCounters(t *testing.T) {
 					t.Errorf("row groups %d/%d skipped, %d rows matched", st.RowGroupsSkipped, st.RowGroups, st.RowsMatched)
 				}
 			}},
+		{"a window holding whole row groups does not read their eventTime", `{ $.eventName = * }`,
+			Options{CountOnly: true, Since: day.Add(-time.Hour)},
+			func(t *testing.T, st *Stats, _ []Match) {
+				if read := st.RowGroups - st.RowGroupsSkipped; st.RowsMatched == 0 || st.ColumnsRead != read {
+					t.Errorf("%d columns read in %d row groups (want eventName alone), %d rows matched", st.ColumnsRead, read, st.RowsMatched)
+				}
+			}},
 		{"a window after the data prunes every file by partition day and range", `{ $.eventName = * }`,
 			Options{CountOnly: true, Since: day.Add(72 * time.Hour)},
 			func(t *testing.T, st *Stats, _ []Match) {

@@ -3,6 +3,7 @@ package query
 import (
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -42,12 +43,14 @@ func hasBounds(st *format.Statistics) bool {
 }
 
 // stringRange returns the [min, max] of a string column's non-null values.
+// They alias the footer (every rule asks, in every row group): a caller
+// compares them and must not retain them.
 func (m *rowGroupMeta) stringRange(path string) (lo, hi string, ok bool) {
 	st := m.stats(path)
 	if !hasBounds(st) {
 		return "", "", false
 	}
-	return string(st.MinValue), string(st.MaxValue), true
+	return unsafe.String(unsafe.SliceData(st.MinValue), len(st.MinValue)), unsafe.String(unsafe.SliceData(st.MaxValue), len(st.MaxValue)), true
 }
 
 // allNull reports whether statistics prove every value of the column null.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -73,7 +74,26 @@ func (b *batch) release() {
 		scanBuffers.Free(c.Data)
 		c.Data = nil
 	}
+	for _, c := range b.cols {
+		scanColumns.Put(c)
+	}
 	b.arrays, b.cols, b.pooled = nil, nil, nil
+}
+
+// scanColumns recycles the decoded columns of released batches: their
+// level, index and offset buffers serve the next row group's columns
+// instead of growing anew for each.
+var scanColumns sync.Pool
+
+// newScanColumn returns an empty column for leaf, recycled when one is.
+func newScanColumn(leaf *pqread.Leaf) *pqread.Column {
+	c, _ := scanColumns.Get().(*pqread.Column)
+	if c == nil {
+		return pqread.NewColumn(leaf)
+	}
+	c.Leaf = leaf
+	c.Reset()
+	return c
 }
 
 // column returns the decoded column chunk of the row group, read on first
@@ -89,7 +109,7 @@ func (b *batch) column(path string) (*pqread.Column, bool, error) {
 	if err := b.ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	c := pqread.NewColumn(leaf)
+	c := newScanColumn(leaf)
 	cc := b.df.pf.Chunk(b.rg, col)
 	if leaf.Type == format.ByteArray && cc.DictionaryPageOffset <= 0 && cc.TotalUncompressedSize > 0 && cc.TotalUncompressedSize < 1<<32 {
 		// The uncompressed size bounds the values' bytes (it also counts
