@@ -80,7 +80,10 @@ func (b *batch) eachRawPage(fn func(first int, c *pqread.Column) error) error {
 	if err := b.ctx.Err(); err != nil {
 		return err
 	}
-	cr, err := b.df.pf.OpenChunk(b.rg, col, rawStreamWindow, nil, scanBuffers)
+	// The compressed chunk is read at once (a fraction of the records'
+	// size): reading it in windows fetched the pages that straddle a
+	// window's end twice.
+	cr, err := b.df.pf.OpenChunk(b.rg, col, 0, nil, scanBuffers)
 	if err != nil {
 		return fmt.Errorf("read %s of %s: %w", colRaw, b.df.path, err)
 	}
@@ -147,10 +150,6 @@ func (b *batch) rawRows(need *bitmap) (*byteColumn, error) {
 	}
 	return out, nil
 }
-
-// rawStreamWindow is how many compressed bytes of a streamed raw chunk are
-// read at a time.
-const rawStreamWindow = 1 << 20
 
 // bytes returns a non-repeated string or JSON column (by dotted path) of the
 // row group, read on first use; ok is false when the file has no such
