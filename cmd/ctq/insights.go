@@ -117,7 +117,7 @@ func runInsights(ctx context.Context, e *env, f *insightsFlags, q *insights.Quer
 	bar.done()
 	if err != nil {
 		if errors.Is(err, insights.ErrTooManyGroups) {
-			return fmt.Errorf("%w (--max-groups %d; a larger --max-groups takes about 1 KiB of memory per group)", err, f.maxGroups)
+			return fmt.Errorf("%w (--max-groups %d; each group takes 100-300 bytes when the scan computes the stats, up to about 1 KiB otherwise)", err, f.maxGroups)
 		}
 		return err
 	}
