@@ -99,7 +99,7 @@ func readFooter(ra io.ReaderAt, size int64) (footer, tail []byte, err error) {
 		return nil, nil, fmt.Errorf("footer of %d bytes in a %d-byte file", flen, size)
 	}
 	if flen <= n-8 {
-		return bytes.Clone(tail[n-8-flen : n-8]), tail, nil
+		return tail[n-8-flen : n-8 : n-8], tail, nil // the File keeps the tail
 	}
 	footer = make([]byte, flen)
 	if _, err := ra.ReadAt(footer, size-8-flen); err != nil && err != io.EOF {
