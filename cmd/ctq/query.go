@@ -127,7 +127,8 @@ type prepared struct {
 	snap    *partition.Snapshot
 }
 
-// queryMemoryLimit is the soft memory limit of query, count and explain.
+// queryMemoryLimit is the soft memory limit of query, count, explain and
+// detect.
 const queryMemoryLimit = 128 << 20
 
 // prepare parses the pattern, plans it and opens the lake: the shared front
