@@ -97,3 +97,35 @@ func FuzzDecodeFooter(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeFooter compares the footer decoder with parquet-go's
+// reflective thrift decoder, into the same types and into the whole
+// format.FileMetaData the reader decoded before, on a file of several row
+// groups.
+func BenchmarkDecodeFooter(b *testing.B) {
+	ft := footerBytes(b, testFile(b, 3000))
+	b.Run("decodeFooter", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if err := decodeFooter(ft, new(FileMeta)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("thrift", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if err := thrift.Unmarshal(new(thrift.CompactProtocol), ft, new(FileMeta)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("thriftFull", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if err := thrift.Unmarshal(new(thrift.CompactProtocol), ft, new(format.FileMetaData)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,9 +1,7 @@
 package query
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"math"
 
 	"github.com/parquet-go/parquet-go/format"
@@ -80,43 +78,28 @@ func (b *batch) eachRawPage(fn func(first int, c *pqread.Column) error) error {
 	if err := b.ctx.Err(); err != nil {
 		return err
 	}
-	// The compressed chunk is read at once (a fraction of the records'
-	// size): reading it in windows fetched the pages that straddle a
-	// window's end twice.
-	cr, err := b.df.pf.OpenChunk(b.rg, col, 0, nil, scanBuffers)
-	if err != nil {
-		return fmt.Errorf("read %s of %s: %w", colRaw, b.df.path, err)
-	}
-	defer cr.Release()
 	c := pqread.NewColumn(leaf)
 	first := 0
-	for {
-		p, err := cr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read %s of %s: row group %d: %w", colRaw, b.df.path, b.rg, err)
-		}
-		c.Reset()
-		if err := c.Append(p); err != nil {
-			return fmt.Errorf("read %s of %s: row group %d page at row %d: %w", colRaw, b.df.path, b.rg, first, err)
-		}
+	err := readChunk(b.df, b.rg, col, c, func() error {
 		if c.Dictionary() {
 			c.Plain()
 		}
 		if first+c.Len() > b.n {
-			return fmt.Errorf("read %s of %s: row group %d: pages hold more than %d rows", colRaw, b.df.path, b.rg, b.n)
+			return fmt.Errorf("row group %d: pages hold more than %d rows", b.rg, b.n)
 		}
 		for i, v := range c.Valid {
 			if !v {
-				return fmt.Errorf("column %s of %s: row %d has no record", colRaw, b.df.path, first+i)
+				return fmt.Errorf("row %d has no record", first+i)
 			}
 		}
 		if err := fn(first, c); err != nil {
 			return err
 		}
 		first += c.Len()
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read %s of %s: %w", colRaw, b.df.path, err)
 	}
 	if first != b.n {
 		return fmt.Errorf("read %s of %s: row group %d: %d values for %d rows", colRaw, b.df.path, b.rg, first, b.n)

@@ -117,7 +117,7 @@ func (b *batch) column(path string) (*pqread.Column, bool, error) {
 		c.Data = scanBuffers.Allocate(int(cc.TotalUncompressedSize))[:0]
 		b.pooled = append(b.pooled, c)
 	}
-	if err := readChunk(b.df, b.rg, col, c); err != nil {
+	if err := readChunk(b.df, b.rg, col, c, nil); err != nil {
 		return nil, false, fmt.Errorf("read %s of %s: %w", path, b.df.path, err)
 	}
 	if rows := c.Rows(); rows != b.n {
@@ -133,8 +133,10 @@ func (b *batch) column(path string) (*pqread.Column, bool, error) {
 	return c, true, nil
 }
 
-// readChunk decodes every page of a column chunk into c.
-func readChunk(df *dataFile, rg, col int, c *pqread.Column) error {
+// readChunk decodes every page of a column chunk into c. With page set,
+// c holds one page at a time (reset before each) and page is called once
+// each page is decoded.
+func readChunk(df *dataFile, rg, col int, c *pqread.Column, page func() error) error {
 	cr, err := df.pf.OpenChunk(rg, col, 0, nil, scanBuffers)
 	if err != nil {
 		return err
@@ -148,8 +150,16 @@ func readChunk(df *dataFile, rg, col int, c *pqread.Column) error {
 			}
 			return fmt.Errorf("row group %d: %w", rg, err)
 		}
+		if page != nil {
+			c.Reset()
+		}
 		if err := c.Append(p); err != nil {
 			return fmt.Errorf("row group %d page at row %d: %w", rg, c.Len(), err)
+		}
+		if page != nil {
+			if err := page(); err != nil {
+				return err
+			}
 		}
 	}
 }
