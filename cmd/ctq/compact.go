@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/compact"
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const compactLong = `Merges the small files of each partition into files of about --target-size,
@@ -235,7 +236,7 @@ func writeCompactSummary(e *env, res *compact.Result, p partition.CompactionPoli
 		fmt.Fprintf(w, "purged %d files from the trash\n", cl.Purged)
 	}
 	for _, s := range cl.Stray {
-		fmt.Fprintf(e.stderr, "warning: %s is in a partition directory but in no commit; left alone\n", sanitize(s))
+		fmt.Fprintf(e.stderr, "warning: %s is in a partition directory but in no commit; left alone\n", termtext.Escape(s))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/detect"
 	"github.com/ctq-dev/ctq/pkg/query"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const countLong = `Prints the metric a CloudWatch metric filter with PATTERN would produce: one row
@@ -135,7 +136,7 @@ func runCount(ctx context.Context, e *env, f *countFlags, pattern string) error 
 				if output == "table" {
 					g = tableCell(g)
 				} else if isTerminal(e.stdout) {
-					g = sanitize(g)
+					g = termtext.Escape(g)
 				}
 				row = append(row, g)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctq-dev/ctq/pkg/coverage"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const coverageLong = `Per account and region: which hours of the window have delivered log files in
@@ -186,7 +187,7 @@ func writeCoverageTable(w io.Writer, rep *coverage.Report, lake string) {
 	if rep.Hours == 0 {
 		return
 	}
-	fmt.Fprintf(w, "coverage of %s, %s to %s (%s); gaps of %s or more\n\n", sanitize(lake),
+	fmt.Fprintf(w, "coverage of %s, %s to %s (%s); gaps of %s or more\n\n", termtext.Escape(lake),
 		rep.Since.Format(hourFormat), rep.Until.Format(hourFormat), fmtHours(rep.Hours), fmtHours(rep.MinGapHours))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tREGION\tHOURS\tOBJECTS\tEVENTS\tGAPS\tLONGEST\tINTEGRITY\tPER DAY")

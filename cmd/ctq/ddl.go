@@ -13,6 +13,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/interop"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const ddlLong = `Prints a ready CREATE statement that makes the lake a table of another engine,
@@ -67,7 +68,7 @@ func runDDL(ctx context.Context, e *env, lf *lakeFlags, parts *partitionFlags, e
 	}
 	eng, err := interop.ParseEngine(engine)
 	if err != nil {
-		return usagef("--engine: %s", sanitize(err.Error()))
+		return usagef("--engine: %s", termtext.Escape(err.Error()))
 	}
 	cfg := interop.DDLConfig{Engine: eng, Location: location, Table: table, FirstDay: firstDay}
 	if accounts != "" {
@@ -90,7 +91,7 @@ func runDDL(ctx context.Context, e *env, lf *lakeFlags, parts *partitionFlags, e
 	}
 	out, err := interop.DDL(ingest.ParquetSchema(), cfg)
 	if err != nil {
-		return usagef("ddl: %s", sanitize(err.Error()))
+		return usagef("ddl: %s", termtext.Escape(err.Error()))
 	}
 	_, err = fmt.Fprint(e.stdout, out)
 	return err
@@ -101,17 +102,17 @@ func runDDL(ctx context.Context, e *env, lf *lakeFlags, parts *partitionFlags, e
 func engineLocation(eng interop.Engine, loc string) (string, error) {
 	l, err := objstore.ParseLocation(loc)
 	if err != nil {
-		return "", usagef("--lake: %s", sanitize(err.Error()))
+		return "", usagef("--lake: %s", termtext.Escape(err.Error()))
 	}
 	if l.Scheme == "s3" {
 		return l.String(), nil
 	}
 	if eng != interop.DuckDB {
-		return "", usagef("ddl: the lake %s is a local directory; %s reads S3: give --location s3://bucket/prefix (where the lake is copied or synced)", sanitize(loc), eng)
+		return "", usagef("ddl: the lake %s is a local directory; %s reads S3: give --location s3://bucket/prefix (where the lake is copied or synced)", termtext.Escape(loc), eng)
 	}
 	abs, err := filepath.Abs(l.Path)
 	if err != nil {
-		return "", fmt.Errorf("resolve lake directory %s: %w", sanitize(l.Path), err)
+		return "", fmt.Errorf("resolve lake directory %s: %w", termtext.Escape(l.Path), err)
 	}
 	return filepath.ToSlash(abs), nil
 }
@@ -128,7 +129,7 @@ func projectFromLake(ctx context.Context, e *env, lake string, aws *awsFlags, cf
 		return readSnapshot(ctx, l)
 	}()
 	if err != nil {
-		fmt.Fprintf(e.stderr, "warning: no lake to read the partition projection from (%s); using an injected account projection and every commercial region\n", sanitize(err.Error()))
+		fmt.Fprintf(e.stderr, "warning: no lake to read the partition projection from (%s); using an injected account projection and every commercial region\n", termtext.Escape(err.Error()))
 		return
 	}
 	var accs, regs []string

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctq-dev/ctq/pkg/gen"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const demoLong = `Runs the main job end to end with no AWS account: it generates a sample
@@ -98,17 +99,17 @@ func runDemo(ctx context.Context, e *env, dir string, events int) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "archive  %s\n         %d objects, %d events, %s to %s (a sample organization: %d accounts, %d regions)\n",
-			sanitize(archive), st.Objects, st.Events, cfg.Start.Format("2006-01-02"), cfg.Start.AddDate(0, 0, cfg.Days-1).Format("2006-01-02"),
+			termtext.Escape(archive), st.Objects, st.Events, cfg.Start.Format("2006-01-02"), cfg.Start.AddDate(0, 0, cfg.Days-1).Format("2006-01-02"),
 			cfg.Accounts, len(cfg.Regions))
 	} else {
-		fmt.Fprintf(e.stdout, "archive  %s (generated earlier today)\n", sanitize(archive))
+		fmt.Fprintf(e.stdout, "archive  %s (generated earlier today)\n", termtext.Escape(archive))
 	}
 	f := defaultIngestFlags()
 	f.lf.lake = lakeDir
 	if _, err := ingestSource(ctx, e, &f, archive); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "lake     %s\n", sanitize(lakeDir))
+	fmt.Fprintf(e.stdout, "lake     %s\n", termtext.Escape(lakeDir))
 	// A first query: root use, the CIS 3.3 / 4.3 metric filter.
 	const rootUse = `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`
 	fmt.Fprintf(e.stdout, "\nroot account use, the first 5 (ctq query '%s' --limit 5):\n", rootUse)

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctq-dev/ctq/pkg/detect"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const detectLong = `Runs detection rules over the lake, all in one pass over the data: the
@@ -109,7 +110,7 @@ func (f *ruleFlags) loadRules(e *env) ([]*detect.Rule, error) {
 			return nil, usagef("--sigma: %v", err)
 		}
 		for _, sk := range skipped {
-			fmt.Fprintf(e.stderr, "skipped Sigma rule %s\n", sanitize(sk.String()))
+			fmt.Fprintf(e.stderr, "skipped Sigma rule %s\n", termtext.Escape(sk.String()))
 		}
 		rules = append(rules, rs...)
 	}
@@ -184,7 +185,7 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 	for _, r := range results {
 		alarms += len(r.Alarms)
 		if r.Untimed > 0 {
-			fmt.Fprintf(e.stderr, "warning: rule %s: %d matching record(s) have no eventTime and are in no period\n", sanitize(r.Rule.Name), r.Untimed)
+			fmt.Fprintf(e.stderr, "warning: rule %s: %d matching record(s) have no eventTime and are in no period\n", termtext.Escape(r.Rule.Name), r.Untimed)
 		}
 	}
 	if output == "json" {
@@ -254,7 +255,7 @@ func printDetectTable(w io.Writer, results []*detect.Result, details bool) error
 			continue
 		}
 		if len(r.Alarms) > 0 {
-			fmt.Fprintf(w, "\nALARM %s (%s, threshold %s over %d x %s): %d period(s)\n", sanitize(r.Rule.Name), r.Rule.Severity,
+			fmt.Fprintf(w, "\nALARM %s (%s, threshold %s over %d x %s): %d period(s)\n", termtext.Escape(r.Rule.Name), r.Rule.Severity,
 				r.Rule.Threshold, r.Rule.EvaluationPeriods, r.Rule.Period, len(r.Alarms))
 			const maxShown = 10
 			for i, a := range r.Alarms {
@@ -267,13 +268,13 @@ func printDetectTable(w io.Writer, results []*detect.Result, details bool) error
 					what = "distinct " + a.CountDistinct
 				}
 				if g := a.GroupText(r.Rule.GroupBy); g != "" {
-					fmt.Fprintf(w, "  %s  %s %d  %s\n", a.Period.Format(time.RFC3339), what, a.Sum, sanitize(g))
+					fmt.Fprintf(w, "  %s  %s %d  %s\n", a.Period.Format(time.RFC3339), what, a.Sum, termtext.Escape(g))
 				} else {
 					fmt.Fprintf(w, "  %s  %s %d\n", a.Period.Format(time.RFC3339), what, a.Sum)
 				}
 			}
 		} else {
-			fmt.Fprintf(w, "\n%s: %d hit(s), no period met the threshold %s\n", sanitize(r.Rule.Name), r.Hits, r.Rule.Threshold)
+			fmt.Fprintf(w, "\n%s: %d hit(s), no period met the threshold %s\n", termtext.Escape(r.Rule.Name), r.Hits, r.Rule.Threshold)
 		}
 		if len(r.Samples) > 0 {
 			fields := []string{"eventTime", "eventName", "userIdentity.arn", "sourceIPAddress", "errorCode", "eventID"}
@@ -333,14 +334,14 @@ func listRules(w io.Writer, rules []*detect.Rule, output string) error {
 		if len(r.GroupBy) > 0 {
 			alarm += " per " + strings.Join(r.GroupBy, ", ")
 		}
-		fmt.Fprintf(w, "%s  [%s]  alarm: %s\n", sanitize(r.Name), r.Severity, sanitize(alarm))
+		fmt.Fprintf(w, "%s  [%s]  alarm: %s\n", termtext.Escape(r.Name), r.Severity, termtext.Escape(alarm))
 		if r.Description != "" {
-			fmt.Fprintf(w, "  %s\n", sanitize(r.Description))
+			fmt.Fprintf(w, "  %s\n", termtext.Escape(r.Description))
 		}
-		fmt.Fprintf(w, "  source:  %s\n", sanitize(r.Source))
-		fmt.Fprintf(w, "  pattern: %s\n", sanitize(r.Pattern))
+		fmt.Fprintf(w, "  source:  %s\n", termtext.Escape(r.Source))
+		fmt.Fprintf(w, "  pattern: %s\n", termtext.Escape(r.Pattern))
 		for _, n := range r.Notes {
-			fmt.Fprintf(w, "  note:    %s\n", sanitize(n))
+			fmt.Fprintf(w, "  note:    %s\n", termtext.Escape(n))
 		}
 	}
 	return nil

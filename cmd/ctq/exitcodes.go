@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 // Exit codes. They are part of the interface: each has one meaning in every
@@ -78,13 +80,13 @@ func exitCode(stderr io.Writer, err error) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ce):
-		fmt.Fprintf(stderr, "ctq: %s\n", sanitizeLines(ce.msg))
+		fmt.Fprintf(stderr, "ctq: %s\n", termtext.EscapeLines(ce.msg))
 		return ce.code
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "ctq: interrupted; committed work is kept and the next run continues")
 		return exitError
 	default:
-		fmt.Fprintf(stderr, "ctq: %s\n", sanitize(err.Error()))
+		fmt.Fprintf(stderr, "ctq: %s\n", termtext.Escape(err.Error()))
 		return exitError
 	}
 }

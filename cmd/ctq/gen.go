@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/layout"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 
 	"github.com/spf13/cobra"
 
@@ -121,6 +122,6 @@ func runGen(ctx context.Context, e *env, g *genFlags, dir string) error {
 		}
 	}
 	fmt.Fprintf(e.stderr, "wrote %d objects, %d events (%d duplicates, %d late), %s JSON, %s gzip to %s\n",
-		st.Objects, st.Events, st.Duplicates, st.Late, humanBytes(st.RawBytes), humanBytes(st.GzipBytes), sanitize(dir))
+		st.Objects, st.Events, st.Duplicates, st.Late, humanBytes(st.RawBytes), humanBytes(st.GzipBytes), termtext.Escape(dir))
 	return nil
 }

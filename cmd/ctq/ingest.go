@@ -15,6 +15,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const ingestLong = `Ingests a CloudTrail archive into the lake.
@@ -219,14 +220,14 @@ func printSummary(w io.Writer, r *ingest.Result, lake string) {
 		if p.Offset > 0 || p.Record > 0 {
 			loc = fmt.Sprintf(" offset %d record %d", p.Offset, p.Record)
 		}
-		fmt.Fprintf(w, "%s: %s%s: %s\n", level, sanitize(p.Key), loc, sanitize(p.Msg))
+		fmt.Fprintf(w, "%s: %s%s: %s\n", level, termtext.Escape(p.Key), loc, termtext.Escape(p.Msg))
 		shown++
 	}
 	rate := 0.0
 	if r.ElapsedSeconds > 0 {
 		rate = float64(r.Events) / r.ElapsedSeconds
 	}
-	fmt.Fprintf(w, "ingested %d new objects into %s (%d listed objects were already in the lake)\n", r.Objects, sanitize(lake), r.ObjectsSkipped)
+	fmt.Fprintf(w, "ingested %d new objects into %s (%d listed objects were already in the lake)\n", r.Objects, termtext.Escape(lake), r.ObjectsSkipped)
 	fmt.Fprintf(w, "  events       %d (%.0f events/s)\n", r.Events, rate)
 	if r.EventsOutsideWindow > 0 {
 		fmt.Fprintf(w, "  window       %d events in --since/--until, %d outside it in the same objects (objects are ingested whole)\n", r.EventsInWindow, r.EventsOutsideWindow)
@@ -273,7 +274,7 @@ func ingestProgressText(pr ingest.Progress) string {
 func printLakeTotals(ctx context.Context, w io.Writer, l *partition.Lake) {
 	snap, err := l.Snapshot(ctx)
 	if err != nil {
-		fmt.Fprintf(w, "  lake         (not read: %s)\n", sanitize(err.Error()))
+		fmt.Fprintf(w, "  lake         (not read: %s)\n", termtext.Escape(err.Error()))
 		return
 	}
 	var events int64

@@ -13,6 +13,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/insights"
 	"github.com/ctq-dev/ctq/pkg/partition"
 	"github.com/ctq-dev/ctq/pkg/query"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const insightsLong = `Runs a CloudWatch Logs Insights query over the lake's CloudTrail records:
@@ -79,7 +80,7 @@ func parseInsights(e *env, text string) (*insights.Query, error) {
 		return nil, usagef("malformed query: %v", err)
 	}
 	for _, w := range q.Warnings {
-		fmt.Fprintf(e.stderr, "warning: %s\n", sanitize(w.Msg))
+		fmt.Fprintf(e.stderr, "warning: %s\n", termtext.Escape(w.Msg))
 	}
 	return q, nil
 }
@@ -122,7 +123,7 @@ func runInsights(ctx context.Context, e *env, f *insightsFlags, q *insights.Quer
 		return err
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(e.stderr, "warning: %s\n", sanitize(w))
+		fmt.Fprintf(e.stderr, "warning: %s\n", termtext.Escape(w))
 	}
 	switch output {
 	case "json":
@@ -151,7 +152,7 @@ func writeCSV(e *env, res *insights.Result) error {
 	if err := insights.WriteCSV(&b, res); err != nil {
 		return err
 	}
-	_, err := fmt.Fprint(e.stdout, sanitizeLines(b.String()))
+	_, err := fmt.Fprint(e.stdout, termtext.EscapeLines(b.String()))
 	return err
 }
 
@@ -185,7 +186,7 @@ func writeJSONLines[T any](e *env, vals []T) error {
 // terminal.
 func csvCell(e *env) func(string) string {
 	if isTerminal(e.stdout) {
-		return sanitize
+		return termtext.Escape
 	}
 	return func(s string) string { return s }
 }

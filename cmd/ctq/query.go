@@ -21,6 +21,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/partition"
 	"github.com/ctq-dev/ctq/pkg/pqread"
 	"github.com/ctq-dev/ctq/pkg/query"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const queryLong = `Prints the events that match a filter pattern.
@@ -96,10 +97,10 @@ func parsePattern(e *env, pattern string) (*query.Pattern, error) {
 		return nil, usagef("malformed pattern: %v", err)
 	}
 	for _, w := range p.Warnings {
-		fmt.Fprintf(e.stderr, "warning: %s\n", sanitize(w.Msg))
+		fmt.Fprintf(e.stderr, "warning: %s\n", termtext.Escape(w.Msg))
 	}
 	for _, w := range query.Lint(p, nil) {
-		fmt.Fprintf(e.stderr, "warning: %s\n", sanitize(w.Msg))
+		fmt.Fprintf(e.stderr, "warning: %s\n", termtext.Escape(w.Msg))
 	}
 	return p, nil
 }
@@ -296,7 +297,7 @@ func (w *recordWriter) write(m query.Match) error {
 	if w.mode == "csv" {
 		if w.terminal {
 			for i, v := range vals {
-				vals[i] = sanitize(v)
+				vals[i] = termtext.Escape(v)
 			}
 		}
 		if !w.header {
@@ -336,7 +337,7 @@ func (w *recordWriter) flush() error {
 // short hash of the whole value, so two different values never look the
 // same.
 func tableCell(v string) string {
-	v = sanitize(strings.ReplaceAll(v, "\t", " "))
+	v = termtext.Escape(strings.ReplaceAll(v, "\t", " "))
 	const maxCell, head, tail = 80, 24, 48
 	if r := []rune(v); len(r) > maxCell {
 		h := fnv.New32a()
@@ -442,7 +443,7 @@ func runExplain(ctx context.Context, e *env, s *scanFlags, pattern string) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "pattern: %s\n\nplan:\n%s\n", sanitize(pr.pattern.Root.String()), sanitizeLines(pr.plan.Explain()))
+	fmt.Fprintf(e.stdout, "pattern: %s\n\nplan:\n%s\n", termtext.Escape(pr.pattern.Root.String()), termtext.EscapeLines(pr.plan.Explain()))
 	start := time.Now()
 	st, err := pr.run(ctx, func(query.Match) error { return nil })
 	if err != nil {

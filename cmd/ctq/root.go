@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 // env carries the process's outputs to commands.
@@ -165,7 +166,7 @@ func isPattern(arg string) bool {
 // noArgs rejects positional arguments with a usage error.
 func noArgs(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usagef("%s: unexpected argument %q", c.CommandPath(), sanitize(args[0]))
+		return usagef("%s: unexpected argument %q", c.CommandPath(), termtext.Escape(args[0]))
 	}
 	return nil
 }
@@ -180,38 +181,10 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 	}
 }
 
-// sanitize renders untrusted text (keys, values from logs) harmless on a
-// terminal: control characters, including ESC, become visible escapes.
-func sanitize(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\t':
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
-			fmt.Fprintf(&b, "\\u%04x", r)
-		case r == 0xfffd:
-			b.WriteString("\\ufffd")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // isTerminal says whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// sanitizeLines is sanitize for multi-line messages: line breaks stay.
-func sanitizeLines(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = sanitize(l)
-	}
-	return strings.Join(lines, "\n")
 }
 
 // readSnapshot reads the lake's state for a reading command; a location with

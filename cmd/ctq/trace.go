@@ -10,6 +10,7 @@ import (
 
 	"github.com/ctq-dev/ctq/pkg/lineage"
 	"github.com/ctq-dev/ctq/pkg/query"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const traceLong = `Follows a credential across the lake: backwards from TARGET (an access key id,
@@ -89,7 +90,7 @@ func runTrace(ctx context.Context, e *env, f *traceFlags, target string) error {
 		return err
 	}
 	cfg.Since, cfg.Until = since, until
-	bar := newProgress(e, f.out.quiet, -1, false, "tracing "+sanitize(cfg.Target))
+	bar := newProgress(e, f.out.quiet, -1, false, "tracing "+termtext.Escape(cfg.Target))
 	res, err := lineage.Trace(ctx, src, cfg)
 	bar.done()
 	if err != nil {
@@ -110,7 +111,7 @@ func runTrace(ctx context.Context, e *env, f *traceFlags, target string) error {
 		return lineage.WriteJSON(e.stdout, res)
 	}
 	if len(res.Credentials) == 0 && !f.out.quiet {
-		fmt.Fprintf(e.stderr, "no events of %s in the lake's window; widen --since/--until or check the key or ARN\n", sanitize(cfg.Target))
+		fmt.Fprintf(e.stderr, "no events of %s in the lake's window; widen --since/--until or check the key or ARN\n", termtext.Escape(cfg.Target))
 	}
 	return lineage.WriteTree(e.stdout, res)
 }

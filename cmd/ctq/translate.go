@@ -11,6 +11,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/insights"
 	"github.com/ctq-dev/ctq/pkg/interop"
 	"github.com/ctq-dev/ctq/pkg/query"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const translateLong = `Prints the SQL that asks the same question of the table 'ctq ddl' creates
@@ -76,7 +77,7 @@ func runTranslate(e *env, f *translateFlags, text string) error {
 	}
 	d, err := query.ParseSQLDialect(f.engine)
 	if err != nil {
-		return usagef("--engine: %s", sanitize(err.Error()))
+		return usagef("--engine: %s", termtext.Escape(err.Error()))
 	}
 	since, until, err := f.win.resolve(time.Now())
 	if err != nil {
@@ -94,7 +95,7 @@ func runTranslate(e *env, f *translateFlags, text string) error {
 		isQuery = true
 	case "pattern":
 	default:
-		return usagef("--language: unknown language %q: want auto, pattern or insights", sanitize(f.language))
+		return usagef("--language: unknown language %q: want auto, pattern or insights", termtext.Escape(f.language))
 	}
 	var out string
 	if isQuery {
@@ -135,7 +136,7 @@ func translatePattern(e *env, f *translateFlags, d query.SQLDialect, text, bound
 func translateQuery(e *env, f *translateFlags, d query.SQLDialect, text, bounds string) (string, error) {
 	table, err := interop.QuoteTable(interop.Engine(d.String()), f.table)
 	if err != nil {
-		return "", usagef("--table: %s", sanitize(err.Error()))
+		return "", usagef("--table: %s", termtext.Escape(err.Error()))
 	}
 	q, err := parseInsights(e, text)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/integrity"
 	"github.com/ctq-dev/ctq/pkg/integrity/awskeys"
 	"github.com/ctq-dev/ctq/pkg/objstore"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const validateLong = `Checks CloudTrail log file integrity in SOURCE (s3://bucket[/prefix], file:///dir
@@ -176,8 +177,8 @@ func printValidation(w io.Writer, rep *integrity.Report, all bool) {
 		if it.Kind != integrity.KindLog && !it.End.IsZero() {
 			when += ".." + it.End.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Status, it.Kind, sanitize(it.Account), sanitize(it.Region), when,
-			sanitize(it.Key), sanitize(it.Detail))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Status, it.Kind, termtext.Escape(it.Account), termtext.Escape(it.Region), when,
+			termtext.Escape(it.Key), termtext.Escape(it.Detail))
 	}
 	tw.Flush()
 	s := rep.Summary()

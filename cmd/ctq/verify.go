@@ -13,6 +13,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/layout"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/partition"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 // keySource returns the public keys for a validation of loc: the keys file
@@ -152,7 +153,7 @@ func printVerify(w io.Writer, r verifyResult, failures []integrity.Item) {
 			fmt.Fprintf(w, "... and %d more (run 'ctq validate' for the full report)\n", len(failures)-i)
 			break
 		}
-		fmt.Fprintf(w, "integrity: %s %s %s: %s\n", it.Status, it.Kind, sanitize(it.Key), sanitize(it.Detail))
+		fmt.Fprintf(w, "integrity: %s %s %s: %s\n", it.Status, it.Kind, termtext.Escape(it.Key), termtext.Escape(it.Detail))
 	}
 	fmt.Fprintf(w, "  verified     %d objects: %d valid, %d pending (no digest yet), %d invalid\n", r.Checked, r.Valid, r.Pending, r.Failures)
 }

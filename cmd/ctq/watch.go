@@ -19,6 +19,7 @@ import (
 	"github.com/ctq-dev/ctq/pkg/ingest"
 	"github.com/ctq-dev/ctq/pkg/objstore"
 	"github.com/ctq-dev/ctq/pkg/query"
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 const watchLong = `Every --every, ingests the objects SOURCE (s3://bucket[/prefix] or a
@@ -140,15 +141,15 @@ func runWatch(ctx context.Context, e *env, f *watchFlags, pos []string) error {
 	cfg.Notify = n.notify
 	cfg.OnCycle = func(rep detect.CycleReport) {
 		for _, ne := range rep.NotifyErrors {
-			fmt.Fprintf(e.stderr, "ctq watch: notify: %s\n", sanitize(ne))
+			fmt.Fprintf(e.stderr, "ctq watch: notify: %s\n", termtext.Escape(ne))
 		}
 		if rep.IngestError != "" {
-			fmt.Fprintf(e.stderr, "ctq watch: %s\n", sanitize(rep.IngestError))
+			fmt.Fprintf(e.stderr, "ctq watch: %s\n", termtext.Escape(rep.IngestError))
 		}
 		if rep.Ingest != nil {
 			for _, p := range rep.Ingest.Problems {
 				if !p.Warning {
-					fmt.Fprintf(e.stderr, "ctq watch: ingest: %s: %s\n", sanitize(p.Key), sanitize(p.Msg))
+					fmt.Fprintf(e.stderr, "ctq watch: ingest: %s: %s\n", termtext.Escape(p.Key), termtext.Escape(p.Msg))
 				}
 			}
 		}
@@ -226,7 +227,7 @@ func (n *notifier) runCommand(ctx context.Context, alarm []byte) error {
 	}
 	if out.Len() > 0 {
 		n.mu.Lock()
-		fmt.Fprintf(n.stderr, "%s", sanitizeLines(out.String()))
+		fmt.Fprintf(n.stderr, "%s", termtext.EscapeLines(out.String()))
 		n.mu.Unlock()
 	}
 	return nil

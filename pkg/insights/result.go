@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 // Result is the output of a query: named columns and typed rows.
@@ -208,13 +209,13 @@ func WriteTable(w io.Writer, r *Result, opts TableOptions) error {
 	widths := make([]int, len(r.Columns))
 	right := make([]bool, len(r.Columns))
 	for i, c := range r.Columns {
-		widths[i] = utf8.RuneCountInString(escapeControl(c))
+		widths[i] = utf8.RuneCountInString(termtext.Escape(c))
 		right[i] = true
 	}
 	for ri, vals := range r.Rows {
 		cells[ri] = make([]string, len(vals))
 		for i, v := range vals {
-			s := escapeControl(v.Text())
+			s := termtext.Escape(v.Text())
 			cells[ri][i] = s
 			widths[i] = max(widths[i], utf8.RuneCountInString(s))
 			if v.Kind != KindNumber && v.Kind != KindNull {
@@ -256,7 +257,7 @@ func WriteTable(w io.Writer, r *Result, opts TableOptions) error {
 	}
 	header := make([]string, len(r.Columns))
 	for i, c := range r.Columns {
-		header[i] = escapeControl(c)
+		header[i] = termtext.Escape(c)
 	}
 	line(header, "")
 	for ri, vals := range r.Rows {
@@ -286,41 +287,4 @@ func barsApply(r *Result) bool {
 		}
 	}
 	return true
-}
-
-// escapeControl escapes control characters (and invalid UTF-8) so that a
-// value prints on one line and cannot send terminal escape sequences.
-func escapeControl(s string) string {
-	clean := true
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == utf8.RuneError:
-			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
-				fmt.Fprintf(&b, `\x%02x`, s[i])
-			} else {
-				b.WriteRune(r)
-			}
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

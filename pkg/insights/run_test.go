@@ -184,10 +184,10 @@ func TestOutput(t *testing.T) {
 	if err := insights.WriteTable(&b, res, insights.TableOptions{Bars: true, BarWidth: 4}); err != nil {
 		t.Fatal(err)
 	}
-	wantTable := "hour                     k          n  a\n" +
-		"2024-05-01 10:00:00.000  x\\x1b[31m  1  1  █\n" +
-		"2024-05-01 11:00:00.000  y,\"z\"      1  2  ██\n" +
-		"2024-05-01 11:00:00.000             1  4  ████\n"
+	wantTable := "hour                     k            n  a\n" +
+		"2024-05-01 10:00:00.000  x\\u001b[31m  1  1  █\n" +
+		"2024-05-01 11:00:00.000  y,\"z\"        1  2  ██\n" +
+		"2024-05-01 11:00:00.000               1  4  ████\n"
 	if b.String() != wantTable {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), wantTable)
 	}

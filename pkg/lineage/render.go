@@ -6,8 +6,9 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 // WriteJSON writes r as one indented JSON object: the credentials (each
@@ -54,7 +55,7 @@ func WriteTree(w io.Writer, r *Result) error {
 		}
 	}
 	for _, m := range r.Warnings {
-		tw.printf("warning: %s\n", Escape(m))
+		tw.printf("warning: %s\n", termtext.Escape(m))
 	}
 	return tw.err
 }
@@ -82,20 +83,20 @@ func (tw *treeWriter) node(c *Credential, via Link, depth int) {
 		}
 	}
 	if tw.printed[c.ID] {
-		tw.printf("%s%s%s (see above; %s %s)\n", pad, arrow, Escape(c.ID), Escape(via.Mechanism), Escape(via.EventID))
+		tw.printf("%s%s%s (see above; %s %s)\n", pad, arrow, termtext.Escape(c.ID), termtext.Escape(via.Mechanism), termtext.Escape(via.EventID))
 		return
 	}
 	tw.printed[c.ID] = true
 	tw.printf("%s%s%s\n", pad, arrow, tw.line(c, via))
 	sub := pad + strings.Repeat(" ", utf8.RuneCountInString(arrow))
 	for _, f := range c.Flags {
-		tw.printf("%s  !! %s (%s): events %s\n", sub, f.Kind, strings.Join(f.Reasons, ", "), Escape(strings.Join(f.Evidence, " ")))
+		tw.printf("%s  !! %s (%s): events %s\n", sub, f.Kind, strings.Join(f.Reasons, ", "), termtext.Escape(strings.Join(f.Evidence, " ")))
 	}
 	if c.Unlinked != "" {
-		tw.printf("%s  unlinked: %s\n", sub, Escape(c.Unlinked))
+		tw.printf("%s  unlinked: %s\n", sub, termtext.Escape(c.Unlinked))
 	}
 	for _, m := range c.Warnings {
-		tw.printf("%s  warning: %s\n", sub, Escape(m))
+		tw.printf("%s  warning: %s\n", sub, termtext.Escape(m))
 	}
 	shown := map[string]int{} // leaf sessions printed per ARN
 	hidden := map[string][2]int{}
@@ -121,7 +122,7 @@ func (tw *treeWriter) node(c *Credential, via Link, depth int) {
 	}
 	for _, arn := range order {
 		h := hidden[arn]
-		tw.printf("%s  └ … %d more sessions of %s (%d events; all in the JSON output)\n", pad, h[0], Escape(arn), h[1])
+		tw.printf("%s  └ … %d more sessions of %s (%d events; all in the JSON output)\n", pad, h[0], termtext.Escape(arn), h[1])
 	}
 }
 
@@ -134,19 +135,19 @@ const collapseAfter = 3
 // line renders one credential's summary line.
 func (tw *treeWriter) line(c *Credential, via Link) string {
 	var b strings.Builder
-	b.WriteString(Escape(c.ID))
+	b.WriteString(termtext.Escape(c.ID))
 	if c.ARN != "" && c.ARN != c.ID {
-		fmt.Fprintf(&b, " %s", Escape(c.ARN))
+		fmt.Fprintf(&b, " %s", termtext.Escape(c.ARN))
 	}
 	if c.Target {
 		b.WriteString(" [target]")
 	}
 	if c.SourceIdentity != "" {
-		fmt.Fprintf(&b, " sourceIdentity=%s", Escape(c.SourceIdentity))
+		fmt.Fprintf(&b, " sourceIdentity=%s", termtext.Escape(c.SourceIdentity))
 	}
 	switch {
 	case via.EventID != "":
-		fmt.Fprintf(&b, " via %s %s", Escape(via.Mechanism), Escape(via.EventID))
+		fmt.Fprintf(&b, " via %s %s", termtext.Escape(via.Mechanism), termtext.Escape(via.EventID))
 		if via.Inferred {
 			fmt.Fprintf(&b, " (inferred, %s)", via.Rule)
 		}
@@ -158,60 +159,23 @@ func (tw *treeWriter) line(c *Credential, via Link) string {
 	if c.Events > 0 {
 		fmt.Fprintf(&b, ": %d events %s..%s", c.Events, c.First.Format(time.RFC3339), c.Last.Format(time.RFC3339))
 		if len(c.Accounts) > 0 {
-			fmt.Fprintf(&b, " accounts=%s", Escape(strings.Join(c.Accounts, ",")))
+			fmt.Fprintf(&b, " accounts=%s", termtext.Escape(strings.Join(c.Accounts, ",")))
 		}
 		if len(c.Regions) > 0 {
-			fmt.Fprintf(&b, " regions=%s", Escape(strings.Join(c.Regions, ",")))
+			fmt.Fprintf(&b, " regions=%s", termtext.Escape(strings.Join(c.Regions, ",")))
 		}
 		if len(c.TopAPIs) > 0 {
 			apis := make([]string, len(c.TopAPIs))
 			for i, a := range c.TopAPIs {
 				apis[i] = fmt.Sprintf("%s(%d)", a.Value, a.N)
 			}
-			fmt.Fprintf(&b, " apis=%s", Escape(strings.Join(apis, ",")))
+			fmt.Fprintf(&b, " apis=%s", termtext.Escape(strings.Join(apis, ",")))
 		}
-		fmt.Fprintf(&b, " ips=%s", Escape(strings.Join(c.SourceIPs, ",")))
+		fmt.Fprintf(&b, " ips=%s", termtext.Escape(strings.Join(c.SourceIPs, ",")))
 		fmt.Fprintf(&b, " agents=%d", len(c.UserAgents))
 		if c.Errors > 0 {
 			fmt.Fprintf(&b, " errors=%d", c.Errors)
 		}
 	}
 	return b.String()
-}
-
-// Escape makes a value from a log safe to print on a terminal: control and
-// format characters (ESC, CR, bidirectional overrides, line separators)
-// and invalid UTF-8 become visible \uXXXX or \xXX escapes; tabs stay.
-func Escape(s string) string {
-	clean := true
-	for _, r := range s {
-		if needsEscape(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case needsEscape(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-		i += n
-	}
-	return b.String()
-}
-
-func needsEscape(r rune) bool {
-	if r == '\t' {
-		return false
-	}
-	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r)
 }

@@ -52,20 +52,6 @@ func TestWriteTreeEscapes(t *testing.T) {
 	}
 }
 
-func TestEscape(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain\ttab":  "plain\ttab",
-		"a\nb":        `a\u000ab`,
-		"bad\xffutf8": `bad\xffutf8`,
-		"zwj\u200d":   `zwj\u200d`,
-		"ünïcode":     "ünïcode",
-	} {
-		if got := Escape(in); got != want {
-			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestWriteJSON(t *testing.T) {
 	res := trace(t, "ASIAZQNB3KHGIGYQXVVG", flaws2Lambda(true)...)
 	var b bytes.Buffer

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
 // SummaryConfig describes a summary of activity.
@@ -193,8 +195,8 @@ func WriteGroups(w io.Writer, groups []Group) error {
 		for i, a := range g.TopAPIs {
 			apis[i] = fmt.Sprintf("%s(%d)", a.Value, a.N)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\n", Escape(orNone(g.Key)), g.Events, g.First.Format(time.RFC3339), g.Last.Format(time.RFC3339),
-			g.Errors, Escape(strings.Join(g.Regions, ",")), len(g.SourceIPs), len(g.UserAgents), len(g.Keys), Escape(strings.Join(apis, ",")))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\n", termtext.Escape(orNone(g.Key)), g.Events, g.First.Format(time.RFC3339), g.Last.Format(time.RFC3339),
+			g.Errors, termtext.Escape(strings.Join(g.Regions, ",")), len(g.SourceIPs), len(g.UserAgents), len(g.Keys), termtext.Escape(strings.Join(apis, ",")))
 	}
 	return tw.Flush()
 }
@@ -205,7 +207,7 @@ func WriteNewValues(w io.Writer, vals []NewValue) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FIRST\tENTITY\tVALUE\tCOUNT\tFIRST EVENT")
 	for _, v := range vals {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", v.First.Format(time.RFC3339), Escape(orNone(v.Entity)), Escape(v.Value), v.Count, Escape(v.FirstEventID))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", v.First.Format(time.RFC3339), termtext.Escape(orNone(v.Entity)), termtext.Escape(v.Value), v.Count, termtext.Escape(v.FirstEventID))
 	}
 	return tw.Flush()
 }
