@@ -46,10 +46,6 @@ type lister struct {
 	stop context.CancelFunc
 }
 
-// maxRootDepth bounds the search for AWSLogs/ below the source root (for a
-// bucket prefix such as "org/trail/AWSLogs/").
-const maxRootDepth = 3
-
 // lateMargin is how far before the last ingested key an incremental listing
 // restarts, so objects delivered out of name order are still found.
 const lateMargin = time.Hour
@@ -57,7 +53,7 @@ const lateMargin = time.Hour
 func (l *lister) run(ctx context.Context) error {
 	l.ctx, l.stop = context.WithCancel(ctx)
 	defer l.stop()
-	l.spawn(func() error { return l.findRoots("", 0) })
+	l.spawn(l.roots)
 	l.wg.Wait()
 	close(l.out)
 	return l.err
@@ -88,51 +84,25 @@ func (l *lister) spawn(fn func() error) {
 
 // prefixes lists the common prefixes under p.
 func (l *lister) prefixes(p string) ([]string, error) {
-	var out []string
-	err := l.src.List(l.ctx, objstore.ListOptions{Prefix: p, Delimiter: "/"}, func(e objstore.Entry) error {
-		if e.IsPrefix {
-			out = append(out, e.Key)
-		}
-		return nil
+	return objstore.ListPrefixes(l.ctx, l.src, p)
+}
+
+// roots finds the source's AWSLogs/ prefixes and lists each.
+func (l *lister) roots() error {
+	roots, err := layout.FindRoots(l.ctx, func(ctx context.Context, p string) ([]string, error) {
+		return objstore.ListPrefixes(ctx, l.src, p)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list %s/%s: %w", l.src, p, err)
-	}
-	return out, nil
-}
-
-func lastSegment(prefix string) string {
-	s := strings.TrimSuffix(prefix, "/")
-	return s[strings.LastIndexByte(s, '/')+1:]
-}
-
-func (l *lister) findRoots(p string, depth int) error {
-	subs, err := l.prefixes(p)
 	if err != nil {
 		return err
 	}
-	for _, s := range subs {
-		if layout.IsRoot(s) {
-			root := s
-			l.spawn(func() error { return l.awsLogs(root) })
-			return nil
+	if len(roots) == 0 {
+		if top, err := l.prefixes(""); err == nil && len(top) == 0 {
+			return fmt.Errorf("no AWSLogs/ prefix found in %s: it is empty", l.src)
 		}
+		return fmt.Errorf("no AWSLogs/ prefix found in %s", l.src)
 	}
-	if depth+1 >= maxRootDepth {
-		if depth == 0 {
-			return fmt.Errorf("no AWSLogs/ prefix found in %s", l.src)
-		}
-		return nil
-	}
-	for _, s := range subs {
-		if strings.HasPrefix(lastSegment(s), "_") || strings.HasPrefix(lastSegment(s), ".") {
-			continue
-		}
-		sub := s
-		l.spawn(func() error { return l.findRoots(sub, depth+1) })
-	}
-	if depth == 0 && len(subs) == 0 {
-		return fmt.Errorf("no AWSLogs/ prefix found in %s: it is empty", l.src)
+	for _, r := range roots {
+		l.spawn(func() error { return l.awsLogs(r) })
 	}
 	return nil
 }
@@ -143,7 +113,7 @@ func (l *lister) awsLogs(root string) error {
 		return err
 	}
 	for _, s := range subs {
-		name := lastSegment(s)
+		name := layout.LastSegment(s)
 		switch {
 		case layout.ValidOrgID(name):
 			org := s
@@ -165,7 +135,7 @@ func (l *lister) awsLogs(root string) error {
 }
 
 func (l *lister) account(p string) {
-	name := lastSegment(p)
+	name := layout.LastSegment(p)
 	if !layout.ValidAccount(name) {
 		l.rep.problem(Problem{Key: p, Msg: fmt.Sprintf("skipped prefix: %q is neither a 12-digit account id nor an organization id", name)})
 		return
@@ -192,7 +162,7 @@ func (l *lister) regions(p string) error {
 		return err
 	}
 	for _, s := range subs {
-		name := lastSegment(s)
+		name := layout.LastSegment(s)
 		if !layout.ValidRegion(name) {
 			l.rep.problem(Problem{Key: s, Msg: fmt.Sprintf("skipped prefix: %q is not a valid region name", name)})
 			continue
@@ -215,7 +185,7 @@ func (l *lister) dates(p string, level int, acc string) error {
 	}
 	widths := [3]int{4, 2, 2}
 	for _, s := range subs {
-		name := lastSegment(s)
+		name := layout.LastSegment(s)
 		if len(name) != widths[level] || strings.Trim(name, "0123456789") != "" {
 			l.rep.problem(Problem{Key: s, Msg: "skipped prefix: not a date component of the CloudTrail layout"})
 			continue

@@ -121,7 +121,7 @@ type loaded struct {
 
 // list finds the digest and log keys in the window.
 func (v *validator) list(ctx context.Context) error {
-	roots, err := v.findRoots(ctx, "", 0)
+	roots, err := layout.FindRoots(ctx, v.prefixes)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (v *validator) list(ctx context.Context) error {
 		}
 		for i := 0; i < len(subs); i++ {
 			s := subs[i]
-			name := lastSegment(s)
+			name := layout.LastSegment(s)
 			if strings.HasPrefix(name, "o-") && strings.Count(s[len(r):], "/") == 1 {
 				accts, err := v.prefixes(ctx, s)
 				if err != nil {
@@ -164,7 +164,7 @@ func (v *validator) list(ctx context.Context) error {
 				return err
 			}
 			for _, rp := range regions {
-				region := lastSegment(rp)
+				region := layout.LastSegment(rp)
 				if !layout.ValidRegion(region) || len(v.cfg.Regions) > 0 && !slices.Contains(v.cfg.Regions, region) {
 					continue
 				}
@@ -278,53 +278,8 @@ func (v *validator) dayPrefixes(regionPrefix string, digests bool) []string {
 	return out
 }
 
-// maxRootDepth bounds the search for AWSLogs/ below the source root.
-const maxRootDepth = 3
-
-func (v *validator) findRoots(ctx context.Context, p string, depth int) ([]string, error) {
-	subs, err := v.prefixes(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range subs {
-		if layout.IsRoot(s) {
-			return []string{s}, nil
-		}
-	}
-	if depth+1 >= maxRootDepth {
-		return nil, nil
-	}
-	var roots []string
-	for _, s := range subs {
-		if name := lastSegment(s); strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
-			continue
-		}
-		r, err := v.findRoots(ctx, s, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		roots = append(roots, r...)
-	}
-	return roots, nil
-}
-
 func (v *validator) prefixes(ctx context.Context, p string) ([]string, error) {
-	var out []string
-	err := v.cfg.Source.List(ctx, objstore.ListOptions{Prefix: p, Delimiter: "/"}, func(e objstore.Entry) error {
-		if e.IsPrefix {
-			out = append(out, e.Key)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list %s/%s: %w", v.cfg.Source, p, err)
-	}
-	return out, nil
-}
-
-func lastSegment(prefix string) string {
-	s := strings.TrimSuffix(prefix, "/")
-	return s[strings.LastIndexByte(s, '/')+1:]
+	return objstore.ListPrefixes(ctx, v.cfg.Source, p)
 }
 
 // loadDigests reads, hashes and parses every listed digest.
