@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -227,7 +228,7 @@ func WriterOptions(sch *parquet.Schema) []parquet.WriterOption {
 		// every page's bounds twice, and queries parse every header.
 		parquet.DataPageStatistics(false),
 		parquet.PageBufferSize(pageBufferSize),
-		parquet.CreatedBy("ctq", "0.1.0", ""),
+		parquet.CreatedBy(createdBy()),
 		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending(schema.TimeColumn))),
 	}
 	// Min/max of whole records or JSON documents prune nothing and would put
@@ -273,4 +274,22 @@ func (f *field) child(key []byte) *field {
 		}
 	}
 	return nil
+}
+
+// createdBy names the writer in every file's footer: ctq, the version of
+// the module the binary was built from ("(devel)" when the build recorded
+// none) and its VCS revision, when recorded.
+func createdBy() (app, version, build string) {
+	app, version = "ctq", "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				build = s.Value
+			}
+		}
+	}
+	return app, version, build
 }

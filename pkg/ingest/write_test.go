@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -179,6 +180,9 @@ func TestFileWriter_FooterOfReusedWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 		md := f.Metadata()
+		if !strings.HasPrefix(md.CreatedBy, "ctq version ") || strings.Contains(md.CreatedBy, "0.1.0") {
+			t.Fatalf("file %d: created_by %q, want ctq and the build's module version", file, md.CreatedBy)
+		}
 		if len(md.RowGroups) < 2 {
 			t.Fatalf("file %d: %d row groups, want at least 2", file, len(md.RowGroups))
 		}
