@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string) (err error) {
 		}
 	}
 	ctq := filepath.Join(o.work, "ctq")
-	build := exec.CommandContext(ctx, "go", "build", "-o", ctq, "./cmd/ctq")
+	build := exec.CommandContext(ctx, "go", "build", "-tags", "arrow_json_stdlib", "-o", ctq, "./cmd/ctq")
 	build.Dir, build.Env = root, append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build ctq: %w\n%s", err, out)

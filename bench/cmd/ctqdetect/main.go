@@ -47,7 +47,7 @@ func main() {
 	defer os.RemoveAll(tmp)
 	if *bin == "" {
 		*bin = filepath.Join(tmp, "ctq")
-		cmd := exec.Command("go", "build", "-o", *bin, "./cmd/ctq")
+		cmd := exec.Command("go", "build", "-tags", "arrow_json_stdlib", "-o", *bin, "./cmd/ctq")
 		cmd.Dir = ".."
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -173,7 +173,7 @@ func run(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	for _, name := range []string{"ctqbench", "ctqquery"} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(bin, name), "./cmd/"+name)
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "arrow_json_stdlib", "-o", filepath.Join(bin, name), "./cmd/"+name)
 		cmd.Dir = filepath.Join(root, "bench")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %w\n%s", name, err, out)

@@ -122,7 +122,7 @@ func ToolVersion(ctx context.Context, name string, args ...string) (string, erro
 // (CGO_ENABLED=0) as it ships, and returns its path.
 func BuildCtq(ctx context.Context, root, dir string) (string, error) {
 	bin := filepath.Join(dir, "ctq")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ctq")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "arrow_json_stdlib", "-o", bin, "./cmd/ctq")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
