@@ -101,6 +101,27 @@ type accumulator struct {
 	// they add to the window sums, but only periods whose window received
 	// new matches are evaluated.
 	prior map[string]map[int64]int64
+	// priorDistinct holds, for a CountDistinct rule in watch mode, the
+	// values earlier evaluations saw by group and period: a period's count
+	// is the size of the union with the values seen now.
+	priorDistinct map[string]map[int64][]string
+}
+
+// distinctCounts is counts for a CountDistinct rule with prior values:
+// per period, the values seen now plus the prior ones not among them.
+func (a *accumulator) distinctCounts(group string) map[int64]int64 {
+	out := map[int64]int64{}
+	prior := a.priorDistinct[group]
+	for p, vals := range a.distinct[group] {
+		n := int64(len(vals))
+		for _, v := range prior[p] {
+			if _, seen := vals[v]; !seen {
+				n++
+			}
+		}
+		out[p] = n
+	}
+	return out
 }
 
 // tally gathers the matches of one pattern for every rule that counts them
@@ -344,13 +365,14 @@ func insertSample(s []query.Match, m query.Match, n int) []query.Match {
 // Evaluate runs every rule over the snapshot in one pass (one scan of each
 // file for all rules) and returns one result per rule, in rule order.
 func Evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, rules []*Rule, opts Options) ([]*Result, *query.MultiStats, error) {
-	res, _, st, err := evaluate(ctx, lake, snap, rules, opts, nil)
+	res, _, st, err := evaluate(ctx, lake, snap, rules, opts, nil, nil)
 	return res, st, err
 }
 
-// evaluate is Evaluate with prior per-period counts by rule name (watch
-// mode); it also returns the accumulators.
-func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, rules []*Rule, opts Options, prior map[string]map[int64]int64) ([]*Result, []*accumulator, *query.MultiStats, error) {
+// evaluate is Evaluate with prior per-period counts, and distinct values
+// of CountDistinct rules, by rule name (watch mode; see priorKey); it also
+// returns the accumulators.
+func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, rules []*Rule, opts Options, prior map[string]map[int64]int64, priorDistinct map[string]map[int64][]string) ([]*Result, []*accumulator, *query.MultiStats, error) {
 	if opts.MaxEventIDs <= 0 {
 		opts.MaxEventIDs = DefaultMaxEventIDs
 	}
@@ -391,8 +413,15 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 			fanout[j] = append(fanout[j], t)
 		}
 		accs[i] = &accumulator{rule: r, tally: t}
-		if prior != nil {
+		switch {
+		case prior == nil:
+		case r.CountDistinct == "":
 			accs[i].prior = priorOf(prior, r)
+		default:
+			// Counts of value sets add as unions, not sums: no prior
+			// counts, the prior values instead.
+			accs[i].prior = map[string]map[int64]int64{}
+			accs[i].priorDistinct = priorOf(priorDistinct, r)
 		}
 		if r.Grouped() {
 			grouped = true
@@ -487,6 +516,9 @@ func (a *accumulator) groupAlarms(res *Result, group string, lo, hi int64) error
 	step := int64(r.Period / time.Second)
 	E := int64(r.EvaluationPeriods)
 	counts := a.counts(group)
+	if a.priorDistinct != nil {
+		counts = a.distinctCounts(group)
+	}
 	var prior map[int64]int64
 	if a.prior != nil {
 		prior = a.prior[group]

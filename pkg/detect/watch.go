@@ -2,12 +2,14 @@ package detect
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -78,6 +80,11 @@ type watchState struct {
 	Seq     int64                      `json:"seq"`
 	Updated time.Time                  `json:"updated"`
 	Counts  map[string]map[int64]int64 `json:"counts,omitempty"` // rule -> period start (Unix s) -> matches
+	// Distinct holds the values count_distinct rules saw: rule -> period
+	// start (Unix s) -> sorted distinct values. A period's values may come
+	// in several cycles (late deliveries, a period cut by a cycle); its
+	// count is the size of their union.
+	Distinct map[string]map[int64][]string `json:"distinct,omitempty"`
 }
 
 // Watcher evaluates rules on the data each cycle adds to the lake.
@@ -196,7 +203,10 @@ func (w *Watcher) Cycle(ctx context.Context) (CycleReport, error) {
 		if st.Counts == nil {
 			st.Counts = map[string]map[int64]int64{}
 		}
-		results, accs, _, err := evaluate(ctx, w.cfg.Lake, snap, w.cfg.Rules, opts, st.Counts)
+		if st.Distinct == nil {
+			st.Distinct = map[string]map[int64][]string{}
+		}
+		results, accs, _, err := evaluate(ctx, w.cfg.Lake, snap, w.cfg.Rules, opts, st.Counts, st.Distinct)
 		if err != nil {
 			return rep, err
 		}
@@ -215,6 +225,7 @@ func (w *Watcher) Cycle(ctx context.Context) (CycleReport, error) {
 			}
 		}
 		st.Counts = mergeCounts(st.Counts, accs)
+		st.Distinct = mergeDistinct(st.Distinct, accs, opts.MaxGroups)
 	}
 	st.Seq = snap.Seq
 	if err := w.saveState(ctx, st); err != nil {
@@ -266,13 +277,10 @@ func priorKey(r *Rule, group string) string {
 	return r.Name + "\x00" + group
 }
 
-// priorOf returns a rule's prior counts by group. A CountDistinct rule
-// has none: distinct values are counted within one evaluation.
-func priorOf(prior map[string]map[int64]int64, r *Rule) map[string]map[int64]int64 {
-	out := map[string]map[int64]int64{}
-	if r.CountDistinct != "" {
-		return out
-	}
+// priorOf returns a rule's prior state by group: its counts, or the values
+// of a CountDistinct rule.
+func priorOf[V any](prior map[string]map[int64]V, r *Rule) map[string]map[int64]V {
+	out := map[string]map[int64]V{}
 	if len(r.GroupBy) == 0 {
 		out[""] = prior[r.Name]
 		return out
@@ -323,6 +331,85 @@ func mergeGroup(prior map[string]map[int64]int64, a *accumulator, name string, c
 		}
 	}
 	prior[name] = m
+}
+
+// mergeDistinct adds the values count_distinct rules saw this cycle to
+// the prior ones and drops periods older than countRetention before each
+// rule's latest period. A rule keeps at most maxValues values (0: the
+// default of Options.MaxGroups), its oldest periods dropped first: values
+// come from the logs, and the state must not grow with them.
+func mergeDistinct(prior map[string]map[int64][]string, accs []*accumulator, maxValues int) map[string]map[int64][]string {
+	if maxValues <= 0 {
+		maxValues = DefaultMaxGroups
+	}
+	for _, a := range accs {
+		if a.rule.CountDistinct == "" {
+			continue
+		}
+		held := 0
+		var keys []string
+		for group, byPeriod := range a.distinct {
+			if group == "" && len(a.rule.GroupBy) > 0 {
+				continue
+			}
+			name := priorKey(a.rule, group)
+			m := prior[name]
+			if m == nil {
+				m = map[int64][]string{}
+				prior[name] = m
+			}
+			for p, vals := range byPeriod {
+				merged := m[p]
+				for v := range vals {
+					merged = append(merged, v)
+				}
+				slices.Sort(merged)
+				m[p] = slices.Compact(merged)
+			}
+		}
+		// Retention and the bound apply to every group of the rule.
+		pfx := a.rule.Name + "\x00"
+		var last int64
+		for name, m := range prior {
+			if name != a.rule.Name && !strings.HasPrefix(name, pfx) {
+				continue
+			}
+			keys = append(keys, name)
+			for p := range m {
+				last = max(last, p)
+			}
+		}
+		cut := last - int64(countRetention/time.Second) - int64(a.rule.EvaluationPeriods)*int64(a.rule.Period/time.Second)
+		type period struct {
+			name string
+			p    int64
+		}
+		var periods []period
+		for _, name := range keys {
+			for p, vals := range prior[name] {
+				if p < cut {
+					delete(prior[name], p)
+					continue
+				}
+				periods = append(periods, period{name, p})
+				held += len(vals)
+			}
+		}
+		slices.SortFunc(periods, func(x, y period) int { return cmp.Compare(x.p, y.p) })
+		for _, pe := range periods {
+			if held <= maxValues {
+				break
+			}
+			held -= len(prior[pe.name][pe.p])
+			delete(prior[pe.name], pe.p)
+		}
+		for _, name := range keys {
+			if len(prior[name]) == 0 {
+				delete(prior, name)
+			}
+		}
+	}
+	return prior
 }
 
 func (w *Watcher) loadState(ctx context.Context) (*watchState, bool, error) {

@@ -225,3 +225,42 @@ func TestWatch_GroupedSumsAcrossCycles(t *testing.T) {
 		t.Fatalf("cycle 2 alarms %+v; want one for 192.0.2.1 with sum 2", alarms)
 	}
 }
+
+// TestWatch_DistinctValuesAcrossCycles: a count_distinct rule counts the
+// union of the values each cycle saw in a period, not the values of one
+// cycle: a value seen again does not count twice, and a period whose
+// values arrive in several cycles alarms once they reach the threshold.
+func TestWatch_DistinctValuesAcrossCycles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	archive, lakeDir := filepath.Join(dir, "archive"), filepath.Join(dir, "lake")
+	day := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	rules, err := detect.ParseRules("d.yaml", []byte("- name: ips-creating-users\n  pattern: eventName=CreateUser\n  period: 1h\n  threshold: '>=2'\n  count_distinct: sourceIPAddress\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := func(id, ip string, at time.Duration) map[string]any {
+		return record(id, day.Add(at), ev{"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "sourceIPAddress": ip})
+	}
+	var alarms []detect.Alarm
+	cycle := func() {
+		t.Helper()
+		if _, err := newWatcherOf(t, "distinct", rules, archive, lakeDir, &alarms).Cycle(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.MkdirAll(archive, 0o755)
+	cycle() // the mark starts before any data
+	writeObject(t, archive, day, "aaaaaaaaaaaaaaaa", []map[string]any{user("x1", "192.0.2.1", time.Minute)})
+	cycle()
+	writeObject(t, archive, day.Add(10*time.Minute), "bbbbbbbbbbbbbbbb", []map[string]any{user("x2", "192.0.2.1", 2*time.Minute)})
+	cycle()
+	if len(alarms) != 0 {
+		t.Fatalf("alarms %+v after two cycles of one address", alarms)
+	}
+	writeObject(t, archive, day.Add(20*time.Minute), "cccccccccccccccc", []map[string]any{user("x3", "192.0.2.9", 3*time.Minute)})
+	cycle()
+	if len(alarms) != 1 || alarms[0].Sum != 2 || !alarms[0].Period.Equal(day) {
+		t.Fatalf("cycle 3 alarms %+v; want one for the 10:00 hour with 2 distinct addresses", alarms)
+	}
+}
