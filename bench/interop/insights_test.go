@@ -84,6 +84,7 @@ var moreQueries = []string{
 	`fields -strlen(eventName) as neg, strlen(eventName) % 5 as m, 2 ^ 3 as p, strlen(eventName) / 0 as z | stats count(*), sum(m) by neg, m, p, z | sort neg`,
 	`filter isempty(errorMessage) and not isblank(userAgent) | fields coalesce(errorCode, eventName) as c | stats count(*) by c | sort c desc | limit 10`,
 	`stats count(*) by @logStream | limit 5`,
+	`stats count(*) as n by @log | sort n desc, @log | limit 5`,
 	`fields fromMillis(toMillis(@timestamp)) as t, eventID | sort t, eventID | limit 5`,
 	`stats count(*) as n, count_distinct(resources.0.type) as types by resources.0.type, resources[1].ARN like "arn:aws:s3" | sort n desc`,
 	`fields datefloor(@timestamp, 1h) as h | filter h = "2025-03-14 07:00:00.000" or @timestamp = "2025-03-14T08:00:00Z" | stats count(*) by h`,

@@ -95,7 +95,11 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 	}
 	if !fast {
 		_, err = plan.Run(ctx, cfg.Lake, snap, func(m query.Match) error {
-			rec, err := DecodeRecord(m.Raw, m.File)
+			label := m.SourceKey // @log names the object the record was delivered in
+			if label == "" {
+				label = m.File
+			}
+			rec, err := DecodeRecord(m.Raw, label)
 			if err != nil {
 				return err
 			}
@@ -126,7 +130,7 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 func newPlan(node query.Node, cfg Config) (*query.Plan, error) {
 	return query.NewPlan(node, query.Options{
 		Since: cfg.Since, Until: cfg.Until, Accounts: cfg.Accounts, Regions: cfg.Regions,
-		Sources: cfg.Sources, Workers: cfg.Workers,
+		Sources: cfg.Sources, Workers: cfg.Workers, SourceKeys: true,
 	})
 }
 

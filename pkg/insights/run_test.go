@@ -85,6 +85,18 @@ func TestRun_MatchesEvaluate(t *testing.T) {
 	if res, err = insights.Run(ctx, insights.Config{Lake: lake, MaxRows: 100}, p); err != nil || len(res.Rows) != 200 {
 		t.Errorf("explicit limit 200 with MaxRows 100: %d rows, %v", len(res.Rows), err)
 	}
+	// @log names the account and the CloudTrail object each record was
+	// delivered in.
+	p, _ = insights.Parse(`fields recipientAccountId, @log | limit 20`)
+	if res, err = insights.Run(ctx, insights.Config{Lake: lake, MaxRows: 100}, p); err != nil || len(res.Rows) != 20 {
+		t.Fatalf("@log: %d rows, %v", len(res.Rows), err)
+	}
+	for _, row := range res.Rows {
+		acct, log := row[0].Text(), row[1].Text()
+		if !strings.HasPrefix(log, acct+":") || !strings.Contains(log, "AWSLogs/") || !strings.Contains(log, "/CloudTrail/") || !strings.HasSuffix(log, ".json.gz") {
+			t.Fatalf("@log %q of account %s: want ACCOUNT:AWSLogs/.../CloudTrail/....json.gz", log, acct)
+		}
+	}
 	if _, err := insights.Run(ctx, insights.Config{}, p); err == nil || !strings.Contains(err.Error(), "Lake") {
 		t.Errorf("Run without a lake: %v", err)
 	}

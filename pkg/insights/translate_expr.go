@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ctq-dev/ctq/pkg/query"
+	"github.com/ctq-dev/ctq/pkg/schema"
 )
 
 // Translation of expressions into SQL (see translate.go). Every SQL value
@@ -160,7 +161,8 @@ func (t *translator) field(f *FieldRef) sqlVal {
 			acct, region := t.d.Ident("recipientAccountId"), t.d.Ident("awsRegion")
 			return sqlVal{kind: sStr, sql: fmt.Sprintf("CASE WHEN %s IS NOT NULL OR %s IS NOT NULL THEN coalesce(%s, '') || '_CloudTrail_' || coalesce(%s, '') END", acct, region, acct, region)}
 		case FieldLog:
-			return t.fail(f.P, "@log holds the input object's name, which the lake does not keep in that form")
+			acct, src := t.d.Ident("recipientAccountId"), t.d.Ident(schema.ColSourceKey)
+			return sqlVal{kind: sStr, sql: fmt.Sprintf("CASE WHEN %s IS NOT NULL OR %s IS NOT NULL THEN coalesce(%s, '') || ':' || coalesce(%s, '') END", acct, src, acct, src)}
 		case FieldIngestionTime:
 			return nullVal
 		}

@@ -162,7 +162,6 @@ func TestTranslate_Untranslatable(t *testing.T) {
 		{`fields jsonParse(requestParameters.policyDocument).Version as v`, query.DialectDuckDB, []string{"jsonParse"}, "no SQL equivalent"},
 		{`fields jsonStringify(requestParameters) as v`, query.DialectAthena, []string{"jsonStringify"}, "has no SQL translation"},
 		{`filter isIpInSubnet(sourceIPAddress, "2001:db8::/32")`, query.DialectDuckDB, []string{"isIpInSubnet"}, "IPv6"},
-		{`fields @log`, query.DialectDuckDB, []string{"@log"}, "@log"},
 		{`fields substr(eventName, strlen(eventName)) as s, replace(eventName, "", "x") as r`, query.DialectDuckDB, []string{"strlen", `""`}, "substr"},
 		{`fields concat(requestParameters.bucketName, "/") as p`, query.DialectTrino, []string{"requestParameters.bucketName"}, "concat"},
 		{`fields datefloor(eventTime, 1h) as h, eventName in requestParameters.names as i`, query.DialectDuckDB, []string{"eventTime", "requestParameters.names"}, "timestamps"},

@@ -3,6 +3,7 @@ package query
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -75,6 +76,8 @@ type matchCollector struct {
 	pos        []int32 // scratch of materialize: row -> index in rows, -1: none yet
 	rows       []Match
 	ids        []string // scratch of materialize: eventID by row
+	sourceKeys bool     // fill Match.SourceKey
+	srcs       []string // scratch of materialize: source key by row
 }
 
 func newMatchCollector(rules, rawPerFile, fileLimit int, sink func([]ruleMatch) error) *matchCollector {
@@ -130,6 +133,13 @@ func (c *matchCollector) materialize(b *batch, sels []*bitmap) error {
 	if err := b.stringsOf(colID, rows, c.ids); err != nil {
 		return err
 	}
+	if c.sourceKeys {
+		c.srcs = slices.Grow(c.srcs[:0], b.n)[:b.n]
+		clear(c.srcs)
+		if err := b.stringsOf(colSourceKey, rows, c.srcs); err != nil {
+			return err
+		}
+	}
 	// The rows that may get their raw record: only their pages are read
 	// unless a filter read the whole column already.
 	var need *bitmap
@@ -167,6 +177,9 @@ func (c *matchCollector) materialize(b *batch, sels []*bitmap) error {
 			return &c.rows[c.pos[r]]
 		}
 		m := Match{File: b.df.path, EventID: c.ids[r]}
+		if c.sourceKeys {
+			m.SourceKey = c.srcs[r]
+		}
 		if us, ok := times.micros(r); ok {
 			m.Time = time.UnixMicro(us).UTC()
 		}

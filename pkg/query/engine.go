@@ -31,6 +31,9 @@ type Options struct {
 	// Footers, when not nil, caches data file footers on local disk: worth
 	// it for a remote lake, where each footer costs a request.
 	Footers *pqread.FooterCache
+	// SourceKeys fills each Match's SourceKey (one more column read per
+	// row group with matches).
+	SourceKeys bool
 }
 
 // Match is one matching record.
@@ -38,7 +41,10 @@ type Match struct {
 	Time    time.Time
 	EventID string
 	Raw     []byte // the record exactly as delivered
-	File    string
+	File    string // the lake file that holds it
+	// SourceKey is the key of the CloudTrail object the record was
+	// delivered in (AWSLogs/...), with Options.SourceKeys.
+	SourceKey string
 }
 
 // Stats are the pruning and evaluation figures of a run.
@@ -158,6 +164,7 @@ func (p *Plan) runOrdered(ctx context.Context, lake *partition.Lake, tasks []sca
 		var cs []*matchCollector
 		err := p.scan.scan(ctx, lake, tasks[start:end], st, func() consumer {
 			c := newMatchCollector(1, -1, p.opts.Limit, nil)
+			c.sourceKeys = p.opts.SourceKeys
 			mu.Lock()
 			cs = append(cs, c)
 			mu.Unlock()
