@@ -190,39 +190,62 @@ func TestWatch_RunStopsOnCancel(t *testing.T) {
 	}
 }
 
+// cycleBench is a watcher of one rule over a source directory that
+// receives CreateUser events between cycles; every cycle is a fresh
+// Watcher, as after a restart.
+type cycleBench struct {
+	t       *testing.T
+	archive string
+	day     time.Time
+	alarms  []detect.Alarm
+	cycle   func()
+}
+
+func newCycleBench(t *testing.T, name, ruleYAML string) *cycleBench {
+	t.Helper()
+	dir := t.TempDir()
+	cb := &cycleBench{t: t, archive: filepath.Join(dir, "archive"), day: time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)}
+	rules, err := detect.ParseRules(name+".yaml", []byte(ruleYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lakeDir := filepath.Join(dir, "lake")
+	cb.cycle = func() {
+		t.Helper()
+		if _, err := newWatcherOf(t, name, rules, cb.archive, lakeDir, &cb.alarms).Cycle(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.MkdirAll(cb.archive, 0o755)
+	cb.cycle() // the mark starts before any data
+	return cb
+}
+
+// deliver writes one object, delivered at the given offset into the day,
+// of CreateUser events from the given addresses (id:ip pairs) a minute
+// after the delivery's previous one; then a cycle runs.
+func (cb *cycleBench) deliver(name string, at time.Duration, users ...[2]string) {
+	cb.t.Helper()
+	var recs []map[string]any
+	for _, u := range users {
+		recs = append(recs, record(u[0], cb.day.Add(at/5), ev{"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "sourceIPAddress": u[1]}))
+	}
+	writeObject(cb.t, cb.archive, cb.day.Add(at), name, recs)
+	cb.cycle()
+}
+
 // TestWatch_GroupedSumsAcrossCycles: a grouped rule's counts carry over
 // between cycles per group, so a group alarms when its own matches of
 // both cycles meet the threshold, and another group's do not count.
 func TestWatch_GroupedSumsAcrossCycles(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	archive, lakeDir := filepath.Join(dir, "archive"), filepath.Join(dir, "lake")
-	day := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
-	rules, err := detect.ParseRules("g.yaml", []byte("- name: users-per-ip\n  pattern: eventName=CreateUser\n  threshold: '>=2'\n  group_by: [sourceIPAddress]\n"))
-	if err != nil {
-		t.Fatal(err)
+	cb := newCycleBench(t, "grouped", "- name: users-per-ip\n  pattern: eventName=CreateUser\n  threshold: '>=2'\n  group_by: [sourceIPAddress]\n")
+	cb.deliver("aaaaaaaaaaaaaaaa", 0, [2]string{"x1", "192.0.2.1"}, [2]string{"y1", "192.0.2.2"})
+	if len(cb.alarms) != 0 {
+		t.Fatalf("cycle 1 alarms %v; one match per group is under the threshold", alarmIDs(cb.alarms))
 	}
-	user := func(id, ip string, at time.Duration) map[string]any {
-		return record(id, day.Add(at), ev{"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "sourceIPAddress": ip})
-	}
-	var alarms []detect.Alarm
-	cycle := func() {
-		t.Helper()
-		if _, err := newWatcherOf(t, "grouped", rules, archive, lakeDir, &alarms).Cycle(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	os.MkdirAll(archive, 0o755)
-	cycle() // the mark starts before any data
-	writeObject(t, archive, day, "aaaaaaaaaaaaaaaa", []map[string]any{user("x1", "192.0.2.1", time.Minute), user("y1", "192.0.2.2", time.Minute)})
-	cycle()
-	if len(alarms) != 0 {
-		t.Fatalf("cycle 1 alarms %v; one match per group is under the threshold", alarmIDs(alarms))
-	}
-	writeObject(t, archive, day.Add(10*time.Minute), "bbbbbbbbbbbbbbbb", []map[string]any{user("x2", "192.0.2.1", 2*time.Minute), user("z1", "192.0.2.3", 2*time.Minute)})
-	cycle()
-	if len(alarms) != 1 || alarms[0].Group["sourceIPAddress"] != "192.0.2.1" || alarms[0].Sum != 2 {
-		t.Fatalf("cycle 2 alarms %+v; want one for 192.0.2.1 with sum 2", alarms)
+	cb.deliver("bbbbbbbbbbbbbbbb", 10*time.Minute, [2]string{"x2", "192.0.2.1"}, [2]string{"z1", "192.0.2.3"})
+	if len(cb.alarms) != 1 || cb.alarms[0].Group["sourceIPAddress"] != "192.0.2.1" || cb.alarms[0].Sum != 2 {
+		t.Fatalf("cycle 2 alarms %+v; want one for 192.0.2.1 with sum 2", cb.alarms)
 	}
 }
 
@@ -231,36 +254,14 @@ func TestWatch_GroupedSumsAcrossCycles(t *testing.T) {
 // cycle: a value seen again does not count twice, and a period whose
 // values arrive in several cycles alarms once they reach the threshold.
 func TestWatch_DistinctValuesAcrossCycles(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	archive, lakeDir := filepath.Join(dir, "archive"), filepath.Join(dir, "lake")
-	day := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
-	rules, err := detect.ParseRules("d.yaml", []byte("- name: ips-creating-users\n  pattern: eventName=CreateUser\n  period: 1h\n  threshold: '>=2'\n  count_distinct: sourceIPAddress\n"))
-	if err != nil {
-		t.Fatal(err)
+	cb := newCycleBench(t, "distinct", "- name: ips-creating-users\n  pattern: eventName=CreateUser\n  period: 1h\n  threshold: '>=2'\n  count_distinct: sourceIPAddress\n")
+	cb.deliver("aaaaaaaaaaaaaaaa", 0, [2]string{"x1", "192.0.2.1"})
+	cb.deliver("bbbbbbbbbbbbbbbb", 10*time.Minute, [2]string{"x2", "192.0.2.1"})
+	if len(cb.alarms) != 0 {
+		t.Fatalf("alarms %+v after two cycles of one address", cb.alarms)
 	}
-	user := func(id, ip string, at time.Duration) map[string]any {
-		return record(id, day.Add(at), ev{"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "sourceIPAddress": ip})
-	}
-	var alarms []detect.Alarm
-	cycle := func() {
-		t.Helper()
-		if _, err := newWatcherOf(t, "distinct", rules, archive, lakeDir, &alarms).Cycle(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	os.MkdirAll(archive, 0o755)
-	cycle() // the mark starts before any data
-	writeObject(t, archive, day, "aaaaaaaaaaaaaaaa", []map[string]any{user("x1", "192.0.2.1", time.Minute)})
-	cycle()
-	writeObject(t, archive, day.Add(10*time.Minute), "bbbbbbbbbbbbbbbb", []map[string]any{user("x2", "192.0.2.1", 2*time.Minute)})
-	cycle()
-	if len(alarms) != 0 {
-		t.Fatalf("alarms %+v after two cycles of one address", alarms)
-	}
-	writeObject(t, archive, day.Add(20*time.Minute), "cccccccccccccccc", []map[string]any{user("x3", "192.0.2.9", 3*time.Minute)})
-	cycle()
-	if len(alarms) != 1 || alarms[0].Sum != 2 || !alarms[0].Period.Equal(day) {
-		t.Fatalf("cycle 3 alarms %+v; want one for the 10:00 hour with 2 distinct addresses", alarms)
+	cb.deliver("cccccccccccccccc", 20*time.Minute, [2]string{"x3", "192.0.2.9"})
+	if len(cb.alarms) != 1 || cb.alarms[0].Sum != 2 || !cb.alarms[0].Period.Equal(cb.day) {
+		t.Fatalf("cycle 3 alarms %+v; want one for the 10:00 hour with 2 distinct addresses", cb.alarms)
 	}
 }
