@@ -331,3 +331,34 @@ func TestEvaluate_MaxGroups(t *testing.T) {
 		t.Fatalf("first stats over the limit: %v", err)
 	}
 }
+
+// TestEval_AppliedFilters: leading filters the input already passed are
+// not evaluated again; a filter after a fields stage always is.
+func TestEval_AppliedFilters(t *testing.T) {
+	q, err := insights.Parse(`filter eventName = "A" | { $.awsRegion = "x" } | fields eventName | filter eventName != "B"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		applied int
+		want    int
+	}{{0, 0}, {1, 0}, {2, 1}, {9, 1}} {
+		ev := insights.NewEvaluator(q, insights.EvalOptions{Applied: tc.applied})
+		for _, doc := range []string{`{"eventName":"B","awsRegion":"y"}`, `{"eventName":"C","awsRegion":"y"}`, `{"eventName":"B","awsRegion":"x"}`} {
+			rec, err := insights.DecodeRecord([]byte(doc), "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ev.Add(rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := ev.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Rows) != tc.want {
+			t.Errorf("Applied %d: %d rows, want %d", tc.applied, len(res.Rows), tc.want)
+		}
+	}
+}

@@ -40,6 +40,10 @@ type EvalOptions struct {
 	// make each row as it is read (Result.Each): the groups of a stats
 	// that ends the query, without a Value per cell in memory at once.
 	Stream bool
+	// Applied is the number of leading filter commands every record
+	// passed before Add (a scan evaluated them exactly): they are not
+	// evaluated again. Only filter and { … } commands are skipped.
+	Applied int
 }
 
 // DefaultMaxGroups is the default bound on the groups of one stats
@@ -88,7 +92,8 @@ func NewEvaluator(q *Query, opts EvalOptions) *Evaluator {
 		}
 		break
 	}
-	e.stream = q.Commands[:b]
+	skip := min(max(opts.Applied, 0), leadingFilters(q), b)
+	e.stream = q.Commands[skip:b]
 	e.rest = q.Commands[b:]
 	if b < len(q.Commands) {
 		if st, ok := q.Commands[b].(*Stats); ok {

@@ -94,6 +94,12 @@ func Run(ctx context.Context, cfg Config, q *Query) (*Result, error) {
 		}
 	}
 	if !fast {
+		if complete {
+			// Every record the scan hands over passed the leading filters
+			// exactly (inexact rows are decided on the raw record there).
+			opts.Applied = leadingFilters(q)
+			ev = NewEvaluator(q, opts)
+		}
 		_, err = plan.Run(ctx, cfg.Lake, snap, func(m query.Match) error {
 			label := m.SourceKey // @log names the object the record was delivered in
 			if label == "" {
@@ -166,4 +172,18 @@ func (q *Query) HasLimit() bool {
 		}
 	}
 	return false
+}
+
+// leadingFilters counts the filter and { … } commands a query starts with.
+func leadingFilters(q *Query) int {
+	n := 0
+	for _, c := range q.Commands {
+		switch c.(type) {
+		case *Filter, *PatternFilter:
+			n++
+			continue
+		}
+		break
+	}
+	return n
 }
