@@ -38,6 +38,7 @@ type compactFlags struct {
 	dryRun    bool
 	retention time.Duration
 	workers   int
+	rawPage   rawPageFlag
 }
 
 func newCompactCmd(e *env) *cobra.Command {
@@ -64,6 +65,7 @@ func newCompactCmd(e *env) *cobra.Command {
 	durationFlag(c, &f.retention, "retention", compact.DefaultRetention, "how long replaced files stay in the trash for queries that started before the commit")
 	fs.IntVar(&f.workers, "workers", 0, "partitions merged at once (default: number of CPUs)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan with the reason for each merge, change nothing")
+	f.rawPage.register(c)
 	return c
 }
 
@@ -74,6 +76,9 @@ func runCompact(ctx context.Context, e *env, f *compactFlags) error {
 	}
 	cfg := compact.Config{Policy: partition.DefaultCompactionPolicy(), Retention: f.retention, Workers: f.workers, DryRun: f.dryRun}
 	cfg.Policy.Full = f.full
+	if cfg.RawPageBytes, err = f.rawPage.bytes(); err != nil {
+		return err
+	}
 	if cfg.Policy.TargetBytes, err = parseSize(f.target); err != nil {
 		return usagef("--target-size: %v", err)
 	}

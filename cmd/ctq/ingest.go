@@ -48,6 +48,7 @@ type ingestFlags struct {
 	memory           int
 	verify           bool
 	publicKeys       string
+	rawPage          rawPageFlag
 }
 
 // defaultIngestFlags are the flags' defaults, for callers without a command line.
@@ -85,6 +86,7 @@ func newIngestCmd(e *env) *cobra.Command {
 	fs.IntVar(&f.memory, "memory-per-worker", f.memory, "bytes of decoded records a worker buffers before writing files (1 MiB to 1 GiB)")
 	fs.BoolVar(&f.verify, "verify", false, "hash each object while ingesting and validate it against the trail's digests (verdict per object in the manifest)")
 	fs.StringVar(&f.publicKeys, "public-keys", "", "with --verify: file with the output of 'aws cloudtrail list-public-keys' (needed for a local copy or an S3-compatible endpoint)")
+	f.rawPage.register(c)
 	return c
 }
 
@@ -125,6 +127,9 @@ func ingestSource(ctx context.Context, e *env, f *ingestFlags, source string) (*
 	}
 	if f.memory > 0 {
 		cfg.MemoryPerWorker = f.memory
+	}
+	if cfg.RawPageBytes, err = f.rawPage.bytes(); err != nil {
+		return nil, err
 	}
 	loc, err := objstore.ParseLocation(source)
 	if err != nil {

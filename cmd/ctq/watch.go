@@ -50,6 +50,7 @@ type watchFlags struct {
 	quiet   bool
 	insight bool
 	network bool
+	rawPage rawPageFlag
 }
 
 func newWatchCmd(e *env) *cobra.Command {
@@ -81,6 +82,7 @@ func newWatchCmd(e *env) *cobra.Command {
 	quietFlag(c, &f.quiet)
 	fs.BoolVar(&f.insight, "include-insight", false, "also ingest CloudTrail-Insight events")
 	fs.BoolVar(&f.network, "include-network-activity", false, "also ingest CloudTrail-NetworkActivity events")
+	f.rawPage.register(c)
 	return c
 }
 
@@ -129,6 +131,9 @@ func runWatch(ctx context.Context, e *env, f *watchFlags, pos []string) error {
 		ic.Lake = lake
 		ic.Accounts, ic.Regions = opts.Accounts, opts.Regions
 		ic.IncludeInsight, ic.IncludeNetworkActivity = f.insight, f.network
+		if ic.RawPageBytes, err = f.rawPage.bytes(); err != nil {
+			return err
+		}
 		if f.workers > 0 {
 			ic.Workers = f.workers
 		}

@@ -34,7 +34,9 @@ type Config struct {
 	Retention time.Duration
 	Workers   int    // partitions merged at once; 0: GOMAXPROCS
 	TempDir   string // for files of an object-store lake; "" = os.TempDir()
-	DryRun    bool   // plan only
+	// RawPageBytes is ingest.Config.RawPageBytes for the merged files.
+	RawPageBytes int
+	DryRun       bool // plan only
 	// Hook, when set, is called after each step of each merge (see the
 	// Step constants); an error stops the run at once, as a crash would.
 	Hook func(step string, g partition.MergeGroup) error
@@ -95,6 +97,9 @@ func Run(ctx context.Context, lake *partition.Lake, cfg Config) (*Result, error)
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if err := (ingest.FileOptions{RawPageBytes: cfg.RawPageBytes}).Validate(); err != nil {
+		return nil, fmt.Errorf("compact: %w", err)
 	}
 	j := &job{ctx: ctx, cfg: cfg, lake: lake, tmpDir: cfg.TempDir}
 	if j.tmpDir == "" {
@@ -176,7 +181,7 @@ func (j *job) mergeAll() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fb := ingest.NewFileBuilder()
+			fb := ingest.NewFileBuilder(ingest.FileOptions{RawPageBytes: j.cfg.RawPageBytes})
 			for g := range groups {
 				if err := j.mergeGroup(ctx, fb, g); err != nil {
 					errs <- err

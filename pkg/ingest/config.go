@@ -47,6 +47,13 @@ type Config struct {
 	ListConcurrency int           // parallel listing requests
 	MaxRecordBytes  int           // larger records are reported and skipped
 	MemoryPerWorker int           // batch memory that triggers a flush
+	// RawPageBytes, when positive, writes the raw record column (ctqRaw)
+	// in pages of about that many uncompressed bytes instead of the
+	// writer's 256 KiB page buffer: printing a few records of a remote
+	// lake then fetches small pages, at the price of a larger lake (zstd
+	// sees less data per page). Every writer of a lake (ingest, compact,
+	// watch) should use the same value; readers take any page layout.
+	RawPageBytes int
 	CommitInterval  time.Duration // longest time between commits
 	TempDir         string        // local scratch for files bound for a remote lake
 
@@ -105,6 +112,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("ingest: since %s is not before until %s", c.Since.Format(time.RFC3339), c.Until.Format(time.RFC3339))
 	case c.Shards < 0 || (c.Shards > 0 && (c.Shard < 0 || c.Shard >= c.Shards)):
 		return fmt.Errorf("ingest: shard %d/%d out of range", c.Shard, c.Shards)
+	}
+	if err := (FileOptions{RawPageBytes: c.RawPageBytes}).Validate(); err != nil {
+		return fmt.Errorf("ingest: %w", err)
 	}
 	for _, a := range c.Accounts {
 		if !layout.ValidAccount(a) {
@@ -175,6 +185,10 @@ func (c *Config) dateOverlaps(acc string, level int) bool {
 	until := c.deliveryUntil()
 	return (until.IsZero() || start.Before(until)) && (c.Since.IsZero() || end.After(c.Since))
 }
+
+// minRawPageBytes is the smallest RawPageBytes: below it page headers and
+// the page index outweigh what smaller pages save.
+const minRawPageBytes = 4 << 10
 
 // Upper limits of MaxRecordBytes and MemoryPerWorker (see Validate).
 const (

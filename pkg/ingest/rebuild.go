@@ -27,9 +27,25 @@ type FileBuilder struct {
 	open    bool
 }
 
-// NewFileBuilder returns a builder; call Begin before adding records.
-func NewFileBuilder() *FileBuilder {
-	return &FileBuilder{dec: newDecoder(), b: newBatch()}
+// FileOptions are the choices of a FileBuilder's data file layout.
+type FileOptions struct {
+	// RawPageBytes is Config.RawPageBytes for the files built: 0 for the
+	// default pages, else 4 KiB to 256 KiB.
+	RawPageBytes int
+}
+
+// Validate reports options out of range.
+func (o FileOptions) Validate() error {
+	if o.RawPageBytes != 0 && (o.RawPageBytes < minRawPageBytes || o.RawPageBytes > pageBufferSize) {
+		return fmt.Errorf("raw page size %d: want 0 (the default) or %d to %d bytes", o.RawPageBytes, minRawPageBytes, pageBufferSize)
+	}
+	return nil
+}
+
+// NewFileBuilder returns a builder; call Begin before adding records. The
+// options must be valid (Validate).
+func NewFileBuilder(o FileOptions) *FileBuilder {
+	return &FileBuilder{dec: newDecoder(), b: newBatch(), fw: fileWriter{rawPageBytes: o.RawPageBytes}}
 }
 
 // ErrOrder is returned when records are not added in (eventTime, eventID)

@@ -50,6 +50,7 @@ type worker struct {
 
 func (in *ingester) newWorker(id int) *worker {
 	return &worker{in: in, id: id, dec: newDecoder(), batches: map[partition.Key]*batch{}, br: bufio.NewReaderSize(nil, 64<<10),
+		fw: fileWriter{rawPageBytes: in.cfg.RawPageBytes},
 		// The blocks of the rows a flush writes are reused by the batches
 		// that fill up next; a third of the budget covers a full flush.
 		spans: spanPool{limit: in.cfg.MemoryPerWorker / 3}}

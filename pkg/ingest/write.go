@@ -206,6 +206,11 @@ type fileWriter struct {
 	sortDecl []format.SortingColumn
 	vals     []parquet.Value
 	view     view // a block of rows in write order (see block)
+	// rawPageBytes, when positive, cuts the raw record column into pages
+	// of about that many uncompressed bytes (see Config.RawPageBytes);
+	// zero leaves it to the writer's page buffer, like every column.
+	// rawPending is the size of the values of the raw page not ended yet.
+	rawPageBytes, rawPending int
 }
 
 // view is a block of a batch's rows, copied in write order, with their
@@ -309,16 +314,48 @@ func (fw *fileWriter) rowGroups(b *batch, order []int32) error {
 			for i := range plans {
 				p := &plans[i]
 				vals = appendColumn(vals[:0], v, p)
+				if p.kind == cRaw && fw.rawPageBytes > 0 {
+					var err error
+					if fw.rawPending, err = writePaged(cws[p.index], vals, fw.rawPageBytes, fw.rawPending); err != nil {
+						return fmt.Errorf("write column %d: %w", p.index, err)
+					}
+					continue
+				}
 				if _, err := cws[p.index].WriteRowValues(vals); err != nil {
 					return fmt.Errorf("write column %d: %w", p.index, err)
 				}
 			}
 		}
+		fw.rawPending = 0 // the row group's end ends its pages
 		if err := fw.pw.Flush(); err != nil {
 			return fmt.Errorf("commit row group: %w", err)
 		}
 	}
 	return nil
+}
+
+// writePaged writes the values of a byte-array column, ending a page
+// whenever the values since the last page end reach pageBytes. pending is
+// the size of the values cw holds for the page not ended yet (a page may
+// start in one block of rows and end in the next); the new one is
+// returned.
+func writePaged(cw *parquet.ColumnWriter, vals []parquet.Value, pageBytes, pending int) (int, error) {
+	lo := 0
+	for i := range vals {
+		pending += len(vals[i].ByteArray())
+		if pending < pageBytes {
+			continue
+		}
+		if _, err := cw.WriteRowValues(vals[lo : i+1]); err != nil {
+			return 0, err
+		}
+		if err := cw.Flush(); err != nil {
+			return 0, err
+		}
+		lo, pending = i+1, 0
+	}
+	_, err := cw.WriteRowValues(vals[lo:])
+	return pending, err
 }
 
 // blockRows is how many rows are handed to the column writers at a time.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctq-dev/ctq/pkg/schema"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -218,5 +219,96 @@ func slicesSortByTime(b *batch, order []int32) {
 		for j := i; j > 0 && b.rows[order[j]].time < b.rows[order[j-1]].time; j-- {
 			order[j], order[j-1] = order[j-1], order[j]
 		}
+	}
+}
+
+// TestFileWriter_RawPageBytes: with a raw page size the raw record column
+// is cut into pages of about that size (the last of each row group may be
+// smaller; one may hold a single larger record), every record reads back
+// unchanged, and the other columns keep their pages.
+func TestFileWriter_RawPageBytes(t *testing.T) {
+	b, _ := decodeFileToBatch(t, realTestdata(t)[0])
+	order := b.order()
+	for len(order) < 3*blockRows {
+		order = append(order, order...) // several blocks: pages span them
+	}
+	slicesSortByTime(b, order)
+	write := func(pageBytes int) *parquet.File {
+		t.Helper()
+		fw := fileWriter{rawPageBytes: pageBytes}
+		var buf bytes.Buffer
+		fw.begin(&buf)
+		if err := fw.rowGroups(b, order); err != nil {
+			t.Fatal(err)
+		}
+		if err := fw.close(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	rawCol := -1
+	for i, p := range lakeSchema().Columns() {
+		if len(p) == 1 && p[0] == schema.ColRaw {
+			rawCol = i
+		}
+	}
+	pageSizes := func(f *parquet.File, col int) (sizes []int64, records [][]byte) {
+		t.Helper()
+		for _, rg := range f.RowGroups() {
+			pages := rg.ColumnChunks()[col].Pages()
+			for {
+				p, err := pages.ReadPage()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				vals := make([]parquet.Value, p.NumValues())
+				n, _ := p.Values().ReadValues(vals)
+				var size int64
+				for _, v := range vals[:n] {
+					size += int64(len(v.ByteArray()))
+					records = append(records, bytes.Clone(v.ByteArray()))
+				}
+				sizes = append(sizes, size)
+				parquet.Release(p)
+			}
+			pages.Close()
+		}
+		return sizes, records
+	}
+	const pageBytes = 16 << 10
+	defSizes, defRecords := pageSizes(write(0), rawCol)
+	small := write(pageBytes)
+	sizes, records := pageSizes(small, rawCol)
+	if len(records) != len(order) || len(defRecords) != len(order) {
+		t.Fatalf("%d and %d records read back, want %d", len(records), len(defRecords), len(order))
+	}
+	for i := range records {
+		if !bytes.Equal(records[i], defRecords[i]) {
+			t.Fatalf("record %d differs with small raw pages", i)
+		}
+	}
+	if len(sizes) < 4*len(defSizes) {
+		t.Fatalf("%d raw pages with %d-byte pages, %d by default: pages were not cut", len(sizes), pageBytes, len(defSizes))
+	}
+	maxRecord := 0
+	for _, r := range records {
+		maxRecord = max(maxRecord, len(r))
+	}
+	for i, s := range sizes {
+		if s > pageBytes+int64(maxRecord) {
+			t.Fatalf("raw page %d holds %d bytes of records, more than %d plus one record", i, s, pageBytes)
+		}
+	}
+	timeSizes, _ := pageSizes(small, 0)
+	defTime, _ := pageSizes(write(0), 0)
+	if len(timeSizes) != len(defTime) {
+		t.Fatalf("column 0 has %d pages with small raw pages, %d by default", len(timeSizes), len(defTime))
 	}
 }

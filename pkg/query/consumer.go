@@ -110,6 +110,40 @@ func (c *matchCollector) consume(b *batch, sels []*bitmap) error {
 	return nil
 }
 
+// eventIDs fills c.ids with the eventID of each row of rows. A few
+// matches of a row group that all get their raw record take it from the
+// records: the eventID column is random text that does not compress, so a
+// selective printed query would otherwise fetch more of it than of the
+// records' pages. A record whose eventID is not a plain string member
+// sends the row group back to the column.
+func (c *matchCollector) eventIDs(b *batch, rows, need *bitmap, raw *byteColumn) error {
+	if cap(c.ids) < b.n {
+		c.ids = make([]string, b.n)
+	}
+	c.ids = c.ids[:b.n]
+	clear(c.ids) // no string of an earlier row group stays reachable
+	_, read := b.cols[colID]
+	if n := rows.count(); !read && raw != nil && sparseIDRows > 0 && n*sparseIDRows < b.n && need.count() == n {
+		exact := true
+		rows.forEach(func(r int) {
+			if v, _, ok := memberValue(raw.Value(r), colID); ok && exact {
+				c.ids[r] = v.str // "" for a null or missing eventID, as the column
+			} else {
+				exact = false
+			}
+		})
+		if exact {
+			return nil
+		}
+		clear(c.ids)
+	}
+	return b.stringsOf(colID, rows, c.ids)
+}
+
+// sparseIDRows: a row group with fewer than one match in sparseIDRows
+// rows, all printed, takes their eventIDs from the raw records (0: never).
+var sparseIDRows = 8
+
 // materialize appends the matches of every rule: one Match per selected
 // row, shared by the rules that selected it (its Raw too).
 func (c *matchCollector) materialize(b *batch, sels []*bitmap) error {
@@ -124,14 +158,6 @@ func (c *matchCollector) materialize(b *batch, sels []*bitmap) error {
 		if sel != nil {
 			rows.or(sel)
 		}
-	}
-	if cap(c.ids) < b.n {
-		c.ids = make([]string, b.n)
-	}
-	c.ids = c.ids[:b.n]
-	clear(c.ids) // no string of an earlier row group stays reachable
-	if err := b.stringsOf(colID, rows, c.ids); err != nil {
-		return err
 	}
 	if c.sourceKeys {
 		c.srcs = slices.Grow(c.srcs[:0], b.n)[:b.n]
@@ -157,6 +183,9 @@ func (c *matchCollector) materialize(b *batch, sels []*bitmap) error {
 		if raw, err = b.rawFor(need); err != nil {
 			return err
 		}
+	}
+	if err := c.eventIDs(b, rows, need, raw); err != nil {
+		return err
 	}
 	// With several rules, a row's Match is made once (c.rows, found
 	// through c.pos) and shared.

@@ -224,6 +224,35 @@ func TestPipeline_RangedReads(t *testing.T) {
 	}
 }
 
+// TestPipeline_EventIDsFromRecords: printed matches of a selective query
+// take their eventIDs from their records instead of the eventID column,
+// with the same matches in the same order, and fewer bytes read.
+func TestPipeline_EventIDsFromRecords(t *testing.T) {
+	pl := buildPinLake(t)
+	for _, pattern := range []string{`{ $.eventName = "ConsoleLogin" }`, `{ $.userIdentity.type = "Root" }`} {
+		pl.bucket.read.Store(0)
+		_, fromRaw := pl.run(t, pattern, Options{})
+		rawBytes := pl.bucket.read.Load()
+		defer func(v int) { sparseIDRows = v }(sparseIDRows)
+		sparseIDRows = 0
+		pl.bucket.read.Store(0)
+		_, fromCol := pl.run(t, pattern, Options{})
+		colBytes := pl.bucket.read.Load()
+		sparseIDRows = 8
+		if len(fromCol) == 0 || len(fromRaw) != len(fromCol) {
+			t.Fatalf("%s: %d matches with eventIDs from the records, %d from the column", pattern, len(fromRaw), len(fromCol))
+		}
+		for i := range fromCol {
+			if fromRaw[i].EventID == "" || fromRaw[i].EventID != fromCol[i].EventID || string(fromRaw[i].Raw) != string(fromCol[i].Raw) {
+				t.Fatalf("%s: match %d: %q against %q", pattern, i, fromRaw[i].EventID, fromCol[i].EventID)
+			}
+		}
+		if rawBytes >= colBytes {
+			t.Errorf("%s: %d bytes read with eventIDs from the records, %d from the column", pattern, rawBytes, colBytes)
+		}
+	}
+}
+
 // TestPipeline_ExplainGolden pins the plan text of a pattern with scope
 // filters.
 func TestPipeline_ExplainGolden(t *testing.T) {
