@@ -43,19 +43,19 @@ type Config struct {
 	// delivery day: this run ingests only units with shardOf == Shard.
 	Shard, Shards int
 
-	Workers         int           // decode+write workers; 0 = GOMAXPROCS
-	ListConcurrency int           // parallel listing requests
-	MaxRecordBytes  int           // larger records are reported and skipped
-	MemoryPerWorker int           // batch memory that triggers a flush
+	Workers         int // decode+write workers; 0 = GOMAXPROCS
+	ListConcurrency int // parallel listing requests
+	MaxRecordBytes  int // larger records are reported and skipped
+	MemoryPerWorker int // batch memory that triggers a flush
 	// RawPageBytes, when positive, writes the raw record column (ctqRaw)
 	// in pages of about that many uncompressed bytes instead of the
 	// writer's 256 KiB page buffer: printing a few records of a remote
 	// lake then fetches small pages, at the price of a larger lake (zstd
 	// sees less data per page). Every writer of a lake (ingest, compact,
 	// watch) should use the same value; readers take any page layout.
-	RawPageBytes int
-	CommitInterval  time.Duration // longest time between commits
-	TempDir         string        // local scratch for files bound for a remote lake
+	RawPageBytes   int
+	CommitInterval time.Duration // longest time between commits
+	TempDir        string        // local scratch for files bound for a remote lake
 
 	// OnProgress, when set, is called every ProgressEvery with the counters.
 	OnProgress    func(Progress)
