@@ -80,7 +80,7 @@ func (b *batch) eachRawPage(fn func(first int, c *pqread.Column) error) error {
 	}
 	c := pqread.NewColumn(leaf)
 	first := 0
-	err := readChunk(b.df, b.rg, col, c, func() error {
+	err := b.readChunk(col, c, func() error {
 		if c.Dictionary() {
 			c.Plain()
 		}
@@ -183,7 +183,7 @@ func (b *batch) rawFor(need *bitmap) (*byteColumn, error) {
 	if len(pick) == len(locs) {
 		return b.rawRows(need)
 	}
-	cr, err := b.df.pf.OpenPages(b.rg, col, pick, scanBuffers)
+	cr, err := b.df.pf.OpenPages(b.rg, col, pick, b.df.pageCoalesce(), scanBuffers)
 	if err != nil {
 		return nil, fmt.Errorf("read %s of %s: %w", colRaw, b.df.path, err)
 	}
