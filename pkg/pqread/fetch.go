@@ -9,19 +9,25 @@ import (
 
 // Coalesce says how a File fetches several byte ranges at once (Fetch,
 // OpenPages). On a remote store a request costs more than a few KiB of
-// transfer, so ranges whose gap is at most Gap bytes are fetched as one
-// (the gap's bytes are read and dropped), a merged range grows to at most
-// MaxRange bytes (a single longer range is fetched alone), and at most
-// Parallel requests run at once.
+// transfer, so ranges close enough are fetched as one request: the bytes
+// between them are read and dropped. Two ranges merge when the gap between
+// them is at most Gap bytes, or, farther apart, while the gaps of the
+// merged range stay within 1/GapFraction of the bytes its ranges need (so
+// the bytes dropped stay a bounded share of the bytes used). A merged
+// range grows to at most MaxRange bytes (a single longer range is fetched
+// alone), and at most Parallel requests run at once.
 type Coalesce struct {
-	Gap      int64 // merge ranges at most this far apart; 0: only touching ranges
-	MaxRange int64 // bound of a merged range; <= 0: no bound
-	Parallel int   // requests at once; <= 1: one after another
+	Gap         int64 // merge ranges at most this far apart; 0: only touching ones
+	GapFraction int64 // merge farther while gaps <= needed bytes / GapFraction; <= 0: never
+	MaxRange    int64 // bound of a merged range; <= 0: no bound
+	Parallel    int   // requests at once; <= 1: one after another
 }
 
-// DefaultCoalesce is the setting for a remote lake: a 64 KiB gap costs far
-// less than a round trip, and 8 MiB bound what one merged request holds.
-var DefaultCoalesce = Coalesce{Gap: 64 << 10, MaxRange: 8 << 20, Parallel: 8}
+// DefaultCoalesce is the setting for a remote lake: gaps of 16 KiB, or of
+// up to 1/16 of the bytes a merged range needs, cost far less than a
+// round trip (tens of milliseconds: about 1 MiB of transfer); 8 MiB bound
+// what one merged request holds.
+var DefaultCoalesce = Coalesce{Gap: 16 << 10, GapFraction: 16, MaxRange: 8 << 20, Parallel: 8}
 
 // Range is the byte range [Off, End) of a file.
 type Range struct {
@@ -89,16 +95,22 @@ func (cfg Coalesce) plan(rs []Range) []Range {
 		return 0
 	})
 	var out []Range
+	var need, gaps int64 // of out's last range
 	for _, r := range rs {
 		if n := len(out); n > 0 {
 			last := &out[n-1]
 			end := max(last.End, r.End)
-			if r.Off-last.End <= cfg.Gap && (cfg.MaxRange <= 0 || end-last.Off <= cfg.MaxRange) {
+			gap := max(r.Off-last.End, 0)
+			near := gap <= cfg.Gap || (cfg.GapFraction > 0 && (gaps+gap)*cfg.GapFraction <= need+r.End-r.Off)
+			if near && (cfg.MaxRange <= 0 || end-last.Off <= cfg.MaxRange) {
+				need += max(r.End-max(r.Off, last.End), 0)
+				gaps += gap
 				last.End = end
 				continue
 			}
 		}
 		out = append(out, r)
+		need, gaps = r.End-r.Off, 0
 	}
 	return out
 }

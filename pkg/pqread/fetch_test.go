@@ -74,6 +74,13 @@ func TestFetch_Coalesces(t *testing.T) {
 	for _, r := range all {
 		whole += r.End - r.Off
 	}
+	// Without the fourth chunk: the gap is its size, the rest is needed.
+	holed := []Range{all[0], all[1], all[2], all[4]}
+	hole := all[3].End - all[3].Off
+	need := whole - hole
+	if need < 2*hole {
+		t.Fatalf("chunks %v: the test needs a fourth chunk smaller than half the others", all)
+	}
 	for _, tc := range []struct {
 		name     string
 		rs       []Range
@@ -84,6 +91,8 @@ func TestFetch_Coalesces(t *testing.T) {
 		{"adjacent chunks, no gap allowed", all, Coalesce{Parallel: 4}, 1, whole},
 		{"two chunks, gap under the bound", ends, Coalesce{Gap: gap}, 1, ends[1].End - ends[0].Off},
 		{"two chunks, gap over the bound", ends, Coalesce{Gap: gap - 1, Parallel: 4}, 2, ends[0].End - ends[0].Off + ends[1].End - ends[1].Off},
+		{"gap within the needed bytes' fraction", holed, Coalesce{GapFraction: need / hole}, 1, whole},
+		{"gap over the needed bytes' fraction", holed, Coalesce{GapFraction: need/hole + 1}, 2, need},
 		{"bounded merged range", all, Coalesce{Gap: gap, MaxRange: whole - 1}, 2, whole},
 		{"out of order, overlapping", []Range{all[2], all[0], all[1], all[1]}, Coalesce{}, 1, all[2].End - all[0].Off},
 	} {

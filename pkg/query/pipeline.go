@@ -209,6 +209,7 @@ func (s *scanPlan) scanFile(ctx context.Context, lake *partition.Lake, t *scanTa
 		s.planReads(b, live, prof)
 		hit, err := s.evalRowGroup(b, live, sels)
 		if err == nil && hit {
+			b.startConsume(prof)
 			err = c.consume(b, sels)
 		}
 		for i, sel := range sels {

@@ -9,19 +9,21 @@ import (
 
 // Ranged reads of a remote file. On S3 every read is a request that costs
 // a round trip, and a row group reads its columns one after another as the
-// filters ask for them. For a file whose reader says requests cost
-// (objstore.RequestCoster), a row group therefore plans its reads: at its
-// first column chunk read, that chunk and the planned ones are fetched
+// filters, then the consumer, ask for them. For a file whose reader says
+// requests cost (objstore.RequestCoster), a row group therefore plans its
+// reads twice: at the first column chunk read of its evaluation, and at
+// the first of its consumer's, that chunk and the planned ones are fetched
 // together (pqread.Fetch: nearby ranges merged, requests in parallel), and
-// later reads of planned chunks decode from those buffers. The plan holds
-//   - the columns each live rule's first filter and the scope's read
-//     whatever the rows hold (filter.reads), and
-//   - the columns every row group the worker evaluated so far read
-//     (readProfile): the consumer's (eventTime and eventID for printed
-//     matches) and the later filters'. A column leaves the profile at the
-//     first row group that does not read it, so a wrong guess costs at
-//     most one chunk per column and worker.
-// Local files read each chunk with one pread when it is needed.
+// later reads of planned chunks decode from those buffers. A plan holds
+//   - for the evaluation, the columns each live rule's first filter and
+//     the scope's read whatever the rows hold (filter.reads), and those
+//     the evaluation of every row group the worker saw so far read (the
+//     later filters' columns);
+//   - for the consumer, the columns it read in every row group it was
+//     given so far (eventTime and eventID for printed matches).
+// A column leaves the worker's profile at the first row group that does
+// not read it, so a wrong guess costs at most one chunk per column and
+// worker. Local files read each chunk with one pread when it is needed.
 
 // coalesceFor returns how a row group of a file read through ra fetches
 // its planned chunks, or nil when requests cost nothing (a local file: no
@@ -46,74 +48,111 @@ func (df *dataFile) pageCoalesce() pqread.Coalesce {
 	return pqread.Coalesce{}
 }
 
-// readProfile is the set of columns every row group a worker evaluated so
-// far read (of those that read any). One worker uses it.
+// readProfile is what the row groups a worker saw so far read: the
+// columns every evaluation read (of those that read any), and the columns
+// the consumer read every time it was given a row group. One worker uses
+// it.
 type readProfile struct {
+	eval, consume colSet
+}
+
+// colSet is the columns every observed read set held.
+type colSet struct {
 	seen bool
 	cols map[string]bool
 }
 
-// observe narrows the profile to the columns the batch read.
-func (p *readProfile) observe(b *batch) {
-	if b.df.coalesce == nil || len(b.cols) == 0 {
+// narrow keeps the columns read also holds; an empty read is no
+// observation.
+func (s *colSet) narrow(read []string) {
+	if len(read) == 0 {
 		return
 	}
-	if !p.seen {
-		p.seen, p.cols = true, make(map[string]bool, len(b.cols))
-		for path := range b.cols {
-			p.cols[path] = true
+	if !s.seen {
+		s.seen, s.cols = true, make(map[string]bool, len(read))
+		for _, path := range read {
+			s.cols[path] = true
 		}
 		return
 	}
-	for path := range p.cols {
-		if _, ok := b.cols[path]; !ok {
-			delete(p.cols, path)
+	for path := range s.cols {
+		if !slices.Contains(read, path) {
+			delete(s.cols, path)
 		}
 	}
 }
 
-// planReads sets the batch's planned reads (see above) when its file is
-// remote; live are the rules evaluated in the row group.
-func (s *scanPlan) planReads(b *batch, live []int, prof *readProfile) {
-	cfg := b.df.coalesce
-	if cfg == nil {
+// observe narrows the profile to the columns the batch read.
+func (p *readProfile) observe(b *batch) {
+	if b.df.coalesce == nil {
 		return
 	}
-	add := func(path string) {
-		col, _, ok := b.df.leaf(path)
-		if !ok {
-			return
+	var eval []string
+	for path := range b.cols {
+		if !slices.Contains(b.consumed, path) {
+			eval = append(eval, path)
 		}
-		if slices.Contains(b.plan, col) {
-			return
-		}
-		start, end, err := b.df.pf.ChunkRange(b.rg, col)
-		if err != nil || (cfg.MaxRange > 0 && end-start > cfg.MaxRange) {
-			return // read (and its error reported) on its own
-		}
-		b.plan = append(b.plan, col)
+	}
+	p.eval.narrow(eval)
+	if b.consuming {
+		p.consume.narrow(b.consumed)
+	}
+}
+
+// planReads sets the batch's plan for its evaluation (see above) when its
+// file is remote; live are the rules evaluated in the row group.
+func (s *scanPlan) planReads(b *batch, live []int, prof *readProfile) {
+	if b.df.coalesce == nil {
+		return
 	}
 	if s.scope != nil {
-		s.scope.reads(b.meta, add)
+		s.scope.reads(b.meta, b.addPlan)
 	}
 	for _, i := range live {
-		s.rules[i].reads(b.meta, add)
+		s.rules[i].reads(b.meta, b.addPlan)
 	}
-	for path := range prof.cols {
-		add(path)
+	for path := range prof.eval.cols {
+		b.addPlan(path)
 	}
+}
+
+// startConsume marks the batch as given to the consumer and plans the
+// consumer's usual reads.
+func (b *batch) startConsume(prof *readProfile) {
+	b.consuming = true
+	if b.df.coalesce == nil {
+		return
+	}
+	b.plan = b.plan[:0]
+	for path := range prof.consume.cols {
+		b.addPlan(path)
+	}
+}
+
+// addPlan adds a column to the plan unless the file lacks it, the batch
+// read it, or its chunk is too large to merge (it is read on its own).
+func (b *batch) addPlan(path string) {
+	col, _, ok := b.df.leaf(path)
+	if _, read := b.cols[path]; !ok || read || slices.Contains(b.plan, col) {
+		return
+	}
+	start, end, err := b.df.pf.ChunkRange(b.rg, col)
+	if cfg := b.df.coalesce; err != nil || (cfg.MaxRange > 0 && end-start > cfg.MaxRange) {
+		return // read (and its error reported) on its own
+	}
+	b.plan = append(b.plan, col)
 }
 
 // chunkBytes returns the bytes of column col's chunk when the batch
 // fetched them, or nil: the caller then reads the chunk itself. The first
-// chunk read of a row group with a plan fetches the plan with col added
-// (a chunk too large to merge is read alone and leaves the plan pending).
+// chunk read after a plan was made fetches the plan with col added (a
+// chunk too large to merge is read alone and leaves the plan pending).
 func (b *batch) chunkBytes(col int) ([]byte, error) {
 	start, end, err := b.df.pf.ChunkRange(b.rg, col)
 	if err != nil {
 		return nil, err
 	}
-	if cfg := b.df.coalesce; b.plan != nil && b.fetched == nil && (cfg.MaxRange <= 0 || end-start <= cfg.MaxRange) {
+	if cfg := b.df.coalesce; len(b.plan) > 0 && (cfg.MaxRange <= 0 || end-start <= cfg.MaxRange) {
 		rs := make([]pqread.Range, 0, len(b.plan)+1)
 		rs = append(rs, pqread.Range{Off: start, End: end})
 		for _, c := range b.plan {
@@ -126,19 +165,26 @@ func (b *batch) chunkBytes(col int) ([]byte, error) {
 			}
 			rs = append(rs, pqread.Range{Off: lo, End: hi})
 		}
-		b.plan = nil
-		if b.fetched, err = b.df.pf.Fetch(rs, *cfg, scanBuffers); err != nil {
+		b.plan = b.plan[:0]
+		fe, err := b.df.pf.Fetch(rs, *cfg, scanBuffers)
+		if err != nil {
 			return nil, err
 		}
+		b.fetched = append(b.fetched, fe)
 	}
-	return b.fetched.Slice(start, end), nil
+	for _, fe := range b.fetched {
+		if p := fe.Slice(start, end); p != nil {
+			return p, nil
+		}
+	}
+	return nil, nil
 }
 
 // plannedBytes is chunkBytes for a read of part of a chunk (its
 // dictionary page): it fetches the plan only when the plan holds col, so
 // that the part is not read again with the chunk.
 func (b *batch) plannedBytes(col int) ([]byte, error) {
-	if b.fetched == nil && !slices.Contains(b.plan, col) {
+	if len(b.fetched) == 0 && !slices.Contains(b.plan, col) {
 		return nil, nil
 	}
 	return b.chunkBytes(col)

@@ -66,8 +66,11 @@ type batch struct {
 	nullsRead bool            // the ctqNulls dictionary was looked at
 	nullPaths map[string]bool // every path some row has as JSON null; nil: unknown
 
-	plan    []int           // columns whose chunks the first chunk read fetches with it (prefetch.go)
-	fetched *pqread.Fetched // the chunks fetched so; nil: none
+	// Planned reads of a remote file (prefetch.go).
+	plan      []int             // columns whose chunks the next chunk read fetches with it
+	fetched   []*pqread.Fetched // the chunks fetched so
+	consuming bool              // the consumer has the batch
+	consumed  []string          // columns the consumer read first
 }
 
 func (b *batch) release() {
@@ -81,7 +84,9 @@ func (b *batch) release() {
 	for _, c := range b.cols {
 		scanColumns.Put(c)
 	}
-	b.fetched.Release()
+	for _, fe := range b.fetched {
+		fe.Release()
+	}
 	b.arrays, b.cols, b.pooled, b.plan, b.fetched = nil, nil, nil, nil, nil
 }
 
@@ -132,6 +137,9 @@ func (b *batch) column(path string) (*pqread.Column, bool, error) {
 		b.cols = map[string]*pqread.Column{}
 	}
 	b.cols[path] = c
+	if b.consuming {
+		b.consumed = append(b.consumed, path)
+	}
 	if b.st != nil {
 		b.st.ColumnsRead++
 	}
