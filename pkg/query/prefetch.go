@@ -130,10 +130,11 @@ func (b *batch) startConsume(prof *readProfile) {
 }
 
 // addPlan adds a column to the plan unless the file lacks it, the batch
-// read it, or its chunk is too large to merge (it is read on its own).
+// read or fetched it, or its chunk is too large to merge (it is read on
+// its own).
 func (b *batch) addPlan(path string) {
 	col, _, ok := b.df.leaf(path)
-	if _, read := b.cols[path]; !ok || read || slices.Contains(b.plan, col) {
+	if _, read := b.cols[path]; !ok || read || slices.Contains(b.plan, col) || b.held(col) != nil {
 		return
 	}
 	start, end, err := b.df.pf.ChunkRange(b.rg, col)
@@ -141,6 +142,24 @@ func (b *batch) addPlan(path string) {
 		return // read (and its error reported) on its own
 	}
 	b.plan = append(b.plan, col)
+}
+
+// held returns the bytes of column col's chunk when the batch fetched
+// them, without fetching anything.
+func (b *batch) held(col int) []byte {
+	if len(b.fetched) == 0 {
+		return nil
+	}
+	start, end, err := b.df.pf.ChunkRange(b.rg, col)
+	if err != nil {
+		return nil
+	}
+	for _, fe := range b.fetched {
+		if p := fe.Slice(start, end); p != nil {
+			return p
+		}
+	}
+	return nil
 }
 
 // chunkBytes returns the bytes of column col's chunk when the batch
@@ -172,12 +191,7 @@ func (b *batch) chunkBytes(col int) ([]byte, error) {
 		}
 		b.fetched = append(b.fetched, fe)
 	}
-	for _, fe := range b.fetched {
-		if p := fe.Slice(start, end); p != nil {
-			return p, nil
-		}
-	}
-	return nil, nil
+	return b.held(col), nil
 }
 
 // plannedBytes is chunkBytes for a read of part of a chunk (its
