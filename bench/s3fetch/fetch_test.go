@@ -40,7 +40,7 @@ import (
 var (
 	flagEvents = flag.Int("events", 20000, "events in the generated archive (the acceptance figure needs at least 200000)")
 	flagBefore = flag.String("before", "", "an older ctq binary to measure the same queries with, for comparison")
-	flagOut    = flag.String("out", "", "write the figures as a Markdown table to this file")
+	flagOut    = flag.String("out", "", "write the figures as a Markdown table to this file (a relative path is taken from bench/)")
 )
 
 // countingProxy forwards to the S3 server and counts response body bytes
@@ -190,7 +190,11 @@ func TestS3Fetch(t *testing.T) {
 		}
 		md := fmt.Sprintf("Lake: %d events, %d data files after compaction, %d bytes, on MinIO (%s).\n\n%s\n%s\n%s\n",
 			cfg.Events, files, lakeBytes, time.Now().UTC().Format("2006-01-02 15:04 UTC"), head, sep, strings.Join(rows, "\n"))
-		if err := os.WriteFile(*flagOut, []byte(md), 0o644); err != nil {
+		out := *flagOut
+		if !filepath.IsAbs(out) {
+			out = filepath.Join(root, "bench", out)
+		}
+		if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
