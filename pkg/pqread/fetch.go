@@ -1,6 +1,7 @@
 package pqread
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -85,15 +86,7 @@ func (fe *Fetched) Release() {
 // to request, in file order.
 func (cfg Coalesce) plan(rs []Range) []Range {
 	rs = slices.DeleteFunc(slices.Clone(rs), func(r Range) bool { return r.End <= r.Off })
-	slices.SortFunc(rs, func(a, b Range) int {
-		switch {
-		case a.Off < b.Off:
-			return -1
-		case a.Off > b.Off:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(rs, func(a, b Range) int { return cmp.Compare(a.Off, b.Off) })
 	var out []Range
 	var need, gaps int64 // of out's last range
 	for _, r := range rs {

@@ -15,10 +15,11 @@ import (
 // the first of its consumer's, that chunk and the planned ones are fetched
 // together (pqread.Fetch: nearby ranges merged, requests in parallel), and
 // later reads of planned chunks decode from those buffers. A plan holds
-//   - for the evaluation, the columns each live rule's first filter and
-//     the scope's read whatever the rows hold (filter.reads), and those
-//     the evaluation of every row group the worker saw so far read (the
-//     later filters' columns);
+//   - for the evaluation, the columns the scope's first filter and each
+//     live rule's read whatever the rows hold (filter.reads; a rule's
+//     only once the scope leaves rows, which a row group whose statistics
+//     admitted it nearly always does), and those the evaluation of every
+//     row group the worker saw so far read (the later filters' columns);
 //   - for the consumer, the columns it read in every row group it was
 //     given so far (eventTime and eventID for printed matches).
 // A column leaves the worker's profile at the first row group that does
