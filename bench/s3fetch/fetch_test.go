@@ -4,6 +4,10 @@
 // the recorded figures come from a larger one:
 //
 //	cd bench && go test ./s3fetch -run TestS3Fetch -v -args -events 250000 -before /path/to/older/ctq -out results/s3fetch.md
+//
+// Each query runs twice per binary: cold, then warm (the footer cache
+// filled). The older binary runs after the newer one on the same cache
+// directory, so it must keep its cache entries apart to run cold.
 package s3fetch
 
 import (
@@ -36,7 +40,7 @@ import (
 var (
 	flagEvents = flag.Int("events", 20000, "events in the generated archive (the acceptance figure needs at least 200000)")
 	flagBefore = flag.String("before", "", "an older ctq binary to measure the same queries with, for comparison")
-	flagOut    = flag.String("out", "", "write the figures as a Markdown table to this file")
+	flagOut    = flag.String("out", "", "write the figures as a Markdown table to this file (a relative path is taken from bench/)")
 )
 
 // countingProxy forwards to the S3 server and counts response body bytes
@@ -160,7 +164,7 @@ func TestS3Fetch(t *testing.T) {
 			if !bytes.Equal(before.out, after.out) {
 				t.Errorf("%s: output differs from the older binary's (%d vs %d bytes)", q.id, len(after.out), len(before.out))
 			}
-			line += fmt.Sprintf(" %d | %d | %.1f%% |", before.bytes, before.requests, 100*float64(before.bytes)/float64(lakeBytes))
+			line += fmt.Sprintf(" %d | %d | %.1f%% | %d | %d |", before.bytes, before.requests, 100*float64(before.bytes)/float64(lakeBytes), before.warmBytes, before.warmRq)
 		}
 		rows = append(rows, line)
 		t.Log(line)
@@ -181,12 +185,16 @@ func TestS3Fetch(t *testing.T) {
 		head := "| id | query | bytes fetched | requests | of lake | warm bytes | warm requests |"
 		sep := "|---|---|--:|--:|--:|--:|--:|"
 		if *flagBefore != "" {
-			head += " older binary bytes | requests | of lake |"
-			sep += "--:|--:|--:|"
+			head += " older binary bytes | requests | of lake | warm bytes | warm requests |"
+			sep += "--:|--:|--:|--:|--:|"
 		}
 		md := fmt.Sprintf("Lake: %d events, %d data files after compaction, %d bytes, on MinIO (%s).\n\n%s\n%s\n%s\n",
 			cfg.Events, files, lakeBytes, time.Now().UTC().Format("2006-01-02 15:04 UTC"), head, sep, strings.Join(rows, "\n"))
-		if err := os.WriteFile(*flagOut, []byte(md), 0o644); err != nil {
+		out := *flagOut
+		if !filepath.IsAbs(out) {
+			out = filepath.Join(root, "bench", out)
+		}
+		if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -51,6 +51,18 @@ type ReaderAt interface {
 	Size() int64
 }
 
+// RequestCoster is an optional ReaderAt capability of readers whose every
+// ReadAt is a request with a fixed cost beyond the bytes it carries (a
+// round trip to a remote store). RequestCost reports that cost as the
+// number of bytes that could be transferred in the same time. Callers
+// may merge nearby ranges into one ReadAt and fetch ranges they will read
+// later ahead of time when the cost is positive. A reader without the
+// method (a local file: pread) costs nothing per request, and callers
+// must read exactly the ranges they need from it.
+type RequestCoster interface {
+	RequestCost() int64
+}
+
 // Bucket is a flat key space of immutable objects.
 //
 // Keys use "/" separators and never start with "/". Implementations must be

@@ -9,8 +9,11 @@ import (
 	"sync"
 )
 
-// FooterCache keeps Parquet footers on local disk, one file per object
-// version, so repeated queries on a remote lake skip the footer reads.
+// FooterCache keeps the ends of Parquet files on local disk, one file per
+// object version: the footer, and the page indexes and bloom filters
+// written just before it when the footer's first read held them, so
+// repeated queries on a remote lake skip the footer reads and prune
+// without a request.
 // Data files are immutable: a key that names one version (path, size and
 // ETag) never needs invalidation. The cache holds at most MaxBytes; the
 // least recently written footers are removed first. Errors only make it
@@ -26,10 +29,18 @@ type FooterCache struct {
 
 func (c *FooterCache) path(key string) string {
 	h := sha256.Sum256([]byte(key))
-	return filepath.Join(c.Dir, hex.EncodeToString(h[:])+".footer")
+	return filepath.Join(c.Dir, hex.EncodeToString(h[:])+".tail")
 }
 
-// Get returns the footer stored under key, or nil.
+// cacheFile reports whether a file of the cache directory is an entry:
+// ".tail", or ".footer" of older versions, which kept the footer alone
+// (they are never read, only trimmed).
+func cacheFile(name string) bool {
+	ext := filepath.Ext(name)
+	return ext == ".tail" || ext == ".footer"
+}
+
+// Get returns the bytes stored under key, or nil.
 func (c *FooterCache) Get(key string) []byte {
 	b, err := os.ReadFile(c.path(key))
 	if err != nil {
@@ -38,7 +49,8 @@ func (c *FooterCache) Get(key string) []byte {
 	return b
 }
 
-// Put stores footer under key, then trims the cache to its bound.
+// Put stores footer (the bytes to keep) under key, then trims the cache
+// to its bound.
 func (c *FooterCache) Put(key string, footer []byte) {
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return
@@ -94,7 +106,7 @@ func (c *FooterCache) trim() {
 	var total int64
 	for _, e := range ents {
 		info, err := e.Info()
-		if err != nil || !info.Mode().IsRegular() || filepath.Ext(e.Name()) != ".footer" {
+		if err != nil || !info.Mode().IsRegular() || !cacheFile(e.Name()) {
 			continue
 		}
 		files = append(files, fi{e.Name(), info.Size(), info.ModTime().UnixNano()})

@@ -28,7 +28,7 @@ type Page struct {
 // ChunkReader reads the pages of one column chunk in order. It fetches the
 // chunk through the file's ReaderAt in windows (a query reads a chunk in
 // one request; compaction streams it), or serves it from bytes fetched
-// earlier (Prefetch).
+// earlier (OpenChunk's pre, e.g. a slice of a Fetched), without a copy.
 type ChunkReader struct {
 	f      *File
 	leaf   *Leaf
@@ -49,7 +49,7 @@ type ChunkReader struct {
 	fetch  int64  // bytes fetched through the ReaderAt
 	defs   []byte // level buffers from pool, reused across pages
 	reps   []byte
-	spans  []span                // OpenPages: the fetched ranges
+	pages  *Fetched              // OpenPages: the fetched pages
 	locs   []format.PageLocation // OpenPages: the pages to read
 }
 
@@ -148,7 +148,8 @@ func (c *ChunkReader) Release() {
 			c.pool.Free(b)
 		}
 	}
-	c.buf, c.body, c.defs, c.reps, c.owned = nil, nil, nil, nil, false
+	c.pages.Release()
+	c.buf, c.body, c.defs, c.reps, c.owned, c.pages = nil, nil, nil, nil, false, nil
 }
 
 // levelBuf returns an empty buffer from *buf (taken from the pool when too

@@ -47,24 +47,26 @@ type Leaf struct {
 const footerTail = 64 << 10
 
 // Open reads the footer of a Parquet file of size bytes through ra. name
-// is used in errors. With a non-nil cache, the footer bytes are looked up
-// and stored under key (which must identify one immutable version of the
-// object).
+// is used in errors. With a non-nil cache, the file's end (footer, page
+// indexes and bloom filters) is looked up and stored under key, which must
+// identify one immutable version of the object.
 func Open(name string, ra io.ReaderAt, size int64, cache *FooterCache, key string) (*File, error) {
 	f := &File{Name: name, Meta: new(FileMeta), ra: ra, size: size}
 	var footer []byte
 	if cache != nil {
-		footer = cache.Get(key)
+		if tail := cache.Get(key); int64(len(tail)) <= size {
+			if footer, _, _ = tailFooter(tail, size); footer != nil {
+				f.tail, f.tailOff = tail, size-int64(len(tail))
+			}
+		}
 	}
-	if footer == nil {
+	read := footer == nil
+	if read {
 		var err error
 		if footer, f.tail, err = readFooter(ra, size); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		f.tailOff = size - int64(len(f.tail))
-		if cache != nil {
-			cache.Put(key, footer)
-		}
 	}
 	if err := decodeFooter(footer, f.Meta); err != nil {
 		return nil, fmt.Errorf("%s: footer: %w", name, err)
@@ -76,6 +78,9 @@ func Open(name string, ra io.ReaderAt, size int64, cache *FooterCache, key strin
 		if n := len(f.Meta.RowGroups[i].Columns); n != len(f.Leaves) {
 			return nil, fmt.Errorf("%s: row group %d has %d column chunks for %d columns", name, i, n, len(f.Leaves))
 		}
+	}
+	if cache != nil && read {
+		cache.Put(key, f.cachedTail(footer))
 	}
 	return f, nil
 }
@@ -91,21 +96,58 @@ func readFooter(ra io.ReaderAt, size int64) (footer, tail []byte, err error) {
 	if _, err := ra.ReadAt(tail, size-n); err != nil && err != io.EOF {
 		return nil, nil, fmt.Errorf("read footer: %w", err)
 	}
-	if !bytes.Equal(tail[n-4:], []byte("PAR1")) {
-		return nil, nil, fmt.Errorf("not a Parquet file: no PAR1 at the end")
-	}
-	flen := int64(binary.LittleEndian.Uint32(tail[n-8:]))
-	if flen > size-12 {
-		return nil, nil, fmt.Errorf("footer of %d bytes in a %d-byte file", flen, size)
-	}
-	if flen <= n-8 {
-		return tail[n-8-flen : n-8 : n-8], tail, nil // the File keeps the tail
+	footer, flen, err := tailFooter(tail, size)
+	if err != nil || footer != nil {
+		return footer, tail, err // the File keeps the tail
 	}
 	footer = make([]byte, flen)
 	if _, err := ra.ReadAt(footer, size-8-flen); err != nil && err != io.EOF {
 		return nil, nil, fmt.Errorf("read footer: %w", err)
 	}
 	return footer, nil, nil
+}
+
+// tailFooter returns the footer in tail, the last bytes of a file of size
+// bytes, and its length; the footer is nil (with no error) when tail does
+// not hold all of it.
+func tailFooter(tail []byte, size int64) (footer []byte, flen int64, err error) {
+	n := int64(len(tail))
+	if n < 8 || !bytes.Equal(tail[n-4:], []byte("PAR1")) {
+		return nil, 0, fmt.Errorf("not a Parquet file: no PAR1 at the end")
+	}
+	flen = int64(binary.LittleEndian.Uint32(tail[n-8:]))
+	if flen > size-12 {
+		return nil, 0, fmt.Errorf("footer of %d bytes in a %d-byte file", flen, size)
+	}
+	if flen > n-8 {
+		return nil, flen, nil
+	}
+	return tail[n-8-flen : n-8 : n-8], flen, nil
+}
+
+// cachedTail returns what a FooterCache keeps of the file: its end from
+// the first page index or bloom filter the tail read by Open holds (writers
+// put them just before the footer), so a file opened from the cache prunes
+// without requests; the footer and its trailer alone when Open read the
+// footer apart from the tail.
+func (f *File) cachedTail(footer []byte) []byte {
+	if f.tail == nil {
+		out := append(make([]byte, 0, len(footer)+8), footer...)
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(footer)))
+		return append(out, "PAR1"...)
+	}
+	lo := f.size - 8 - int64(len(footer))
+	for i := range f.Meta.RowGroups {
+		for j := range f.Meta.RowGroups[i].Columns {
+			cc := &f.Meta.RowGroups[i].Columns[j]
+			for _, off := range []int64{cc.ColumnIndexOffset, cc.OffsetIndexOffset, cc.MetaData.BloomFilterOffset} {
+				if off >= f.tailOff && off < lo {
+					lo = off
+				}
+			}
+		}
+	}
+	return f.tail[lo-f.tailOff:]
 }
 
 // indexSchema walks the flattened schema into leaves with their levels.

@@ -3,7 +3,6 @@ package pqread
 import (
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -61,25 +60,11 @@ func (f *File) readIndex(off, n int64, v any) (ok bool, err error) {
 	return true, nil
 }
 
-// Coalescing of page reads: ranges closer than rangeGap are fetched as one
-// (a request costs more than a few KiB of transfer), and at most
-// rangeParallel requests run at once.
-const (
-	rangeGap      = 64 << 10
-	rangeParallel = 8
-)
-
-// span is a fetched byte range of the file.
-type span struct {
-	off  int64
-	data []byte
-}
-
 // OpenPages returns a reader of some data pages of a column chunk without
 // a dictionary page: locs, in file order, from OffsetIndex. Their byte
-// ranges are fetched up front, adjacent ones coalesced into one request,
-// the requests in parallel. Next returns the pages in order.
-func (f *File) OpenPages(rg, col int, locs []format.PageLocation, pool Pool) (*ChunkReader, error) {
+// ranges are fetched up front with Fetch, coalesced and in parallel as cfg
+// says. NextAt returns the pages.
+func (f *File) OpenPages(rg, col int, locs []format.PageLocation, cfg Coalesce, pool Pool) (*ChunkReader, error) {
 	c, err := f.OpenChunk(rg, col, 0, nil, pool)
 	if err != nil {
 		return nil, err
@@ -87,45 +72,20 @@ func (f *File) OpenPages(rg, col int, locs []format.PageLocation, pool Pool) (*C
 	if c.cc.DictionaryPageOffset > 0 {
 		return nil, fmt.Errorf("row group %d column %s: page reads need a chunk without a dictionary", rg, c.leaf.Path)
 	}
-	type rng struct{ lo, hi int64 }
-	var rs []rng
+	rs := make([]Range, len(locs))
 	for i, l := range locs {
 		lo, hi := l.Offset, l.Offset+int64(l.CompressedPageSize)
 		if lo < c.start || hi > c.end || l.CompressedPageSize < 0 || (i > 0 && lo < locs[i-1].Offset) {
 			return nil, fmt.Errorf("row group %d column %s: page location [%d, %d) outside its chunk", rg, c.leaf.Path, lo, hi)
 		}
-		if n := len(rs); n > 0 && lo-rs[n-1].hi <= rangeGap {
-			rs[n-1].hi = max(rs[n-1].hi, hi)
-			continue
-		}
-		rs = append(rs, rng{lo, hi})
+		rs[i] = Range{lo, hi}
 	}
-	spans := make([]span, len(rs))
-	for i, r := range rs {
-		spans[i] = span{off: r.lo, data: make([]byte, r.hi-r.lo)}
+	fe, err := f.Fetch(rs, cfg, c.pool)
+	if err != nil {
+		return nil, fmt.Errorf("row group %d column %s: %w", rg, c.leaf.Path, err)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(spans))
-	sem := make(chan struct{}, rangeParallel)
-	for i := range spans {
-		s := &spans[i]
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if _, err := f.ra.ReadAt(s.data, s.off); err != nil && err != io.EOF {
-				errs[i] = fmt.Errorf("read [%d, %d): %w", s.off, s.off+int64(len(s.data)), err)
-			}
-		}()
-		c.fetch += int64(len(s.data))
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("row group %d column %s: %w", rg, c.leaf.Path, err)
-		}
-	}
-	c.spans, c.locs = spans, locs
+	c.fetch += fe.Bytes()
+	c.pages, c.locs = fe, locs
 	return c, nil
 }
 
@@ -135,11 +95,8 @@ func (c *ChunkReader) NextAt(i int) (*Page, error) {
 		return nil, fmt.Errorf("column %s: no page location %d", c.leaf.Path, i)
 	}
 	l := c.locs[i]
-	for _, s := range c.spans {
-		if l.Offset >= s.off && l.Offset+int64(l.CompressedPageSize) <= s.off+int64(len(s.data)) {
-			c.buf, c.bufOff, c.owned = s.data, s.off, false
-			break
-		}
+	if b := c.pages.Slice(l.Offset, l.Offset+int64(l.CompressedPageSize)); b != nil {
+		c.buf, c.bufOff, c.owned = b, l.Offset, false
 	}
 	c.pos, c.end = l.Offset, l.Offset+int64(l.CompressedPageSize)
 	for {

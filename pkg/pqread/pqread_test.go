@@ -126,9 +126,23 @@ func TestFooterCache_Bounded(t *testing.T) {
 	if c.Get("v19") == nil {
 		t.Fatal("the newest footer is not cached")
 	}
-	// A cached footer is used: a reader that fails every read still opens.
-	if _, err := Open("t.parquet", failingReader{}, int64(len(data)), c, "v19"); err != nil {
+	// A cached footer is used: a reader that fails every read still opens,
+	// and reads the page index and bloom filters from the cache.
+	f, err := Open("t.parquet", failingReader{}, int64(len(data)), c, "v19")
+	if err != nil {
 		t.Fatalf("open from the cache: %v", err)
+	}
+	col, _ := f.Column("id")
+	if oi, err := f.OffsetIndex(0, col); err != nil || oi == nil || len(oi.PageLocations) == 0 {
+		t.Fatalf("offset index from the cache: %v, %v", oi, err)
+	}
+	if ci, err := f.ColumnIndex(0, col); err != nil || ci == nil {
+		t.Fatalf("column index from the cache: %v, %v", ci, err)
+	}
+	// An entry that is not a file's end is a miss.
+	c.Put("bad", []byte("not a footer"))
+	if _, err := Open("t.parquet", failingReader{}, int64(len(data)), c, "bad"); err == nil || !strings.Contains(err.Error(), "no reads") {
+		t.Fatalf("open with a bad cache entry: %v, want the read's error", err)
 	}
 	ents, _ := os.ReadDir(c.Dir)
 	var total int64

@@ -80,7 +80,7 @@ func (b *batch) eachRawPage(fn func(first int, c *pqread.Column) error) error {
 	}
 	c := pqread.NewColumn(leaf)
 	first := 0
-	err := readChunk(b.df, b.rg, col, c, func() error {
+	err := b.readChunk(col, c, func() error {
 		if c.Dictionary() {
 			c.Plain()
 		}
@@ -152,8 +152,9 @@ func (b *batch) bytes(path string) (*byteColumn, bool, error) {
 }
 
 // rawFor returns the raw record column with at least the rows of need
-// read: the whole chunk when a filter already read it; otherwise only the
-// pages that hold needed rows, located through the offset index and
+// read: the whole chunk when a filter already read it; every page in turn
+// when a filter's planned read fetched it; otherwise only the pages that
+// hold needed rows, located through the offset index and
 // fetched in coalesced, parallel ranges (page-level late
 // materialisation), or, when the needed rows span every page, every page
 // in turn with only the needed records kept. Other rows read as empty.
@@ -163,8 +164,8 @@ func (b *batch) rawFor(need *bitmap) (*byteColumn, error) {
 		return b.raw()
 	}
 	oi, err := b.df.pf.OffsetIndex(b.rg, col)
-	if err != nil || oi == nil || len(oi.PageLocations) < 2 {
-		return b.rawRows(need) // no usable page index: read every page
+	if err != nil || oi == nil || len(oi.PageLocations) < 2 || b.held(col) != nil {
+		return b.rawRows(need) // no usable page index, or the chunk at hand: every page
 	}
 	locs := oi.PageLocations
 	var pick []format.PageLocation
@@ -183,7 +184,7 @@ func (b *batch) rawFor(need *bitmap) (*byteColumn, error) {
 	if len(pick) == len(locs) {
 		return b.rawRows(need)
 	}
-	cr, err := b.df.pf.OpenPages(b.rg, col, pick, scanBuffers)
+	cr, err := b.df.pf.OpenPages(b.rg, col, pick, b.df.pageCoalesce(), scanBuffers)
 	if err != nil {
 		return nil, fmt.Errorf("read %s of %s: %w", colRaw, b.df.path, err)
 	}

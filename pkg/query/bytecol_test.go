@@ -247,7 +247,7 @@ func TestChunkDictionary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer df.Close()
-	got, complete, err := chunkDictionary(df, 0, colIndex(t, df, "dict"))
+	got, complete, err := chunkDictionary(df, 0, colIndex(t, df, "dict"), nil)
 	if err != nil || !complete {
 		t.Fatalf("dict: complete = %v, err = %v", complete, err)
 	}
@@ -261,12 +261,12 @@ func TestChunkDictionary(t *testing.T) {
 		t.Fatalf("dict values %v, want %v", got, want)
 	}
 	// A repeated column (as ctqNulls is) is read from its dictionary too.
-	tags, complete, err := chunkDictionary(df, 0, colIndex(t, df, "tags.list.element"))
+	tags, complete, err := chunkDictionary(df, 0, colIndex(t, df, "tags.list.element"), nil)
 	if err != nil || !complete || len(tags) != 5 || !tags["t0"] || !tags["t4"] {
 		t.Fatalf("tags: %v, complete = %v, err = %v", tags, complete, err)
 	}
 	for _, path := range []string{"raw", "json"} {
-		if _, complete, err := chunkDictionary(df, 0, colIndex(t, df, path)); err != nil || complete {
+		if _, complete, err := chunkDictionary(df, 0, colIndex(t, df, path), nil); err != nil || complete {
 			t.Fatalf("%s (no dictionary): complete = %v, err = %v", path, complete, err)
 		}
 	}

@@ -58,8 +58,9 @@ func (b *batch) dict(path string) (*dictColumn, bool, error) {
 // dictionary page holds all of them. complete is false when that cannot be
 // shown (no dictionary, a fallback to plain pages, no encoding
 // statistics); the caller then reads the column. Only the dictionary page
-// is read: a few hundred bytes for a column such as ctqNulls.
-func chunkDictionary(df *dataFile, rg, col int) (values map[string]bool, complete bool, err error) {
+// is read: a few hundred bytes for a column such as ctqNulls. pre, when
+// not nil, holds the whole chunk already.
+func chunkDictionary(df *dataFile, rg, col int, pre []byte) (values map[string]bool, complete bool, err error) {
 	cc := df.pf.Chunk(rg, col)
 	if df.pf.Leaves[col].Type != format.ByteArray || cc.DictionaryPageOffset <= 0 || cc.DictionaryPageOffset >= cc.DataPageOffset || len(cc.EncodingStats) == 0 {
 		return nil, false, nil
@@ -71,7 +72,7 @@ func chunkDictionary(df *dataFile, rg, col int) (values map[string]bool, complet
 		}
 	}
 	// The window covers the dictionary page: it is all that is fetched.
-	cr, err := df.pf.OpenChunk(rg, col, int(cc.DataPageOffset-cc.DictionaryPageOffset), nil, scanBuffers)
+	cr, err := df.pf.OpenChunk(rg, col, int(cc.DataPageOffset-cc.DictionaryPageOffset), pre, scanBuffers)
 	if err != nil {
 		return nil, false, err
 	}

@@ -37,6 +37,12 @@ type filter interface {
 	// a filter that needs scratch bitmaps takes them from getBitmap and
 	// returns them with putBitmap.
 	apply(b *batch, sel *bitmap) error
+	// reads adds the columns apply reads in row group rg whenever it is
+	// called with a non-empty selection, whatever the rows hold: a remote
+	// file's row group fetches them together before the first column is
+	// decoded (prefetch.go). It must add only columns apply certainly
+	// reads; leaving one out costs a request, not a wrong answer.
+	reads(rg *rowGroupMeta, add func(path string))
 	// cost orders the children of an AND: cheaper filters run first so the
 	// selection is empty before expensive columns are read.
 	cost() int
@@ -78,3 +84,5 @@ func (c *constFilter) explain(sb *strings.Builder, indent string) {
 		sb.WriteString(indent + "no rows (can never match)\n")
 	}
 }
+
+func (*constFilter) reads(*rowGroupMeta, func(string)) {}

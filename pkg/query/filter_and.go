@@ -74,3 +74,10 @@ func (a *andFilter) prunePages(b *batch, sel *bitmap) error {
 	}
 	return nil
 }
+
+// reads: the cheapest child always runs; the others only on what it left.
+func (a *andFilter) reads(rg *rowGroupMeta, add func(string)) {
+	if len(a.kids) > 0 {
+		a.kids[0].reads(rg, add)
+	}
+}

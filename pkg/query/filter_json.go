@@ -145,7 +145,11 @@ func (b *batch) jsonNull(path string) (func(int) bool, error) {
 	if !b.nullsRead {
 		b.nullsRead = true
 		if col, _, ok := b.df.leaf(colNulls); ok {
-			set, complete, err := chunkDictionary(b.df, b.rg, col)
+			pre, err := b.plannedBytes(col)
+			if err != nil {
+				return nil, fmt.Errorf("read %s of %s: %w", nullsRoot, b.df.path, err)
+			}
+			set, complete, err := chunkDictionary(b.df, b.rg, col, pre)
 			if err != nil {
 				return nil, fmt.Errorf("read %s of %s: %w", nullsRoot, b.df.path, err)
 			}
@@ -190,3 +194,5 @@ func (b *batch) jsonNull(path string) (func(int) bool, error) {
 
 // prunePages: the page index holds nothing this filter can use.
 func (*jsonFilter) prunePages(*batch, *bitmap) error { return nil }
+
+func (f *jsonFilter) reads(_ *rowGroupMeta, add func(string)) { add(f.col) }

@@ -84,3 +84,14 @@ func (o *orFilter) prunePages(b *batch, sel *bitmap) error {
 	sel.and(keep)
 	return nil
 }
+
+// reads: the first child that may match runs on every row; the others
+// only on the rows it did not match.
+func (o *orFilter) reads(rg *rowGroupMeta, add func(string)) {
+	for _, k := range o.kids {
+		if k.mayMatch(rg) {
+			k.reads(rg, add)
+			return
+		}
+	}
+}

@@ -39,3 +39,5 @@ func (f *partitionFilter) explain(sb *strings.Builder, indent string) {
 
 // prunePages: the page index holds nothing this filter can use.
 func (*partitionFilter) prunePages(*batch, *bitmap) error { return nil }
+
+func (*partitionFilter) reads(*rowGroupMeta, func(string)) {}

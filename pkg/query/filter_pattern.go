@@ -96,3 +96,11 @@ func (p *patternFilter) inexactPass(b *batch, in, sel *bitmap) error {
 	})
 	return ferr
 }
+
+// reads: the tree's, and ctqExact when the row group holds inexact rows.
+func (p *patternFilter) reads(rg *rowGroupMeta, add func(string)) {
+	p.root.reads(rg, add)
+	if rg.inexact {
+		add(colExact)
+	}
+}

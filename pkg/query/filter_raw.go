@@ -63,3 +63,5 @@ func (f *rawFilter) matchRecord(s []byte) bool {
 
 // prunePages: the page index holds nothing this filter can use.
 func (*rawFilter) prunePages(*batch, *bitmap) error { return nil }
+
+func (*rawFilter) reads(_ *rowGroupMeta, add func(string)) { add(colRaw) }

@@ -71,3 +71,5 @@ func (f *sourceFilter) apply(b *batch, sel *bitmap) error {
 
 // prunePages: the page index holds nothing this filter can use.
 func (*sourceFilter) prunePages(*batch, *bitmap) error { return nil }
+
+func (*sourceFilter) reads(_ *rowGroupMeta, add func(string)) { add(colSourceKey) }

@@ -116,3 +116,10 @@ func (f *timeFilter) prunePages(b *batch, sel *bitmap) error {
 		return (f.until == 0 || l < f.until) && (f.since == 0 || h >= f.since)
 	})
 }
+
+// reads: eventTime, unless the statistics hold every row in range.
+func (f *timeFilter) reads(rg *rowGroupMeta, add func(string)) {
+	if !f.holdsRowGroup(rg) {
+		add(colTime)
+	}
+}

@@ -324,3 +324,8 @@ func (f *typedFilter) prunePages(b *batch, sel *bitmap) error {
 func (*boolFilter) prunePages(*batch, *bitmap) error     { return nil }
 func (*presenceFilter) prunePages(*batch, *bitmap) error { return nil }
 func (*typedFalse) prunePages(*batch, *bitmap) error     { return nil }
+
+func (f *typedFilter) reads(_ *rowGroupMeta, add func(string))    { add(f.col) }
+func (f *boolFilter) reads(_ *rowGroupMeta, add func(string))     { add(f.col) }
+func (*typedFalse) reads(*rowGroupMeta, func(string))             {}
+func (f *presenceFilter) reads(_ *rowGroupMeta, add func(string)) { add(f.col) }

@@ -147,8 +147,9 @@ func (s *scanPlan) scan(ctx context.Context, lake *partition.Lake, tasks []scanT
 		go func() {
 			defer wg.Done()
 			c := newConsumer()
+			prof := &readProfile{}
 			for i := range next {
-				if err := s.scanFile(ctx, lake, &tasks[i], c, st); err != nil {
+				if err := s.scanFile(ctx, lake, &tasks[i], c, prof, st); err != nil {
 					cancel(fmt.Errorf("file %s: %w", tasks[i].file.Path, err))
 					return
 				}
@@ -173,8 +174,9 @@ func (s *scanPlan) scan(ctx context.Context, lake *partition.Lake, tasks []scanT
 }
 
 // scanFile evaluates the task's rules over one file, row group by row
-// group, and hands every row group with a selected row to c.
-func (s *scanPlan) scanFile(ctx context.Context, lake *partition.Lake, t *scanTask, c consumer, st *Stats) error {
+// group, and hands every row group with a selected row to c. prof is the
+// worker's profile of the columns its row groups read (prefetch.go).
+func (s *scanPlan) scanFile(ctx context.Context, lake *partition.Lake, t *scanTask, c consumer, prof *readProfile, st *Stats) error {
 	df, err := openFile(ctx, lake, t.file, s.footers)
 	if err != nil {
 		return err
@@ -204,14 +206,17 @@ func (s *scanPlan) scanFile(ctx context.Context, lake *partition.Lake, t *scanTa
 			continue
 		}
 		b := &batch{ctx: ctx, df: df, rg: rg, n: meta.numRows(), meta: meta, st: local}
+		s.planReads(b, live, prof)
 		hit, err := s.evalRowGroup(b, live, sels)
 		if err == nil && hit {
+			b.startConsume(prof)
 			err = c.consume(b, sels)
 		}
 		for i, sel := range sels {
 			putBitmap(sel)
 			sels[i] = nil
 		}
+		prof.observe(b)
 		b.release()
 		if errors.Is(err, errFileDone) {
 			return nil
@@ -280,12 +285,18 @@ func openFile(ctx context.Context, lake *partition.Lake, f partition.File, foote
 	return df, err
 }
 
+// openFileOnce opens the file under its published key, or when that is
+// gone, where the lake says it is now (staging or trash): one request for
+// the usual case instead of a lookup and an open.
 func openFileOnce(ctx context.Context, lake *partition.Lake, f partition.File, footers *pqread.FooterCache) (*dataFile, error) {
-	key, err := lake.DataKey(ctx, f)
-	if err != nil {
-		return nil, err
-	}
+	key := f.Path
 	ra, info, err := lake.Bucket().OpenReaderAt(ctx, key)
+	if errors.Is(err, objstore.ErrNotExist) {
+		if key, err = lake.DataKey(ctx, f); err != nil {
+			return nil, err
+		}
+		ra, info, err = lake.Bucket().OpenReaderAt(ctx, key)
+	}
 	if err != nil {
 		return nil, err
 	}

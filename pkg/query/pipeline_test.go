@@ -14,30 +14,48 @@ import (
 	"github.com/ctq-dev/ctq/pkg/partition"
 )
 
-// countingBucket counts the bytes read through the ReaderAt of every object
-// opened for ranged reads.
+// countingBucket counts the bytes read and the requests made through the
+// ReaderAt of every object opened for ranged reads. With cost set, its
+// readers say requests cost that much (objstore.RequestCoster), as a
+// remote store's do.
 type countingBucket struct {
 	objstore.Bucket
-	read atomic.Int64
+	read, requests atomic.Int64
+	cost           int64
 }
 
 type countingReaderAt struct {
 	objstore.ReaderAt
-	n *atomic.Int64
+	b *countingBucket
 }
 
 func (r countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	n, err := r.ReaderAt.ReadAt(p, off)
-	r.n.Add(int64(n))
+	r.b.read.Add(int64(n))
+	r.b.requests.Add(1)
 	return n, err
 }
+
+// remoteReaderAt is a countingReaderAt whose requests cost.
+type remoteReaderAt struct{ countingReaderAt }
+
+func (r remoteReaderAt) RequestCost() int64 { return r.b.cost }
 
 func (b *countingBucket) OpenReaderAt(ctx context.Context, key string) (objstore.ReaderAt, objstore.ObjectInfo, error) {
 	ra, info, err := b.Bucket.OpenReaderAt(ctx, key)
 	if err != nil {
 		return nil, info, err
 	}
-	return countingReaderAt{ra, &b.read}, info, nil
+	if b.cost > 0 {
+		return remoteReaderAt{countingReaderAt{ra, b}}, info, nil
+	}
+	return countingReaderAt{ra, b}, info, nil
+}
+
+// reset zeroes the counters.
+func (b *countingBucket) reset() {
+	b.read.Store(0)
+	b.requests.Store(0)
 }
 
 // pinLake is one account, one region, one day: its main file has several
@@ -206,22 +224,27 @@ func TestPipeline_PruningCounters(t *testing.T) {
 }
 
 // TestPipeline_RangedReads: a query of two columns over a file fetches less
-// than the file.
+// than the file, from a local file and from a remote one whose row groups
+// fetch their planned chunks together.
 func TestPipeline_RangedReads(t *testing.T) {
 	pl := buildPinLake(t)
 	var size int64
 	for _, f := range pl.snap.SortedFiles() {
 		size += f.Bytes
 	}
-	pl.bucket.read.Store(0)
-	st, _ := pl.run(t, `{ $.eventName = "ConsoleLogin" }`, Options{CountOnly: true})
-	read := pl.bucket.read.Load()
-	if st.RowsMatched == 0 || st.ColumnsRead == 0 {
-		t.Fatalf("the query read nothing: %+v", st)
+	for _, cost := range []int64{0, 1 << 20} {
+		pl.bucket.cost = cost
+		pl.bucket.reset()
+		st, _ := pl.run(t, `{ $.eventName = "ConsoleLogin" }`, Options{CountOnly: true})
+		read := pl.bucket.read.Load()
+		if st.RowsMatched == 0 || st.ColumnsRead == 0 {
+			t.Fatalf("request cost %d: the query read nothing: %+v", cost, st)
+		}
+		if read <= 0 || read >= size/4 {
+			t.Fatalf("request cost %d: a count over eventName (and ctqExact) read %d bytes of a %d-byte lake", cost, read, size)
+		}
 	}
-	if read <= 0 || read >= size/4 {
-		t.Fatalf("a count over eventName (and ctqExact) read %d bytes of a %d-byte lake", read, size)
-	}
+	pl.bucket.cost = 0
 }
 
 // TestPipeline_EventIDsFromRecords: printed matches of a selective query

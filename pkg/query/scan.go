@@ -20,9 +20,10 @@ import (
 
 // dataFile is one open Parquet file of the lake, read by ranges.
 type dataFile struct {
-	path string
-	ra   objstore.ReaderAt
-	pf   *pqread.File
+	path     string
+	ra       objstore.ReaderAt
+	pf       *pqread.File
+	coalesce *pqread.Coalesce // a remote file's ranged reads; nil: local (prefetch.go)
 }
 
 // openDataFile reads a file's footer (from cache when it holds the footer
@@ -32,7 +33,7 @@ func openDataFile(path string, ra objstore.ReaderAt, cache *pqread.FooterCache, 
 	if err != nil {
 		return nil, err
 	}
-	return &dataFile{path: path, ra: ra, pf: pf}, nil
+	return &dataFile{path: path, ra: ra, pf: pf, coalesce: coalesceFor(ra)}, nil
 }
 
 func (df *dataFile) Close() error { return df.ra.Close() }
@@ -64,6 +65,12 @@ type batch struct {
 
 	nullsRead bool            // the ctqNulls dictionary was looked at
 	nullPaths map[string]bool // every path some row has as JSON null; nil: unknown
+
+	// Planned reads of a remote file (prefetch.go).
+	plan      []int             // columns whose chunks the next chunk read fetches with it
+	fetched   []*pqread.Fetched // the chunks fetched so
+	consuming bool              // the consumer has the batch
+	consumed  []string          // columns the consumer read first
 }
 
 func (b *batch) release() {
@@ -77,7 +84,10 @@ func (b *batch) release() {
 	for _, c := range b.cols {
 		scanColumns.Put(c)
 	}
-	b.arrays, b.cols, b.pooled = nil, nil, nil
+	for _, fe := range b.fetched {
+		fe.Release()
+	}
+	b.arrays, b.cols, b.pooled, b.plan, b.fetched = nil, nil, nil, nil, nil
 }
 
 // scanColumns recycles the decoded columns of released batches: their
@@ -117,7 +127,7 @@ func (b *batch) column(path string) (*pqread.Column, bool, error) {
 		c.Data = scanBuffers.Allocate(int(cc.TotalUncompressedSize))[:0]
 		b.pooled = append(b.pooled, c)
 	}
-	if err := readChunk(b.df, b.rg, col, c, nil); err != nil {
+	if err := b.readChunk(col, c, nil); err != nil {
 		return nil, false, fmt.Errorf("read %s of %s: %w", path, b.df.path, err)
 	}
 	if rows := c.Rows(); rows != b.n {
@@ -127,17 +137,26 @@ func (b *batch) column(path string) (*pqread.Column, bool, error) {
 		b.cols = map[string]*pqread.Column{}
 	}
 	b.cols[path] = c
+	if b.consuming {
+		b.consumed = append(b.consumed, path)
+	}
 	if b.st != nil {
 		b.st.ColumnsRead++
 	}
 	return c, true, nil
 }
 
-// readChunk decodes every page of a column chunk into c. With page set,
-// c holds one page at a time (reset before each) and page is called once
-// each page is decoded.
-func readChunk(df *dataFile, rg, col int, c *pqread.Column, page func() error) error {
-	cr, err := df.pf.OpenChunk(rg, col, 0, nil, scanBuffers)
+// readChunk decodes every page of a column chunk of the row group into
+// c: from the bytes the batch fetched with its planned reads, else with
+// one ranged read of the chunk. With page set, c holds one page at a time
+// (reset before each) and page is called once each page is decoded.
+func (b *batch) readChunk(col int, c *pqread.Column, page func() error) error {
+	rg := b.rg
+	pre, err := b.chunkBytes(col)
+	if err != nil {
+		return fmt.Errorf("row group %d: %w", rg, err)
+	}
+	cr, err := b.df.pf.OpenChunk(rg, col, 0, pre, scanBuffers)
 	if err != nil {
 		return err
 	}

@@ -127,3 +127,24 @@ func ReaderAt(t *testing.T, b objstore.Bucket, dir string) Changed {
 	}
 	return ChangedOldBytes
 }
+
+// RequestCost opens an object of b below the key prefix dir for ranged
+// reads and returns what its reader says a request costs: 0 when it is not
+// an objstore.RequestCoster.
+func RequestCost(t *testing.T, b objstore.Bucket, dir string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	key := dir + "/cost.bin"
+	if err := b.Put(ctx, key, strings.NewReader("x"), 1); err != nil {
+		t.Fatalf("Put(%s): %v", key, err)
+	}
+	r, _, err := b.OpenReaderAt(ctx, key)
+	if err != nil {
+		t.Fatalf("OpenReaderAt(%s): %v", key, err)
+	}
+	defer r.Close()
+	if rc, ok := r.(objstore.RequestCoster); ok {
+		return rc.RequestCost()
+	}
+	return 0
+}

@@ -35,6 +35,16 @@ func (b *s3Bucket) OpenReaderAt(ctx context.Context, key string) (objstore.Reade
 func (r *s3ReaderAt) Size() int64  { return r.size }
 func (r *s3ReaderAt) Close() error { return nil }
 
+var _ objstore.RequestCoster = (*s3ReaderAt)(nil)
+
+// requestCost is what one GET costs beyond its bytes, in bytes: a first
+// byte takes tens of milliseconds, in which tens of MB/s deliver about
+// 1 MiB.
+const requestCost = 1 << 20
+
+// RequestCost implements objstore.RequestCoster.
+func (r *s3ReaderAt) RequestCost() int64 { return requestCost }
+
 // ReadAt fetches [off, off+len(p)) with a ranged GET, retrying transient
 // failures with the bucket's backoff.
 func (r *s3ReaderAt) ReadAt(p []byte, off int64) (int, error) {

@@ -462,10 +462,14 @@ func TestS3Faults(t *testing.T) {
 }
 
 // An S3 ReaderAt issues ranged GETs with If-Match on the ETag opened: once
-// the object is replaced, reads fail instead of mixing two versions.
+// the object is replaced, reads fail instead of mixing two versions. Each
+// GET is a request with a cost (objstore.RequestCoster).
 func TestS3ReaderAt(t *testing.T) {
 	e := newS3Env(t)
 	if got := objstoretest.ReaderAt(t, e.b, "ra"); got != objstoretest.ChangedError {
 		t.Errorf("replaced object: reader returned the old bytes, want an If-Match failure")
+	}
+	if c := objstoretest.RequestCost(t, e.b, "ra"); c <= 0 {
+		t.Errorf("an S3 reader says a request costs %d bytes: readers would not merge ranges", c)
 	}
 }
