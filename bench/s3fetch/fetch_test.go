@@ -38,9 +38,10 @@ import (
 )
 
 var (
-	flagEvents = flag.Int("events", 20000, "events in the generated archive (the acceptance figure needs at least 200000)")
-	flagBefore = flag.String("before", "", "an older ctq binary to measure the same queries with, for comparison")
-	flagOut    = flag.String("out", "", "write the figures as a Markdown table to this file (a relative path is taken from bench/)")
+	flagEvents  = flag.Int("events", 20000, "events in the generated archive (the acceptance figure needs at least 200000)")
+	flagBefore  = flag.String("before", "", "an older ctq binary to measure the same queries with, for comparison")
+	flagRawPage = flag.String("raw-page-size", "", "ingest and compact the lake with this --raw-page-size (empty: the default pages)")
+	flagOut     = flag.String("out", "", "write the figures as a Markdown table to this file (a relative path is taken from bench/)")
 )
 
 // countingProxy forwards to the S3 server and counts response body bytes
@@ -129,8 +130,12 @@ func TestS3Fetch(t *testing.T) {
 		}
 		return out
 	}
-	run(bin, "ingest", archive, "--lake", lake, "--endpoint-url", srv.Endpoint, "--quiet")
-	run(bin, "compact", "--lake", lake, "--endpoint-url", srv.Endpoint)
+	var layout []string
+	if *flagRawPage != "" {
+		layout = []string{"--raw-page-size", *flagRawPage}
+	}
+	run(bin, append([]string{"ingest", archive, "--lake", lake, "--endpoint-url", srv.Endpoint, "--quiet"}, layout...)...)
+	run(bin, append([]string{"compact", "--lake", lake, "--endpoint-url", srv.Endpoint}, layout...)...)
 	lakeBytes, files := lakeSize(t, srv)
 	t.Logf("lake: %d events, %d data files, %d bytes", cfg.Events, files, lakeBytes)
 
@@ -188,8 +193,12 @@ func TestS3Fetch(t *testing.T) {
 			head += " older binary bytes | requests | of lake | warm bytes | warm requests |"
 			sep += "--:|--:|--:|--:|--:|"
 		}
-		md := fmt.Sprintf("Lake: %d events, %d data files after compaction, %d bytes, on MinIO (%s).\n\n%s\n%s\n%s\n",
-			cfg.Events, files, lakeBytes, time.Now().UTC().Format("2006-01-02 15:04 UTC"), head, sep, strings.Join(rows, "\n"))
+		pages := "default raw pages"
+		if *flagRawPage != "" {
+			pages = "--raw-page-size " + *flagRawPage
+		}
+		md := fmt.Sprintf("Lake: %d events, %d data files after compaction, %d bytes (%s), on MinIO (%s).\n\n%s\n%s\n%s\n",
+			cfg.Events, files, lakeBytes, pages, time.Now().UTC().Format("2006-01-02 15:04 UTC"), head, sep, strings.Join(rows, "\n"))
 		out := *flagOut
 		if !filepath.IsAbs(out) {
 			out = filepath.Join(root, "bench", out)
