@@ -159,14 +159,26 @@ func prepare(ctx context.Context, e *env, q *scanFlags, pattern string, limit in
 	if err != nil {
 		return nil, err
 	}
-	snap, err := q.snapshot(ctx, e, lake, &opts)
-	if err != nil {
-		return nil, err
+	var snap *partition.Snapshot
+	if q.verifiedOnly {
+		// The verdicts are in the full snapshot and become the plan's scope.
+		if snap, err = q.snapshot(ctx, e, lake, &opts); err != nil {
+			return nil, err
+		}
 	}
 	opts.Footers = footerCache(lake)
 	plan, err := query.NewPlan(p.Root, opts)
 	if err != nil {
 		return nil, err
+	}
+	if snap == nil {
+		// Read through the plan's file filter: the query holds the files it
+		// may scan, not the lake's manifest.
+		if snap, err = checkedSnapshot(ctx, lake, func(ctx context.Context) (*partition.Snapshot, error) {
+			return plan.Snapshot(ctx, lake)
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return &prepared{pattern: p, opts: opts, plan: plan, lake: lake, snap: snap}, nil
 }
