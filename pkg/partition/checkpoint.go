@@ -331,20 +331,29 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 	return nil
 }
 
+// openGzip opens the gzip object at key; the caller must call done.
+func (l *Lake) openGzip(ctx context.Context, key string) (zr *gzip.Reader, done func(), err error) {
+	rc, _, err := l.b.Open(ctx, key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s of %s: %w", key, l, err)
+	}
+	zr, err = gzip.NewReader(rc)
+	if err != nil {
+		rc.Close()
+		return nil, nil, fmt.Errorf("checkpoint %s of %s is corrupt: %w", key, l, err)
+	}
+	return zr, func() { zr.Close(); rc.Close() }, nil
+}
+
 // streamGzipJSON opens the gzip JSON object at key and hands a decoder
 // over its text to decode. An error names the key and the offset in the
 // uncompressed text where decoding stopped.
 func (l *Lake) streamGzipJSON(ctx context.Context, key string, decode func(*json.Decoder) error) error {
-	rc, _, err := l.b.Open(ctx, key)
+	zr, done, err := l.openGzip(ctx, key)
 	if err != nil {
-		return fmt.Errorf("read %s of %s: %w", key, l, err)
+		return err
 	}
-	defer rc.Close()
-	zr, err := gzip.NewReader(rc)
-	if err != nil {
-		return fmt.Errorf("checkpoint %s of %s is corrupt: %w", key, l, err)
-	}
-	defer zr.Close()
+	defer done()
 	dec := json.NewDecoder(zr)
 	if err := decode(dec); err != nil {
 		return fmt.Errorf("checkpoint %s of %s is corrupt at offset %d: %w", key, l, dec.InputOffset(), err)
@@ -352,19 +361,15 @@ func (l *Lake) streamGzipJSON(ctx context.Context, key string, decode func(*json
 	return nil
 }
 
+// readGzipJSON decodes the gzip JSON object at key into v whole: one read
+// and one Unmarshal, measured cheaper than a Decoder (which copies its
+// growing buffer again as it refills) for a part that is read whole anyway.
 func (l *Lake) readGzipJSON(ctx context.Context, key string, v any) error {
-	rc, _, err := l.b.Open(ctx, key)
+	zr, done, err := l.openGzip(ctx, key)
 	if err != nil {
-		return fmt.Errorf("read %s of %s: %w", key, l, err)
+		return err
 	}
-	defer rc.Close()
-	zr, err := gzip.NewReader(rc)
-	if err != nil {
-		return fmt.Errorf("read %s of %s: %w", key, l, err)
-	}
-	defer zr.Close()
-	// One read and one Unmarshal: measured cheaper than a streaming
-	// Decoder, which copies its growing buffer again as it refills.
+	defer done()
 	doc, err := io.ReadAll(zr)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s of %s is corrupt: %w", key, l, err)

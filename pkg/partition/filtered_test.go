@@ -93,8 +93,12 @@ func TestFilteredSnapshot_SameFilesAsFullLoader(t *testing.T) {
 	checkFiltered(t, "checkpoint and log", got, full)
 	// One call per file the checkpoint holds and per file a later commit adds.
 	added := len(s.Files)
-	for _, c := range readAll(t, l, s.Seq) {
-		added += len(c.Add)
+	tail, err := l.readCommits(ctx, s.Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range tail {
+		added += len(e.entry.Add)
 	}
 	if calls != added {
 		t.Errorf("filter called %d times, want once per decoded file (%d)", calls, added)
@@ -102,15 +106,6 @@ func TestFilteredSnapshot_SameFilesAsFullLoader(t *testing.T) {
 	if _, err := l.FilteredSnapshot(ctx, nil); err == nil {
 		t.Error("FilteredSnapshot(nil): no error")
 	}
-}
-
-func readAll(t *testing.T, l *Lake, after int64) []*Commit {
-	t.Helper()
-	cs, err := l.CommitsAfter(context.Background(), after)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cs
 }
 
 // A commit after the checkpoint that removes files takes them out of the
@@ -190,19 +185,16 @@ func TestFilteredSnapshot_CorruptCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := checkpointKey(s.Seq, partFiles)
-	rc, _, err := l.b.Open(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(rc)
+	zr, done, err := l.openGzip(ctx, key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var doc bytes.Buffer
-	if _, err := doc.ReadFrom(zr); err != nil {
+	_, err = doc.ReadFrom(zr)
+	done()
+	if err != nil {
 		t.Fatal(err)
 	}
-	rc.Close()
 	text := doc.String()
 	cut := strings.Index(text, `"files":[`) + len(`"files":[`) + 40 // inside the first file
 
