@@ -253,12 +253,20 @@ func (s *Snapshot) decodeFilesPart(dec *json.Decoder, seq int64) error {
 		}
 		return nil
 	}
+	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return err
 		}
+		// Member names match as in json.Unmarshal (without regard to
+		// case); a repeated one is an error, not a second list of files.
 		name, _ := tok.(string)
+		name = strings.ToLower(name)
+		if seen[name] {
+			return fmt.Errorf("member %q repeated", name)
+		}
+		seen[name] = true
 		switch name {
 		case "version":
 			err = dec.Decode(&head.Version)
@@ -266,7 +274,7 @@ func (s *Snapshot) decodeFilesPart(dec *json.Decoder, seq int64) error {
 			err = dec.Decode(&head.Seq)
 		case "commits":
 			err = dec.Decode(&head.Commits)
-		case "valueTables":
+		case "valuetables":
 			err = dec.Decode(&head.ValueTables)
 		case "removed":
 			err = dec.Decode(&head.Removed)
@@ -301,10 +309,14 @@ func (s *Snapshot) decodeFilesPart(dec *json.Decoder, seq int64) error {
 	return nil
 }
 
-// decodeFiles reads the files array one element at a time.
+// decodeFiles reads the files array (or null) one element at a time.
 func (s *Snapshot) decodeFiles(dec *json.Decoder, tables map[string][]string) error {
-	if err := expectDelim(dec, '['); err != nil {
+	tok, err := dec.Token()
+	if err != nil || tok == nil {
 		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return fmt.Errorf("found %q where the files' '[' belongs", fmt.Sprint(tok))
 	}
 	for dec.More() {
 		var cf checkpointFile
@@ -326,7 +338,7 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 		return err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("found %v where %q belongs", tok, want)
+		return fmt.Errorf("found %q where %q belongs", fmt.Sprint(tok), want)
 	}
 	return nil
 }

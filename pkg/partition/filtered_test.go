@@ -3,12 +3,16 @@ package partition
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/ctq-dev/ctq/pkg/objstore"
 )
 
 // oddRows keeps the files with an odd row count and drops their value sets
@@ -236,4 +240,79 @@ func putGzip(t *testing.T, l *Lake, key, text string) {
 	if err := l.b.Put(context.Background(), key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// wholeFilesPart is the files part decoded whole (json.Unmarshal), the
+// reference the streamed decoder must agree with.
+func wholeFilesPart(doc []byte, seq int64) (*Snapshot, error) {
+	var fd checkpointFilesDoc
+	if err := json.Unmarshal(doc, &fd); err != nil {
+		return nil, err
+	}
+	if fd.Version > FormatVersion || fd.Seq != seq {
+		return nil, fmt.Errorf("version %d, seq %d", fd.Version, fd.Seq)
+	}
+	s := newSnapshot(true, nil)
+	for i := range fd.Files {
+		f, err := decodeValueSets(fd.ValueTables, &fd.Files[i])
+		if err != nil {
+			return nil, err
+		}
+		s.add(f)
+	}
+	for p, t := range fd.Removed {
+		s.Removed[p] = t
+	}
+	s.Seq, s.Commits = seq, fd.Commits
+	return s, nil
+}
+
+// FuzzDecodeFilesPart: whatever the streamed decoder accepts, the whole
+// decode accepts too, with the same files, removed paths and counts; it
+// never panics on bad input.
+func FuzzDecodeFilesPart(f *testing.F) {
+	ctx := context.Background()
+	b, err := objstore.OpenLocal(f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	l := Open(b)
+	s := newSnapshot(false, nil)
+	for i := range 5 {
+		s.add(File{Path: fmt.Sprintf("account=111122223333/region=us-east-1/day=2024-03-01/f%d.parquet", i), Rows: int64(i), Values: valueSets(i)})
+	}
+	s.Seq, s.Commits, s.full = 3, 3, true
+	s.Removed["gone.parquet"] = time.Unix(5, 0).UTC()
+	if err := l.Checkpoint(ctx, s); err != nil {
+		f.Fatal(err)
+	}
+	zr, done, err := l.openGzip(ctx, checkpointKey(3, partFiles))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var doc bytes.Buffer
+	_, err = doc.ReadFrom(zr)
+	done()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(doc.Bytes())
+	f.Add([]byte(`{"files":[{"path":"a","rows":1,"values":{"eventName":["x"]}}],"seq":3,"version":1}`))
+	f.Add([]byte(`{"version":1,"seq":3,"files":null}`))
+	f.Add([]byte(`{"version":1,"seq":3,"files":[],"files":[{"path":"b"}]}`))
+	f.Add([]byte(`{"Version":1,"SEQ":3,"Files":[{"path":"c","sets":{"eventName":"AQ"}}],"valueTables":{"eventName":["x"]}}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		got := newSnapshot(true, nil)
+		err := got.decodeFilesPart(json.NewDecoder(bytes.NewReader(doc)), 3)
+		if err != nil {
+			return
+		}
+		want, werr := wholeFilesPart(doc, 3)
+		if werr != nil {
+			t.Fatalf("streamed decode accepted what the whole decode rejects (%v): %q", werr, doc)
+		}
+		if !reflect.DeepEqual(got.Files, want.Files) || !reflect.DeepEqual(got.Removed, want.Removed) || got.Seq != want.Seq || got.Commits != want.Commits {
+			t.Fatalf("streamed and whole decodes differ on %q:\n%+v\n%+v", doc, got.Files, want.Files)
+		}
+	})
 }
