@@ -133,6 +133,10 @@ func (f *ruleFlags) loadRules(e *env) ([]*detect.Rule, error) {
 	return rules, nil
 }
 
+// detectMemoryLimit is the soft memory limit of detect (its pack holds
+// match tallies besides the scan's buffers; measured in bench/RESULTS.md).
+const detectMemoryLimit = 128 << 20
+
 func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 	output, err := f.out.format(e)
 	if err != nil {
@@ -153,15 +157,15 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 		return err
 	}
 	if e.getenv("GOGC") == "" {
-		debug.SetGCPercent(400) // as query: little live memory, many short-lived allocations
+		debug.SetGCPercent(400) // little live memory, many short-lived allocations
 	}
 	if e.getenv("GOMEMLIMIT") == "" {
-		// As query: the pack's live heap is its match tallies and the
+		// The pack's live heap is its match tallies and the
 		// scan's buffers; the limit keeps the 400% target from growing
 		// fresh memory, whose page faults cost more than the collections
 		// (measured: 0.38 s against 0.39-0.46 s for the default pack at 1M
 		// events, 126 against 155 MiB).
-		debug.SetMemoryLimit(queryMemoryLimit)
+		debug.SetMemoryLimit(detectMemoryLimit)
 	}
 	lake, err := f.lf.open(ctx, e)
 	if err != nil {

@@ -128,23 +128,27 @@ type prepared struct {
 	snap    *partition.Snapshot
 }
 
-// queryMemoryLimit is the soft memory limit of query, count, explain and
-// detect.
-const queryMemoryLimit = 128 << 20
+// The collector settings of query, count and explain. A scan's live heap
+// is its workers' buffers (footers, column chunks, raw pages: 3 to 35 MiB,
+// the most when both workers read the lake's largest files) and the files
+// it scans; the manifest is never held (Plan.Snapshot). The peak is the
+// target times the largest live heap a collection happens to see, and a
+// larger lake gives more collections the chance to see the rare moments
+// of both workers on its largest files: a 200% target instead of 400% and
+// a 64 MiB soft limit instead of 128 keep the peak from following the lake
+// (bench/RESULTS.md, "Flat query memory").
+const (
+	queryGCPercent   = 200
+	queryMemoryLimit = 64 << 20
+)
 
 // prepare parses the pattern, plans it and opens the lake: the shared front
 // half of query, count and explain.
 func prepare(ctx context.Context, e *env, q *scanFlags, pattern string, limit int, countOnly bool) (*prepared, error) {
 	if e.getenv("GOGC") == "" {
-		// Queries keep little live memory (tens of MiB) but allocate per
-		// file; collecting less often is measurably faster (bench/RESULTS.md).
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(queryGCPercent)
 	}
 	if e.getenv("GOMEMLIMIT") == "" {
-		// 400% of a live heap that holds pooled page buffers and, on a
-		// large lake, the manifest is several times what a scan needs: a
-		// soft limit keeps the peak flat as the lake grows (measured at
-		// 250k and 4M events in bench/RESULTS.md), at no measured CPU cost.
 		debug.SetMemoryLimit(queryMemoryLimit)
 	}
 	p, err := parsePattern(e, pattern)
@@ -160,14 +164,26 @@ func prepare(ctx context.Context, e *env, q *scanFlags, pattern string, limit in
 	if err != nil {
 		return nil, err
 	}
-	snap, err := q.snapshot(ctx, e, lake, &opts)
-	if err != nil {
-		return nil, err
+	var snap *partition.Snapshot
+	if q.verifiedOnly {
+		// The verdicts are in the full snapshot and become the plan's scope.
+		if snap, err = q.snapshot(ctx, e, lake, &opts); err != nil {
+			return nil, err
+		}
 	}
 	opts.Footers = footerCache(lake)
 	plan, err := query.NewPlan(p.Root, opts)
 	if err != nil {
 		return nil, err
+	}
+	if snap == nil {
+		// Read through the plan's file filter: the query holds the files it
+		// may scan, not the lake's manifest.
+		if snap, err = checkedSnapshot(ctx, lake, func(ctx context.Context) (*partition.Snapshot, error) {
+			return plan.Snapshot(ctx, lake)
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return &prepared{pattern: p, opts: opts, plan: plan, lake: lake, snap: snap}, nil
 }

@@ -208,26 +208,15 @@ func (l *Lake) latestCheckpoint(ctx context.Context, sources bool) (int64, error
 	return best, nil
 }
 
-// readCheckpoint fills s from the checkpoint at seq.
+// readCheckpoint fills s from the checkpoint at seq. The files part is
+// decoded one file at a time into s, so a filtered snapshot never holds
+// the value sets of the files its filter drops.
 func (l *Lake) readCheckpoint(ctx context.Context, seq int64, filesOnly bool, s *Snapshot) error {
-	var fd checkpointFilesDoc
-	if err := l.readGzipJSON(ctx, checkpointKey(seq, partFiles), &fd); err != nil {
+	key := checkpointKey(seq, partFiles)
+	err := l.streamGzipJSON(ctx, key, func(dec *json.Decoder) error { return s.decodeFilesPart(dec, seq) })
+	if err != nil {
 		return err
 	}
-	if fd.Version > FormatVersion || fd.Seq != seq {
-		return fmt.Errorf("checkpoint %d of %s: version %d, seq %d", seq, l, fd.Version, fd.Seq)
-	}
-	for i := range fd.Files {
-		f, err := decodeValueSets(fd.ValueTables, &fd.Files[i])
-		if err != nil {
-			return fmt.Errorf("checkpoint %d of %s: %w", seq, l, err)
-		}
-		s.Files[f.Path] = f
-	}
-	for p, t := range fd.Removed {
-		s.Removed[p] = t
-	}
-	s.Seq, s.Commits = seq, fd.Commits
 	if filesOnly {
 		return nil
 	}
@@ -247,19 +236,152 @@ func (l *Lake) readCheckpoint(ctx context.Context, seq int64, filesOnly bool, s 
 	return nil
 }
 
-func (l *Lake) readGzipJSON(ctx context.Context, key string, v any) error {
+// decodeFilesPart reads a checkpointFilesDoc from dec member by member and
+// adds its files to s as they are decoded. The writer puts the header and
+// the value tables before the files (the order of checkpointFilesDoc's
+// fields); a files part that names a value set before its table is corrupt.
+// Parts written before value sets became bitsets put "files" first and
+// carry no tables.
+func (s *Snapshot) decodeFilesPart(dec *json.Decoder, seq int64) error {
+	if err := expectDelim(dec, '{'); err != nil {
+		return err
+	}
+	var head checkpointFilesDoc
+	version := func() error {
+		if head.Version > FormatVersion || head.Seq != seq {
+			return fmt.Errorf("version %d, seq %d: want a version up to %d and seq %d", head.Version, head.Seq, FormatVersion, seq)
+		}
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		// Member names match as in json.Unmarshal (without regard to
+		// case); a repeated one is an error, not a second list of files.
+		name, _ := tok.(string)
+		name = strings.ToLower(name)
+		if seen[name] {
+			return fmt.Errorf("member %q repeated", name)
+		}
+		seen[name] = true
+		switch name {
+		case "version":
+			err = dec.Decode(&head.Version)
+		case "seq":
+			err = dec.Decode(&head.Seq)
+		case "commits":
+			err = dec.Decode(&head.Commits)
+		case "valuetables":
+			err = dec.Decode(&head.ValueTables)
+		case "removed":
+			err = dec.Decode(&head.Removed)
+		case "files":
+			if head.Seq != 0 { // as the writer orders it; a legacy part has "files" first
+				if err := version(); err != nil {
+					return err
+				}
+			}
+			err = s.decodeFiles(dec, head.ValueTables)
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("data after the document")
+	}
+	if err := version(); err != nil {
+		return err
+	}
+	for p, t := range head.Removed {
+		s.Removed[p] = t
+	}
+	s.Seq, s.Commits = seq, head.Commits
+	return nil
+}
+
+// decodeFiles reads the files array (or null) one element at a time.
+func (s *Snapshot) decodeFiles(dec *json.Decoder, tables map[string][]string) error {
+	tok, err := dec.Token()
+	if err != nil || tok == nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return fmt.Errorf("found %q where the files' '[' belongs", fmt.Sprint(tok))
+	}
+	for dec.More() {
+		var cf checkpointFile
+		if err := dec.Decode(&cf); err != nil {
+			return err
+		}
+		f, err := decodeValueSets(tables, &cf)
+		if err != nil {
+			return err
+		}
+		s.add(f)
+	}
+	return expectDelim(dec, ']')
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("found %q where %q belongs", fmt.Sprint(tok), want)
+	}
+	return nil
+}
+
+// openGzip opens the gzip object at key; the caller must call done.
+func (l *Lake) openGzip(ctx context.Context, key string) (zr *gzip.Reader, done func(), err error) {
 	rc, _, err := l.b.Open(ctx, key)
 	if err != nil {
-		return fmt.Errorf("read %s of %s: %w", key, l, err)
+		return nil, nil, fmt.Errorf("read %s of %s: %w", key, l, err)
 	}
-	defer rc.Close()
-	zr, err := gzip.NewReader(rc)
+	zr, err = gzip.NewReader(rc)
 	if err != nil {
-		return fmt.Errorf("read %s of %s: %w", key, l, err)
+		rc.Close()
+		return nil, nil, fmt.Errorf("checkpoint %s of %s is corrupt: %w", key, l, err)
 	}
-	defer zr.Close()
-	// One read and one Unmarshal: measured cheaper than a streaming
-	// Decoder, which copies its growing buffer again as it refills.
+	return zr, func() { zr.Close(); rc.Close() }, nil
+}
+
+// streamGzipJSON opens the gzip JSON object at key and hands a decoder
+// over its text to decode. An error names the key and the offset in the
+// uncompressed text where decoding stopped.
+func (l *Lake) streamGzipJSON(ctx context.Context, key string, decode func(*json.Decoder) error) error {
+	zr, done, err := l.openGzip(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer done()
+	dec := json.NewDecoder(zr)
+	if err := decode(dec); err != nil {
+		return fmt.Errorf("checkpoint %s of %s is corrupt at offset %d: %w", key, l, dec.InputOffset(), err)
+	}
+	return nil
+}
+
+// readGzipJSON decodes the gzip JSON object at key into v whole: one read
+// and one Unmarshal, measured cheaper than a Decoder (which copies its
+// growing buffer again as it refills) for a part that is read whole anyway.
+func (l *Lake) readGzipJSON(ctx context.Context, key string, v any) error {
+	zr, done, err := l.openGzip(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer done()
 	doc, err := io.ReadAll(zr)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s of %s is corrupt: %w", key, l, err)
@@ -271,10 +393,10 @@ func (l *Lake) readGzipJSON(ctx context.Context, key string, v any) error {
 }
 
 // loadSnapshot is the newest checkpoint plus the log entries after it, or
-// the whole log when there is no usable checkpoint.
-func (l *Lake) loadSnapshot(ctx context.Context, filesOnly, useCheckpoint bool) (*Snapshot, error) {
-	s := newSnapshot()
-	s.full = !filesOnly
+// the whole log when there is no usable checkpoint. Every file passes
+// through keep (nil: keep all) as it is decoded.
+func (l *Lake) loadSnapshot(ctx context.Context, filesOnly, useCheckpoint bool, keep FileFilter) (*Snapshot, error) {
+	s := newSnapshot(filesOnly, keep)
 	if useCheckpoint {
 		seq, err := l.latestCheckpoint(ctx, !filesOnly)
 		if err != nil {
@@ -284,19 +406,18 @@ func (l *Lake) loadSnapshot(ctx context.Context, filesOnly, useCheckpoint bool) 
 			if err := l.readCheckpoint(ctx, seq, filesOnly, s); err != nil {
 				// The log is the truth; a damaged checkpoint costs a
 				// full replay, not correctness.
-				s = newSnapshot()
-				s.full = !filesOnly
+				s = newSnapshot(filesOnly, keep)
 			} else {
 				s.base = seq
 			}
 		}
 	}
-	cs, err := l.readCommitsAs(ctx, s.base, filesOnly)
+	err := l.eachCommit(ctx, s.base, filesOnly, func(e logEntry) error {
+		s.apply(e.entry, e.size)
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	for _, c := range cs {
-		s.apply(c.entry, c.size)
 	}
 	return s, nil
 }

@@ -88,7 +88,7 @@ func sameState(t *testing.T, what string, got, want *Snapshot, filesOnly bool) {
 
 func replay(t *testing.T, l *Lake, filesOnly bool) *Snapshot {
 	t.Helper()
-	s, err := l.loadSnapshot(context.Background(), filesOnly, false)
+	s, err := l.loadSnapshot(context.Background(), filesOnly, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

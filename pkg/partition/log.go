@@ -154,6 +154,17 @@ type logEntry struct {
 // objects and day marks, which readers of data never need and which make up
 // most of an ingest commit.
 func (l *Lake) readCommitsAs(ctx context.Context, after int64, filesOnly bool) ([]logEntry, error) {
+	var out []logEntry
+	err := l.eachCommit(ctx, after, filesOnly, func(e logEntry) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// eachCommit reads the log entries with seq > after in order and hands
+// each to fn before the next is read, so a reader holds one entry at a time.
+func (l *Lake) eachCommit(ctx context.Context, after int64, filesOnly bool, fn func(logEntry) error) error {
 	var seqs []int64
 	err := l.b.List(ctx, objstore.ListOptions{Prefix: LogDir, StartAfter: logKey(after)}, func(e objstore.Entry) error {
 		if n, ok := parseLogKey(e.Key); ok && n > after {
@@ -162,18 +173,19 @@ func (l *Lake) readCommitsAs(ctx context.Context, after int64, filesOnly bool) (
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list commit log of %s: %w", l, err)
+		return fmt.Errorf("list commit log of %s: %w", l, err)
 	}
 	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
-	out := make([]logEntry, 0, len(seqs))
 	for _, n := range seqs {
 		c, size, err := l.readCommit(ctx, n, filesOnly)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, logEntry{c, size})
+		if err := fn(logEntry{c, size}); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // commitFiles is the part of a commit entry that describes data files.
@@ -219,33 +231,73 @@ func (l *Lake) readCommit(ctx context.Context, seq int64, filesOnly bool) (*Comm
 // Snapshot is the lake's committed state at one log sequence number.
 type Snapshot struct {
 	Seq     int64
-	Files   map[string]File   // live files by final path
+	Files   map[string]File   // live files by final path (those the filter kept)
 	Sources map[string]Source // ingested objects by layout key
 	Days    map[string]string // DayMark.UpTo by prefix
 	// Removed holds the paths of files that commits removed, with the
 	// time of the removing commit.
 	Removed map[string]time.Time
+	// Dropped holds the paths of the live files a FileFilter did not keep
+	// (FilteredSnapshot); it is nil in a snapshot read without a filter.
+	Dropped map[string]struct{}
 	Commits int
 
-	full        bool  // Sources and Days are filled (Snapshot, not FilesSnapshot)
-	base        int64 // seq of the checkpoint it was loaded from, 0 for none
-	tailCommits int   // log entries replayed or committed after base
-	tailBytes   int64 // and their size
+	full        bool       // Sources and Days are filled (Snapshot, not FilesSnapshot)
+	keep        FileFilter // nil: every file is kept as decoded
+	base        int64      // seq of the checkpoint it was loaded from, 0 for none
+	tailCommits int        // log entries replayed or committed after base
+	tailBytes   int64      // and their size
 }
 
-func newSnapshot() *Snapshot {
-	return &Snapshot{Files: map[string]File{}, Sources: map[string]Source{}, Days: map[string]string{}, Removed: map[string]time.Time{}}
+// FileFilter decides, while a reader's snapshot is read, which of the
+// manifest's files it keeps. It is called once for every file a checkpoint
+// or commit adds, in log order, as the file is decoded; it may change *f
+// (drop the value sets and ranges the reader no longer needs) and reports
+// whether the snapshot keeps the file. It must not retain f. A file that a
+// later commit removes leaves the snapshot whatever the filter said.
+type FileFilter func(f *File) bool
+
+func newSnapshot(filesOnly bool, keep FileFilter) *Snapshot {
+	s := &Snapshot{Files: map[string]File{}, Sources: map[string]Source{}, Days: map[string]string{}, Removed: map[string]time.Time{},
+		full: !filesOnly, keep: keep}
+	if keep != nil {
+		s.Dropped = map[string]struct{}{}
+	}
+	return s
+}
+
+// Filtered reports whether the snapshot was read through a FileFilter,
+// so that Files holds only the files the filter kept.
+func (s *Snapshot) Filtered() bool { return s.Dropped != nil }
+
+// add records a live file, through the filter if there is one.
+func (s *Snapshot) add(f File) {
+	if s.keep != nil {
+		if !s.keep(&f) {
+			delete(s.Files, f.Path)
+			s.Dropped[f.Path] = struct{}{}
+			return
+		}
+		delete(s.Dropped, f.Path)
+	}
+	s.Files[f.Path] = f
+}
+
+// remove records that a commit at t removed the file at p.
+func (s *Snapshot) remove(p string, t time.Time) {
+	delete(s.Files, p)
+	delete(s.Dropped, p)
+	s.Removed[p] = t
 }
 
 func (s *Snapshot) apply(c *Commit, size int64) {
 	s.tailCommits++
 	s.tailBytes += size
 	for _, p := range c.Remove {
-		delete(s.Files, p)
-		s.Removed[p] = c.Time
+		s.remove(p, c.Time)
 	}
 	for _, f := range c.Add {
-		s.Files[f.Path] = f
+		s.add(f)
 	}
 	for _, src := range c.Sources {
 		s.Sources[src.Key] = src
@@ -262,13 +314,25 @@ func (s *Snapshot) apply(c *Commit, size int64) {
 // Snapshot is the lake's state: the newest checkpoint and the commit log
 // entries after it.
 func (l *Lake) Snapshot(ctx context.Context) (*Snapshot, error) {
-	return l.loadSnapshot(ctx, false, true)
+	return l.loadSnapshot(ctx, false, true, nil)
 }
 
 // FilesSnapshot is the lake's state for readers of data: Files, Removed and
 // Seq are filled, Sources and Days are left empty.
 func (l *Lake) FilesSnapshot(ctx context.Context) (*Snapshot, error) {
-	return l.loadSnapshot(ctx, true, true)
+	return l.loadSnapshot(ctx, true, true, nil)
+}
+
+// FilteredSnapshot is FilesSnapshot with every file passed through keep as
+// it is decoded: Files holds the live files keep kept (as keep left them)
+// and Dropped the paths of the others. The checkpoint and the log entries
+// are read one file and one entry at a time, so a reader's memory holds
+// what it keeps, never the whole manifest's value sets.
+func (l *Lake) FilteredSnapshot(ctx context.Context, keep FileFilter) (*Snapshot, error) {
+	if keep == nil {
+		return nil, fmt.Errorf("filtered snapshot of %s: nil filter", l)
+	}
+	return l.loadSnapshot(ctx, true, true, keep)
 }
 
 // SortedFiles returns the live files ordered by path.

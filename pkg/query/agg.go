@@ -130,10 +130,13 @@ func (p *Plan) Aggregate(ctx context.Context, lake *partition.Lake, snap *partit
 		}
 	}
 	st := &Stats{}
-	tasks := p.scan.selectFiles(snap, st)
+	tasks, err := p.scan.selectFiles(snap, st)
+	if err != nil {
+		return nil, nil, err
+	}
 	var mu sync.Mutex
 	var parts []*aggConsumer
-	err := p.scan.scan(ctx, lake, tasks, st, func() consumer {
+	err = p.scan.scan(ctx, lake, tasks, st, func() consumer {
 		c := newAggConsumer(&spec, func(raw []byte) error {
 			mu.Lock()
 			defer mu.Unlock()

@@ -119,16 +119,24 @@ func (p *Plan) Explain() string {
 	return sb.String()
 }
 
+// Snapshot reads the lake's snapshot for one Run of this plan: the plan
+// judges each file as the manifest is decoded, so the snapshot holds only
+// the files the pattern and options may match, and the query's memory does
+// not grow with the lake's manifest. The snapshot must be passed to this
+// plan's next Run (or Aggregate) and to nothing else.
+func (p *Plan) Snapshot(ctx context.Context, lake *partition.Lake) (*partition.Snapshot, error) {
+	return p.scan.snapshot(ctx, lake)
+}
+
 // Run evaluates the plan over the lake snapshot and calls emit for each
 // match, in (eventTime, eventID) order unless CountOnly. It returns the
 // figures of the run.
 func (p *Plan) Run(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, emit func(Match) error) (*Stats, error) {
 	st := &Stats{}
-	tasks := p.scan.selectFiles(snap, st)
-	if len(tasks) == 0 {
-		return st, nil
+	tasks, err := p.scan.selectFiles(snap, st)
+	if err != nil || len(tasks) == 0 {
+		return st, err
 	}
-	var err error
 	if p.opts.CountOnly {
 		err = p.scan.scan(ctx, lake, tasks, st, func() consumer { return countConsumer{} })
 	} else {

@@ -60,6 +60,12 @@ func NewMultiPlan(nodes []Node, opts MultiOptions) (*MultiPlan, error) {
 // Len returns the number of patterns.
 func (m *MultiPlan) Len() int { return len(m.scan.rules) }
 
+// Snapshot reads the lake's snapshot for one Run of this plan, as
+// Plan.Snapshot does: it holds the files some pattern may match.
+func (m *MultiPlan) Snapshot(ctx context.Context, lake *partition.Lake) (*partition.Snapshot, error) {
+	return m.scan.snapshot(ctx, lake)
+}
+
 // Run evaluates every pattern over the snapshot's files and calls emit for
 // each (pattern index, match). Calls to emit are serialized but not
 // ordered across files; within one file, a pattern's matches come in
@@ -72,9 +78,9 @@ func (m *MultiPlan) Run(ctx context.Context, lake *partition.Lake, snap *partiti
 	if m.Len() == 0 {
 		return st, nil
 	}
-	tasks := m.scan.selectFiles(snap, &st.Stats)
-	if len(tasks) == 0 {
-		return st, nil
+	tasks, err := m.scan.selectFiles(snap, &st.Stats)
+	if err != nil || len(tasks) == 0 {
+		return st, err
 	}
 	// One goroutine calls emit: the workers hand each row group's matches
 	// over and scan on, instead of waiting on one another for a lock while
@@ -112,7 +118,7 @@ func (m *MultiPlan) Run(ctx context.Context, lake *partition.Lake, snap *partiti
 		handed <- buf // never blocks for good: the goroutine drains until close
 		return nil
 	}
-	err := m.scan.scan(ctx, lake, tasks, &st.Stats, func() consumer {
+	err = m.scan.scan(ctx, lake, tasks, &st.Stats, func() consumer {
 		return newMatchCollector(m.Len(), m.opts.RawPerFile, 0, sink)
 	})
 	close(handed)

@@ -33,6 +33,15 @@ type scanPlan struct {
 	rules   []*patternFilter
 	workers int
 	footers *pqread.FooterCache
+	all     []int      // 0..len(rules)-1, shared by the files every rule may match
+	sel     *selection // of the snapshot the plan read, until a run takes it
+}
+
+// selection is what the plan's file filter decided while the manifest was
+// read (snapshot): the rules that may match each file it kept.
+type selection struct {
+	snap  *partition.Snapshot
+	rules map[string][]int
 }
 
 // newScanPlan compiles the rules and the options' scope.
@@ -64,6 +73,7 @@ func newScanPlan(nodes []Node, opts Options) (*scanPlan, error) {
 			return nil, err
 		}
 		s.rules = append(s.rules, p)
+		s.all = append(s.all, i)
 	}
 	return s, nil
 }
@@ -89,20 +99,71 @@ type scanTask struct {
 	rules []int
 }
 
+// fileRules returns the rules that may match f from the manifest alone:
+// none when the scope rules the file out.
+func (s *scanPlan) fileRules(f *partition.File) []int {
+	if f.Rows == 0 || (s.scope != nil && !s.scope.fileMayMatch(f)) {
+		return nil
+	}
+	var rules []int
+	for i, r := range s.rules {
+		if r.fileMayMatch(f) {
+			rules = append(rules, i)
+		}
+	}
+	if len(rules) == len(s.all) {
+		return s.all
+	}
+	return rules
+}
+
+// snapshot reads the lake's snapshot through the plan's file filter: each
+// file is judged by fileRules as the manifest is decoded, and the snapshot
+// keeps the files some rule may match, without their value sets and
+// ranges (the scan needs neither). A query's memory then holds the files
+// it scans, not the lake's manifest. The next selectFiles of that
+// snapshot uses the decisions.
+func (s *scanPlan) snapshot(ctx context.Context, lake *partition.Lake) (*partition.Snapshot, error) {
+	rules := map[string][]int{}
+	snap, err := lake.FilteredSnapshot(ctx, func(f *partition.File) bool {
+		r := s.fileRules(f)
+		if len(r) == 0 {
+			delete(rules, f.Path)
+			return false
+		}
+		rules[f.Path] = r
+		f.Values, f.Ranges = nil, nil
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sel = &selection{snap: snap, rules: rules}
+	return snap, nil
+}
+
 // selectFiles keeps the files the scope admits and some rule may match,
-// from the manifest alone, in eventTime order.
-func (s *scanPlan) selectFiles(snap *partition.Snapshot, st *Stats) []scanTask {
+// from the manifest alone, in eventTime order. A snapshot this plan read
+// (snapshot) was judged while it was read, and only once: a filtered
+// snapshot read for another plan, or selected before, is an error.
+func (s *scanPlan) selectFiles(snap *partition.Snapshot, st *Stats) ([]scanTask, error) {
+	var judged map[string][]int
+	if snap.Filtered() {
+		if s.sel == nil || s.sel.snap != snap {
+			return nil, errors.New("the lake snapshot was read through another plan's file filter")
+		}
+		judged = s.sel.rules
+	}
+	s.sel = nil // the scan does not keep the snapshot alive
 	parts := map[partition.Key]bool{}
 	var out []scanTask
 	for _, f := range snap.SortedFiles() {
 		k := f.Partition()
 		var rules []int
-		if f.Rows > 0 && (s.scope == nil || s.scope.fileMayMatch(&f)) {
-			for i, r := range s.rules {
-				if r.fileMayMatch(&f) {
-					rules = append(rules, i)
-				}
-			}
+		if judged != nil {
+			rules = judged[f.Path]
+		} else {
+			rules = s.fileRules(&f)
 		}
 		keep := len(rules) > 0
 		parts[k] = parts[k] || keep
@@ -118,6 +179,12 @@ func (s *scanPlan) selectFiles(snap *partition.Snapshot, st *Stats) []scanTask {
 		f.Values, f.Ranges = nil, nil
 		out = append(out, scanTask{file: f, rules: rules})
 	}
+	for p := range snap.Dropped {
+		k, _ := partition.ParseDir(p)
+		parts[k] = parts[k] || false
+		st.Files++
+		st.FilesSkipped++
+	}
 	for _, used := range parts {
 		st.Partitions++
 		if !used {
@@ -125,7 +192,7 @@ func (s *scanPlan) selectFiles(snap *partition.Snapshot, st *Stats) []scanTask {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].file.MinTime.Before(out[j].file.MinTime) })
-	return out
+	return out, nil
 }
 
 // scan runs the tasks on the worker pool, largest file first (a long file
