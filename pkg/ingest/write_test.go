@@ -162,24 +162,13 @@ func TestFileWriter_FooterOfReusedWriter(t *testing.T) {
 	}
 	var fw fileWriter
 	for file := 0; file < 2; file++ {
-		var buf bytes.Buffer
 		// Write every row twice so the file has more than one row group.
 		order := append(b.order(), b.order()...)
-		fw.begin(&buf)
 		for len(order) < rowGroupRows+1 {
 			order = append(order, order...)
 		}
 		slicesSortByTime(b, order)
-		if err := fw.rowGroups(b, order); err != nil {
-			t.Fatal(err)
-		}
-		if err := fw.close(); err != nil {
-			t.Fatal(err)
-		}
-		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := writeTestFile(t, &fw, b, order)
 		md := f.Metadata()
 		if !strings.HasPrefix(md.CreatedBy, "ctq version ") || strings.Contains(md.CreatedBy, "0.1.0") {
 			t.Fatalf("file %d: created_by %q, want ctq and the build's module version", file, md.CreatedBy)
@@ -235,20 +224,7 @@ func TestFileWriter_RawPageBytes(t *testing.T) {
 	slicesSortByTime(b, order)
 	write := func(pageBytes int) *parquet.File {
 		t.Helper()
-		fw := fileWriter{rawPageBytes: pageBytes}
-		var buf bytes.Buffer
-		fw.begin(&buf)
-		if err := fw.rowGroups(b, order); err != nil {
-			t.Fatal(err)
-		}
-		if err := fw.close(); err != nil {
-			t.Fatal(err)
-		}
-		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+		return writeTestFile(t, &fileWriter{rawPageBytes: pageBytes}, b, order)
 	}
 	rawCol := -1
 	for i, p := range lakeSchema().Columns() {
@@ -311,4 +287,23 @@ func TestFileWriter_RawPageBytes(t *testing.T) {
 	if len(timeSizes) != len(defTime) {
 		t.Fatalf("column 0 has %d pages with small raw pages, %d by default", len(timeSizes), len(defTime))
 	}
+}
+
+// writeTestFile writes the rows of b in order as one file with fw and
+// opens it with parquet-go's reader.
+func writeTestFile(t *testing.T, fw *fileWriter, b *batch, order []int32) *parquet.File {
+	t.Helper()
+	var buf bytes.Buffer
+	fw.begin(&buf)
+	if err := fw.rowGroups(b, order); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
