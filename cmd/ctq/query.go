@@ -188,9 +188,10 @@ func prepare(ctx context.Context, e *env, q *scanFlags, pattern string, limit in
 	return &prepared{pattern: p, opts: opts, plan: plan, lake: lake, snap: snap}, nil
 }
 
-// footerCache returns the local cache of data file footers for a remote
-// lake: <user cache dir>/ctq/footers (e.g. ~/.cache/ctq/footers), at most
-// 64 MiB. A local lake reads its footers directly: nil.
+// footerCache returns the local cache of data file ends (footer, page
+// indexes and bloom filters) for a remote lake: <user cache dir>/ctq/footers
+// (e.g. ~/.cache/ctq/footers), at most 64 MiB. A local lake reads them
+// directly: nil.
 func footerCache(lake *partition.Lake) *pqread.FooterCache {
 	if !strings.HasPrefix(lake.Bucket().String(), "s3://") {
 		return nil
