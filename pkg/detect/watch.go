@@ -324,7 +324,7 @@ func mergeGroup(prior map[string]map[int64]int64, a *accumulator, name string, c
 		return
 	}
 	_, last, _ := seriesRange(a.rule.Period, map[string]map[int64]int64{"": m}, time.Time{}, time.Time{})
-	cut := last - int64(countRetention/time.Second) - int64(a.rule.EvaluationPeriods)*int64(a.rule.Period/time.Second)
+	cut := retentionCut(a.rule, last)
 	for p := range m {
 		if p < cut {
 			delete(m, p)
@@ -343,73 +343,71 @@ func mergeDistinct(prior map[string]map[int64][]string, accs []*accumulator, max
 		maxValues = DefaultMaxGroups
 	}
 	for _, a := range accs {
-		if a.rule.CountDistinct == "" {
+		r := a.rule
+		if r.CountDistinct == "" {
 			continue
 		}
-		held := 0
-		var keys []string
 		for group, byPeriod := range a.distinct {
-			if group == "" && len(a.rule.GroupBy) > 0 {
+			if group == "" && len(r.GroupBy) > 0 {
 				continue
 			}
-			name := priorKey(a.rule, group)
-			m := prior[name]
-			if m == nil {
-				m = map[int64][]string{}
-				prior[name] = m
+			name := priorKey(r, group)
+			if prior[name] == nil {
+				prior[name] = map[int64][]string{}
 			}
 			for p, vals := range byPeriod {
-				merged := m[p]
+				merged := prior[name][p]
 				for v := range vals {
 					merged = append(merged, v)
 				}
 				slices.Sort(merged)
-				m[p] = slices.Compact(merged)
+				prior[name][p] = slices.Compact(merged)
 			}
 		}
-		// Retention and the bound apply to every group of the rule.
-		pfx := a.rule.Name + "\x00"
-		var last int64
-		for name, m := range prior {
-			if name != a.rule.Name && !strings.HasPrefix(name, pfx) {
-				continue
-			}
-			keys = append(keys, name)
-			for p := range m {
-				last = max(last, p)
-			}
-		}
-		cut := last - int64(countRetention/time.Second) - int64(a.rule.EvaluationPeriods)*int64(a.rule.Period/time.Second)
-		type period struct {
-			name string
-			p    int64
-		}
-		var periods []period
-		for _, name := range keys {
-			for p, vals := range prior[name] {
-				if p < cut {
-					delete(prior[name], p)
-					continue
-				}
-				periods = append(periods, period{name, p})
-				held += len(vals)
-			}
-		}
-		slices.SortFunc(periods, func(x, y period) int { return cmp.Compare(x.p, y.p) })
-		for _, pe := range periods {
-			if held <= maxValues {
-				break
-			}
-			held -= len(prior[pe.name][pe.p])
-			delete(prior[pe.name], pe.p)
-		}
-		for _, name := range keys {
-			if len(prior[name]) == 0 {
-				delete(prior, name)
-			}
-		}
+		trimDistinct(prior, r, maxValues)
 	}
 	return prior
+}
+
+// trimDistinct applies the retention and the bound of mergeDistinct to
+// every group of rule r: newest periods first, a period goes when it is
+// older than the retention or the values up to it exceed maxValues.
+func trimDistinct(prior map[string]map[int64][]string, r *Rule, maxValues int) {
+	groups := priorOf(prior, r)
+	type period struct {
+		group string
+		p     int64
+	}
+	var periods []period
+	for g, m := range groups {
+		for p := range m {
+			periods = append(periods, period{g, p})
+		}
+	}
+	if len(periods) == 0 {
+		return
+	}
+	slices.SortFunc(periods, func(x, y period) int { return cmp.Compare(y.p, x.p) })
+	cut := retentionCut(r, periods[0].p)
+	held := 0
+	for _, pe := range periods {
+		m := groups[pe.group]
+		held += len(m[pe.p])
+		if pe.p < cut || held > maxValues {
+			delete(m, pe.p)
+		}
+	}
+	for g, m := range groups {
+		if len(m) == 0 {
+			delete(prior, priorKey(r, g))
+		}
+	}
+}
+
+// retentionCut is the oldest period start (Unix s) kept for rule r when its
+// latest period starts at last: countRetention and one window before it.
+func retentionCut(r *Rule, last int64) int64 {
+	return last - int64(countRetention/time.Second) - int64(r.EvaluationPeriods)*int64(r.Period/time.Second)
 }
 
 func (w *Watcher) loadState(ctx context.Context) (*watchState, bool, error) {

@@ -65,22 +65,16 @@ func Append(dst []byte, s string, keepNewlines bool) []byte {
 
 // clean reports whether s has nothing to escape.
 func clean(s string, keepNewlines bool) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return cleanSlow(s[i:], keepNewlines)
-		}
-		if (c < 0x20 && !(c == '\n' && keepNewlines)) || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-func cleanSlow(s string, keepNewlines bool) bool {
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if (c < 0x20 && !(c == '\n' && keepNewlines)) || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && n <= 1) || (r < 0x80 && r < 0x20 && !(r == '\n' && keepNewlines)) || r == 0x7f || unsafeRune(r) {
+		if (r == utf8.RuneError && n <= 1) || unsafeRune(r) {
 			return false
 		}
 		i += n
