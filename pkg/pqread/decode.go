@@ -35,6 +35,7 @@ type Column struct {
 	Bool  []bool
 
 	n     int      // entries
+	spare *Column  // the previous chunk's dictionary, whose buffers the next one reuses
 	ix    []int32  // scratch: dictionary indexes of a page
 	offs  []uint32 // scratch: offsets of a page
 	bits  []byte   // scratch: booleans of a page
@@ -69,7 +70,12 @@ func (c *Column) Reset() {
 	c.Valid, c.Defs, c.Reps = c.Valid[:0], c.Defs[:0], c.Reps[:0]
 	c.Data, c.Offs, c.Idx = c.Data[:0], c.Offs[:0], c.Idx[:0]
 	c.Int64, c.Int32, c.Bool = c.Int64[:0], c.Int32[:0], c.Bool[:0]
-	c.Dict = nil
+	if c.Dict != nil {
+		// Kept for the next chunk's dictionary: a high-cardinality
+		// column's dictionary is most of its decoded bytes, and a fresh
+		// one per row group is most of a scan's garbage.
+		c.spare, c.Dict = c.Dict, nil
+	}
 	if c.Valid != nil && c.Leaf.MaxDef == 0 {
 		c.Valid = nil
 	}
@@ -83,9 +89,9 @@ func (c *Column) Dictionary() bool { return c.Dict != nil && len(c.Offs) == 0 }
 // Truncate empties the entries, keeping the buffers and the dictionary:
 // for a caller that decodes a chunk one page at a time.
 func (c *Column) Truncate() {
-	d := c.Dict
+	d, spare := c.Dict, c.spare
 	c.Reset()
-	c.Dict = d
+	c.Dict, c.spare = d, spare
 }
 
 // Value returns entry i of a BYTE_ARRAY column; it aliases the buffers.
@@ -153,7 +159,13 @@ func (c *Column) appendDictionary(p *Page) error {
 	if p.Encoding != format.Plain && p.Encoding != format.PlainDictionary {
 		return fmt.Errorf("dictionary page encoded %s", p.Encoding)
 	}
-	d := &Column{Leaf: &Leaf{Path: c.Leaf.Path, Type: c.Leaf.Type, Unit: c.Leaf.Unit}}
+	d := c.spare
+	c.spare = nil
+	if d == nil || d == c.Dict {
+		d = &Column{Leaf: &Leaf{}}
+	}
+	d.Reset()
+	*d.Leaf = Leaf{Path: c.Leaf.Path, Type: c.Leaf.Type, Unit: c.Leaf.Unit}
 	pg := Page{Encoding: format.Plain, NumValues: p.NumValues, Values: p.Values}
 	if err := d.Append(&pg); err != nil {
 		return fmt.Errorf("dictionary: %w", err)

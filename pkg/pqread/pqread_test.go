@@ -47,6 +47,12 @@ func testFile(t testing.TB, n int) []byte {
 }
 
 func readColumn(f *File, rg int, path string) (*Column, error) {
+	return readColumnInto(f, rg, path, nil)
+}
+
+// readColumnInto decodes a column chunk into c, reset first; nil: a new
+// column.
+func readColumnInto(f *File, rg int, path string, c *Column) (*Column, error) {
 	col, ok := f.Column(path)
 	if !ok {
 		return nil, fmt.Errorf("no column %s", path)
@@ -56,7 +62,10 @@ func readColumn(f *File, rg int, path string) (*Column, error) {
 		return nil, err
 	}
 	defer cr.Release()
-	c := NewColumn(&f.Leaves[col])
+	if c == nil {
+		c = NewColumn(&f.Leaves[col])
+	}
+	c.Reset()
 	for {
 		p, err := cr.Next()
 		if errors.Is(err, io.EOF) {
@@ -110,6 +119,48 @@ func TestColumns_MatchRows(t *testing.T) {
 	}
 	if base != n {
 		t.Fatalf("%d rows, want %d", base, n)
+	}
+}
+
+// TestColumn_ReusesDictionary decodes the dictionary chunks of several
+// row groups into one column: each row group's values are right, and from
+// the second on the dictionary is decoded into the previous one's buffer.
+func TestColumn_ReusesDictionary(t *testing.T) {
+	const n = 2000
+	data := testFile(t, n)
+	f, err := Open("t.parquet", bytes.NewReader(data), int64(len(data)), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *Column
+	var prev *byte
+	base := 0
+	for rg := 0; rg < f.NumRowGroups(); rg++ {
+		if c, err = readColumnInto(f, rg, "name", c); err != nil {
+			t.Fatalf("row group %d: %v", rg, err)
+		}
+		if !c.Dictionary() {
+			t.Fatalf("row group %d: not read as a dictionary", rg)
+		}
+		for i := 0; i < f.NumRows(rg); i++ {
+			r := base + i
+			want := ""
+			if r%5 != 0 {
+				want = fmt.Sprintf("name-%d", r%11)
+			}
+			if got := string(c.Value(i)); got != want {
+				t.Fatalf("row %d: %q, want %q", r, got, want)
+			}
+		}
+		buf := &c.Dict.Data[:1][0]
+		if rg > 0 && buf != prev {
+			t.Errorf("row group %d: the dictionary was decoded into a new buffer", rg)
+		}
+		prev = buf
+		base += f.NumRows(rg)
+	}
+	if f.NumRowGroups() < 2 {
+		t.Fatalf("%d row groups", f.NumRowGroups())
 	}
 }
 
