@@ -78,7 +78,8 @@ func (b *batch) eachRawPage(fn func(first int, c *pqread.Column) error) error {
 	if err := b.ctx.Err(); err != nil {
 		return err
 	}
-	c := pqread.NewColumn(leaf)
+	c := newScanColumn(leaf) // recycled: its page buffers outlive the row group
+	defer scanColumns.Put(c)
 	first := 0
 	err := b.readChunk(col, c, func() error {
 		if c.Dictionary() {
