@@ -134,12 +134,14 @@ type prepared struct {
 // it scans; the manifest is never held (Plan.Snapshot). The peak is the
 // target times the largest live heap a collection happens to see, and a
 // larger lake gives more collections the chance to see the rare moments
-// of both workers on its largest files: a 200% target instead of 400% and
-// a 64 MiB soft limit instead of 128 keep the peak from following the lake
-// (bench/RESULTS.md, "Flat query memory").
+// of both workers on its largest files: a 200% target and a 48 MiB soft
+// limit keep the peak from following the lake. Since dictionaries are
+// decoded into reused buffers a scan makes little garbage, and the lower
+// limit costs no time (bench/RESULTS.md, "Flat query memory" and the
+// fourth run).
 const (
 	queryGCPercent   = 200
-	queryMemoryLimit = 64 << 20
+	queryMemoryLimit = 48 << 20
 )
 
 // prepare parses the pattern, plans it and opens the lake: the shared front
