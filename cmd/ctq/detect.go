@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctq-dev/ctq/pkg/detect"
+	"github.com/ctq-dev/ctq/pkg/partition"
 	"github.com/ctq-dev/ctq/pkg/termtext"
 )
 
@@ -171,16 +172,32 @@ func runDetect(ctx context.Context, e *env, f *detectFlags) error {
 	if err != nil {
 		return err
 	}
-	snap, err := f.snapshot(ctx, e, lake, &opts)
-	if err != nil {
-		return err
+	var snap *partition.Snapshot
+	if f.verifiedOnly {
+		// The verdicts are in the full snapshot and become the scope.
+		if snap, err = f.snapshot(ctx, e, lake, &opts); err != nil {
+			return err
+		}
 	}
 	samples := f.samples
 	if output == "json" || !f.details {
 		samples = 0 // JSON lists eventIDs; raw records are not read
 	}
+	pass, err := detect.NewPass(rules, detect.Options{Query: opts, Samples: samples, MaxEventIDs: f.maxEventIDs, MaxGroups: f.maxGroups})
+	if err != nil {
+		return err
+	}
+	if snap == nil {
+		// Read through the rules' file filters: the pass holds the files
+		// it may scan, not the lake's manifest.
+		if snap, err = checkedSnapshot(ctx, lake, func(ctx context.Context) (*partition.Snapshot, error) {
+			return pass.Snapshot(ctx, lake)
+		}); err != nil {
+			return err
+		}
+	}
 	bar := newProgress(e, f.out.quiet, -1, false, fmt.Sprintf("%d rules over %d files", len(rules), len(snap.Files)))
-	results, _, err := detect.Evaluate(ctx, lake, snap, rules, detect.Options{Query: opts, Samples: samples, MaxEventIDs: f.maxEventIDs, MaxGroups: f.maxGroups})
+	results, _, err := pass.Run(ctx, lake, snap)
 	bar.done()
 	if err != nil {
 		return err

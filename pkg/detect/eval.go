@@ -365,33 +365,39 @@ func insertSample(s []query.Match, m query.Match, n int) []query.Match {
 // Evaluate runs every rule over the snapshot in one pass (one scan of each
 // file for all rules) and returns one result per rule, in rule order.
 func Evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, rules []*Rule, opts Options) ([]*Result, *query.MultiStats, error) {
-	res, _, st, err := evaluate(ctx, lake, snap, rules, opts, nil, nil)
-	return res, st, err
+	p, err := NewPass(rules, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.Run(ctx, lake, snap)
 }
 
-// evaluate is Evaluate with prior per-period counts, and distinct values
-// of CountDistinct rules, by rule name (watch mode; see priorKey); it also
-// returns the accumulators.
-func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, rules []*Rule, opts Options, prior map[string]map[int64]int64, priorDistinct map[string]map[int64][]string) ([]*Result, []*accumulator, *query.MultiStats, error) {
+// Pass is one evaluation of rules, planned once: rules with the same
+// pattern (the CIS versions and the classics share many) are evaluated
+// once, and their matches go to every tally of such rules.
+type Pass struct {
+	rules []*Rule
+	opts  Options
+	of    []int // per rule: the index of its pattern in mp
+	mp    *query.MultiPlan
+}
+
+// NewPass compiles the rules and plans their pass.
+func NewPass(rules []*Rule, opts Options) (*Pass, error) {
 	if opts.MaxEventIDs <= 0 {
 		opts.MaxEventIDs = DefaultMaxEventIDs
 	}
 	if opts.MaxGroups <= 0 {
 		opts.MaxGroups = DefaultMaxGroups
 	}
-	// Rules with the same pattern (the CIS versions and the classics share
-	// many) are evaluated once; their matches go to every tally of such
-	// rules, once per tally.
 	var nodes []query.Node
-	var fanout [][]*tally // distinct pattern -> its tallies
 	byText := map[string]int{}
-	tallies := map[string]*tally{}
-	accs := make([]*accumulator, len(rules))
-	grouped := false
+	of := make([]int, len(rules))
+	raw := opts.Samples
 	for i, r := range rules {
 		if r.Node == nil || len(r.groupSels) != len(r.GroupBy) || (r.CountDistinct != "" && r.distinctSel.Steps == nil) {
 			if err := r.Compile(); err != nil {
-				return nil, nil, nil, err
+				return nil, err
 			}
 		}
 		key := r.Node.String()
@@ -400,8 +406,51 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 			j = len(nodes)
 			byText[key] = j
 			nodes = append(nodes, r.Node)
-			fanout = append(fanout, nil)
 		}
+		of[i] = j
+		if r.Grouped() {
+			raw = -1 // the group key comes from the raw record of every match
+		}
+	}
+	mp, err := query.NewMultiPlan(nodes, query.MultiOptions{Options: opts.Query, RawPerFile: raw})
+	if err != nil {
+		return nil, err
+	}
+	return &Pass{rules: rules, opts: opts, of: of, mp: mp}, nil
+}
+
+// Snapshot reads the lake's snapshot for one Run of the pass: only the
+// files some rule's pattern may match, selected while the manifest streams
+// in (query.MultiPlan.Snapshot), so that the pass does not hold the
+// lake's whole manifest.
+func (p *Pass) Snapshot(ctx context.Context, lake *partition.Lake) (*partition.Snapshot, error) {
+	return p.mp.Snapshot(ctx, lake)
+}
+
+// Run evaluates every rule over the snapshot and returns one result per
+// rule, in rule order.
+func (p *Pass) Run(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot) ([]*Result, *query.MultiStats, error) {
+	res, _, st, err := p.run(ctx, lake, snap, nil, nil)
+	return res, st, err
+}
+
+// evaluate is Evaluate with prior per-period counts, and distinct values
+// of CountDistinct rules, by rule name (watch mode; see priorKey); it also
+// returns the accumulators.
+func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, rules []*Rule, opts Options, prior map[string]map[int64]int64, priorDistinct map[string]map[int64][]string) ([]*Result, []*accumulator, *query.MultiStats, error) {
+	p, err := NewPass(rules, opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p.run(ctx, lake, snap, prior, priorDistinct)
+}
+
+func (p *Pass) run(ctx context.Context, lake *partition.Lake, snap *partition.Snapshot, prior map[string]map[int64]int64, priorDistinct map[string]map[int64][]string) ([]*Result, []*accumulator, *query.MultiStats, error) {
+	opts := p.opts
+	fanout := make([][]*tally, p.mp.Len()) // distinct pattern -> its tallies
+	tallies := map[string]*tally{}
+	accs := make([]*accumulator, len(p.rules))
+	for i, r := range p.rules {
 		tk := tallyKey(r)
 		t := tallies[tk]
 		if t == nil {
@@ -410,7 +459,7 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 				return nil, nil, nil, err
 			}
 			tallies[tk] = t
-			fanout[j] = append(fanout[j], t)
+			fanout[p.of[i]] = append(fanout[p.of[i]], t)
 		}
 		accs[i] = &accumulator{rule: r, tally: t}
 		switch {
@@ -423,19 +472,8 @@ func evaluate(ctx context.Context, lake *partition.Lake, snap *partition.Snapsho
 			accs[i].prior = map[string]map[int64]int64{}
 			accs[i].priorDistinct = priorOf(priorDistinct, r)
 		}
-		if r.Grouped() {
-			grouped = true
-		}
 	}
-	raw := opts.Samples
-	if grouped {
-		raw = -1 // the group key comes from the raw record of every match
-	}
-	mp, err := query.NewMultiPlan(nodes, query.MultiOptions{Options: opts.Query, RawPerFile: raw})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	st, err := mp.Run(ctx, lake, snap, func(i int, m query.Match) error {
+	st, err := p.mp.Run(ctx, lake, snap, func(i int, m query.Match) error {
 		for _, t := range fanout[i] {
 			if err := t.add(m, &opts); err != nil {
 				return err
