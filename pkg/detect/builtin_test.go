@@ -3,6 +3,7 @@ package detect_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -260,5 +261,73 @@ func TestEvaluate_WindowEvents(t *testing.T) {
 		if !slices.Equal(got, want[i]) {
 			t.Errorf("rule %s: alarms %q; want %q", r.Rule.Name, got, want[i])
 		}
+	}
+}
+
+// TestPass_FilteredSnapshot: a pass reads only the files its rules may
+// match in the time bounds, and finds what an evaluation over the whole
+// snapshot finds.
+func TestPass_FilteredSnapshot(t *testing.T) {
+	var rule *detect.Rule
+	for _, r := range detect.Builtin() {
+		if r.Name == "console-auth-failures" {
+			rule = r
+		}
+	}
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "archive")
+	fail := ev{"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "errorMessage": "Failed authentication"}
+	var ids []string
+	for d := 0; d < 3; d++ {
+		base := time.Date(2024, 3, 1+d, 10, 0, 0, 0, time.UTC)
+		var recs []map[string]any
+		for i := 0; i < 3; i++ {
+			id := fmt.Sprintf("d%d-%d", d, i)
+			recs = append(recs, record(id, base.Add(time.Duration(i)*time.Minute), fail))
+			if d > 0 {
+				ids = append(ids, id)
+			}
+		}
+		writeObject(t, archive, base.Add(5*time.Minute), fmt.Sprintf("day%dabcdefghijkl", d), recs)
+	}
+	lake := ingestDir(t, archive, filepath.Join(dir, "lake"))
+	full, err := lake.FilesSnapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := detect.Options{Query: query.Options{Since: time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)}}
+	want, _, err := detect.Evaluate(context.Background(), lake, full, []*detect.Rule{rule}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass, err := detect.NewPass([]*detect.Rule{rule}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := pass.Snapshot(context.Background(), lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Files) != 3 || len(snap.Files) != 2 {
+		t.Fatalf("%d files in the pass's snapshot of %d; want 2 of 3", len(snap.Files), len(full.Files))
+	}
+	got, _, err := pass.Run(context.Background(), lake, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotIDs []string
+	for _, a := range got[0].Alarms {
+		gotIDs = append(gotIDs, a.EventIDs...)
+	}
+	if got[0].Hits != 6 || got[0].Hits != want[0].Hits || len(got[0].Alarms) != 2 || len(want[0].Alarms) != 2 || strings.Join(gotIDs, ",") != strings.Join(ids, ",") {
+		t.Errorf("pass: %d hits, alarms %+v; over the whole snapshot: %d hits, alarms %+v; want 6 hits, events %v", got[0].Hits, got[0].Alarms, want[0].Hits, want[0].Alarms, ids)
+	}
+	// A snapshot read for one pass is not another's.
+	other, err := detect.NewPass([]*detect.Rule{rule}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := other.Run(context.Background(), lake, snap); err == nil {
+		t.Errorf("a pass ran over a snapshot read through another pass's filter")
 	}
 }
