@@ -108,6 +108,22 @@ func (b *bitmap) anyIn(lo, hi int) bool {
 	return false
 }
 
+// keepFirst clears every set bit after the first k.
+func (b *bitmap) keepFirst(k int) {
+	for wi, w := range b.words {
+		if n := bits.OnesCount64(w); n <= k {
+			k -= n
+			continue
+		}
+		for ; k > 0; k-- {
+			w &= w - 1 // drop the lowest set bit
+		}
+		b.words[wi] &^= w // w: the bits past the k-th
+		clear(b.words[wi+1:])
+		return
+	}
+}
+
 // clearRange clears the bits in [lo, hi).
 func (b *bitmap) clearRange(lo, hi int) {
 	for i := lo; i < hi; i++ {

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -46,5 +47,33 @@ func TestBitmap_KeepIndexed(t *testing.T) {
 				t.Errorf("nothing cleared of %d rows: the case tests nothing", before)
 			}
 		})
+	}
+}
+
+func TestBitmap_KeepFirst(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		set  []int
+		k    int
+		want []int
+	}{
+		{200, []int{1, 5, 63, 64, 130, 199}, 3, []int{1, 5, 63}},
+		{200, []int{1, 5, 63, 64, 130, 199}, 4, []int{1, 5, 63, 64}},
+		{200, []int{1, 5, 63, 64, 130, 199}, 0, nil},
+		{200, []int{1, 5, 63, 64, 130, 199}, 6, []int{1, 5, 63, 64, 130, 199}},
+		{200, []int{1, 5, 63, 64, 130, 199}, 10, []int{1, 5, 63, 64, 130, 199}},
+		{70, nil, 2, nil},
+		{128, []int{0, 1, 2, 3, 64, 65, 127}, 5, []int{0, 1, 2, 3, 64}},
+	} {
+		b := newBitmap(tc.n)
+		for _, i := range tc.set {
+			b.set(i)
+		}
+		b.keepFirst(tc.k)
+		var got []int
+		b.forEach(func(i int) { got = append(got, i) })
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("keepFirst(%d) of %v: %v, want %v", tc.k, tc.set, got, tc.want)
+		}
 	}
 }

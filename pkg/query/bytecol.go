@@ -21,6 +21,10 @@ type byteColumn struct {
 	data  []byte
 	offs  []uint32
 	valid []bool
+	// kept: data is the column's own allocation, never reused, holding
+	// only rows someone needs: a match may keep a row's bytes without a
+	// copy.
+	kept bool
 }
 
 func (c *byteColumn) Len() int { return len(c.offs) - 1 }
@@ -115,7 +119,16 @@ func (b *batch) eachRawPage(fn func(first int, c *pqread.Column) error) error {
 // records of the rows of need (other rows read as empty): memory holds
 // one page and the needed records, not the row group's records.
 func (b *batch) rawRows(need *bitmap) (*byteColumn, error) {
-	out := &byteColumn{offs: make([]uint32, b.n+1)}
+	out := &byteColumn{offs: make([]uint32, b.n+1), kept: true}
+	if col, _, ok := b.df.leaf(colRaw); ok && b.n > 0 {
+		// The chunk's uncompressed size bounds its records' bytes: sized
+		// for the needed share, the buffer seldom grows (growing a
+		// buffer of tens of MiB record by record was most of a printed
+		// full scan's time).
+		if size := b.df.pf.Chunk(b.rg, col).TotalUncompressedSize; size > 0 && size < math.MaxUint32 {
+			out.data = make([]byte, 0, int(size*int64(need.count())/int64(b.n))+64<<10)
+		}
+	}
 	err := b.eachRawPage(func(first int, c *pqread.Column) error {
 		for i := range c.Len() {
 			r := first + i

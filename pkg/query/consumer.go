@@ -92,6 +92,17 @@ func (c *matchCollector) startFile(*partition.File) {
 }
 
 func (c *matchCollector) consume(b *batch, sels []*bitmap) error {
+	if left := c.fileLimit - c.inFile; c.fileLimit > 0 && len(sels) == 1 && sels[0] != nil && sels[0].count() > left {
+		// Rows are in (eventTime, eventID) order within a file: only the
+		// first matches left can be among the first fileLimit, and only
+		// they are materialised (a limited query over a full scan read
+		// every record of each file's first row group).
+		first := getBitmap(b.n)
+		defer putBitmap(first)
+		first.copyFrom(sels[0])
+		first.keepFirst(max(left, 0))
+		sels = []*bitmap{first}
+	}
 	start := len(c.out)
 	if err := c.materialize(b, sels); err != nil {
 		return err
@@ -228,7 +239,14 @@ func (c *matchCollector) materialize(b *batch, sels []*bitmap) error {
 			m := row(r)
 			if raw != nil && c.rawLeft[i] != 0 {
 				if m.Raw == nil {
-					m.Raw = bytes.Clone(raw.Value(r))
+					if v := raw.Value(r); raw.kept && c.rawLeft[i] < 0 {
+						// Every needed record is kept: the matches share
+						// the buffer that holds them.
+						m.Raw = v[:len(v):len(v)]
+					} else {
+						// A few samples must not pin all the records.
+						m.Raw = bytes.Clone(v)
+					}
 				}
 				if c.rawLeft[i] > 0 {
 					c.rawLeft[i]--
