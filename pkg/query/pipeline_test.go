@@ -1,6 +1,7 @@
 package query
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
@@ -342,6 +343,31 @@ func TestPipeline_RawPagesStreamed(t *testing.T) {
 			a, b := whole[i][j], streamed[i][j]
 			if a.EventID != b.EventID || !a.Time.Equal(b.Time) || string(a.Raw) != string(b.Raw) || len(a.Raw) == 0 {
 				t.Fatalf("%s: match %d differs: %s %q against %s %q", p, j, a.EventID, a.Raw, b.EventID, b.Raw)
+			}
+		}
+	}
+}
+
+// TestPipeline_LimitIsPrefix: a limited query prints the first matches of
+// the unlimited one, in order and with their records, whether the limit
+// falls inside a row group or across several.
+func TestPipeline_LimitIsPrefix(t *testing.T) {
+	pl := buildPinLake(t)
+	for _, pattern := range []string{`{ $.eventVersion = "1.*" }`, `{ $.readOnly IS TRUE }`} {
+		_, all := pl.run(t, pattern, Options{})
+		if len(all) < 20000 {
+			t.Fatalf("%s: %d matches; the fixture should give many rows per row group", pattern, len(all))
+		}
+		for _, limit := range []int{1, 7, 1000, 15000, len(all) + 5} {
+			_, got := pl.run(t, pattern, Options{Limit: limit})
+			want := all[:min(limit, len(all))]
+			if len(got) != len(want) {
+				t.Fatalf("%s --limit %d: %d matches, want %d", pattern, limit, len(got), len(want))
+			}
+			for i := range got {
+				if got[i].EventID != want[i].EventID || !got[i].Time.Equal(want[i].Time) || !bytes.Equal(got[i].Raw, want[i].Raw) {
+					t.Fatalf("%s --limit %d: match %d is %s at %s, want %s at %s", pattern, limit, i, got[i].EventID, got[i].Time, want[i].EventID, want[i].Time)
+				}
 			}
 		}
 	}
