@@ -119,6 +119,26 @@ func (b *batch) eachRawPage(fn func(first int, c *pqread.Column) error) error {
 // records of the rows of need (other rows read as empty): memory holds
 // one page and the needed records, not the row group's records.
 func (b *batch) rawRows(need *bitmap) (*byteColumn, error) {
+	out := b.neededRecords(need)
+	err := b.eachRawPage(func(first int, c *pqread.Column) error {
+		return out.add(b, first, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.done(b.n), nil
+}
+
+// recordArena collects the needed records of a row group, page by page,
+// into one buffer that the matches printed from it share: memory holds
+// one page and the needed records, not the pages that hold them.
+type recordArena struct {
+	col  *byteColumn
+	need *bitmap
+	next int // the first row whose offset is not set yet
+}
+
+func (b *batch) neededRecords(need *bitmap) *recordArena {
 	out := &byteColumn{offs: make([]uint32, b.n+1), kept: true}
 	if col, _, ok := b.df.leaf(colRaw); ok && b.n > 0 {
 		// The chunk's uncompressed size bounds its records' bytes: sized
@@ -129,23 +149,43 @@ func (b *batch) rawRows(need *bitmap) (*byteColumn, error) {
 			out.data = make([]byte, 0, int(size*int64(need.count())/int64(b.n))+64<<10)
 		}
 	}
-	err := b.eachRawPage(func(first int, c *pqread.Column) error {
-		for i := range c.Len() {
-			r := first + i
-			if need.get(r) {
-				out.data = append(out.data, c.Value(i)...)
-				if len(out.data) > math.MaxUint32 {
-					return fmt.Errorf("column %s of %s: row group %d: records exceed 4 GiB", colRaw, b.df.path, b.rg)
-				}
-			}
-			out.offs[r+1] = uint32(len(out.data))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	return &recordArena{col: out, need: need}
+}
+
+// add keeps the needed records of a decoded page whose first row is
+// first; rows before it that no page held read as empty.
+func (a *recordArena) add(b *batch, first int, c *pqread.Column) error {
+	if first < a.next || first+c.Len() > b.n {
+		return fmt.Errorf("column %s of %s: row group %d: a page holds rows [%d, %d) after row %d of %d", colRaw, b.df.path, b.rg, first, first+c.Len(), a.next, b.n)
 	}
-	return out, nil
+	out := a.col
+	for r := a.next; r < first; r++ {
+		out.offs[r+1] = uint32(len(out.data))
+	}
+	for i := range c.Len() {
+		r := first + i
+		if a.need.get(r) {
+			if c.Valid != nil && !c.Valid[i] {
+				return fmt.Errorf("column %s of %s: row group %d: row %d has no record", colRaw, b.df.path, b.rg, r)
+			}
+			out.data = append(out.data, c.Value(i)...)
+			if len(out.data) > math.MaxUint32 {
+				return fmt.Errorf("column %s of %s: row group %d: records exceed 4 GiB", colRaw, b.df.path, b.rg)
+			}
+		}
+		out.offs[r+1] = uint32(len(out.data))
+	}
+	a.next = first + c.Len()
+	return nil
+}
+
+// done returns the column, the rows after the last page empty.
+func (a *recordArena) done(n int) *byteColumn {
+	for r := a.next; r < n; r++ {
+		a.col.offs[r+1] = uint32(len(a.col.data))
+	}
+	a.next = n
+	return a.col
 }
 
 // bytes returns a non-repeated string or JSON column (by dotted path) of the
@@ -203,24 +243,25 @@ func (b *batch) rawFor(need *bitmap) (*byteColumn, error) {
 		return nil, fmt.Errorf("read %s of %s: %w", colRaw, b.df.path, err)
 	}
 	defer cr.Release()
-	c := pqread.NewColumn(leaf)
+	c := newScanColumn(leaf) // one page at a time
+	defer scanColumns.Put(c)
+	out := b.neededRecords(need)
 	for j, l := range pick {
-		c.Skip(int(l.FirstRowIndex) - c.Len())
+		c.Reset()
 		p, err := cr.NextAt(j)
 		if err == nil {
 			err = c.Append(p)
+		}
+		if err == nil {
+			err = out.add(b, int(l.FirstRowIndex), c)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read %s of %s: row group %d: %w", colRaw, b.df.path, b.rg, err)
 		}
 	}
-	if c.Len() > b.n {
-		return nil, fmt.Errorf("read %s of %s: row group %d: pages hold %d rows of %d", colRaw, b.df.path, b.rg, c.Len(), b.n)
-	}
-	c.Skip(b.n - c.Len())
 	if b.st != nil {
 		b.st.RawPages += int64(len(pick))
 		b.st.RawPagesSkipped += int64(len(locs) - len(pick))
 	}
-	return &byteColumn{data: c.Data, offs: c.Offs, valid: c.Valid}, nil
+	return out.done(b.n), nil
 }
