@@ -213,6 +213,7 @@ func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errors.New("
 // FuzzOpenAndRead: corrupt files give errors, never panics.
 func FuzzOpenAndRead(f *testing.F) {
 	f.Add(testFile(f, 50), 0, byte(0))
+	f.Add(testFile(f, 1500), 0, byte(0)) // three row groups
 	f.Fuzz(func(t *testing.T, data []byte, at int, x byte) {
 		if len(data) > 0 {
 			data = bytes.Clone(data)
@@ -222,9 +223,16 @@ func FuzzOpenAndRead(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// One column per leaf across row groups, as a scan reuses them:
+		// a chunk decodes into what the previous one (maybe a failed one)
+		// left, its dictionary included.
+		cols := make([]*Column, len(pf.Leaves))
 		for rg := 0; rg < pf.NumRowGroups(); rg++ {
-			for _, l := range pf.Leaves {
-				readColumn(pf, rg, l.Path)
+			for i := range pf.Leaves {
+				if cols[i] == nil {
+					cols[i] = NewColumn(&pf.Leaves[i])
+				}
+				readColumnInto(pf, rg, pf.Leaves[i].Path, cols[i])
 			}
 		}
 	})
