@@ -168,31 +168,112 @@ func (p *Plan) runOrdered(ctx context.Context, lake *partition.Lake, tasks []sca
 			}
 			end++
 		}
-		var mu sync.Mutex
-		var cs []*matchCollector
-		err := p.scan.scan(ctx, lake, tasks[start:end], st, func() consumer {
-			c := newMatchCollector(1, -1, p.opts.Limit, nil)
-			c.sourceKeys = p.opts.SourceKeys
-			mu.Lock()
-			cs = append(cs, c)
-			mu.Unlock()
-			return c
-		})
-		if err != nil {
-			return err
-		}
-		var lists [][]ruleMatch
-		for _, c := range cs {
-			lists = append(lists, c.out)
-		}
-		for _, m := range mergeMatches(lists) {
-			if err := emit(m); err != nil {
+		for _, w := range p.scan.windows(tasks[start:end]) {
+			if err := p.runWindow(ctx, lake, w, st, emit); err != nil {
 				return err
 			}
 		}
 		start = end
 	}
 	return nil
+}
+
+// runWindow scans a window of a cluster and emits its matches in order.
+func (p *Plan) runWindow(ctx context.Context, lake *partition.Lake, w window, st *Stats, emit func(Match) error) error {
+	var mu sync.Mutex
+	var cs []*matchCollector
+	err := w.scan.scan(ctx, lake, w.tasks, st, func() consumer {
+		c := newMatchCollector(1, -1, p.opts.Limit, nil)
+		c.sourceKeys = p.opts.SourceKeys
+		mu.Lock()
+		cs = append(cs, c)
+		mu.Unlock()
+		return c
+	})
+	if err != nil {
+		return err
+	}
+	var lists [][]ruleMatch
+	for _, c := range cs {
+		lists = append(lists, c.out)
+	}
+	for _, m := range mergeMatches(lists) {
+		if err := emit(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// window is a part of a cluster that an ordered run holds and merges at
+// once: its files, and the plan that scans them (the query's, or with a
+// time window in its scope).
+type window struct {
+	scan  *scanPlan
+	tasks []scanTask
+}
+
+// windowRows is about the most rows of a cluster an ordered run scans at
+// once. A cluster is every file whose time range overlaps another's: on an
+// organization trail, a day of every account and region, whose matches a
+// broad printed query would otherwise hold until the day is merged.
+var windowRows int64 = 1 << 20
+
+// windows splits a cluster of files into time windows of about windowRows
+// rows each, in time order, led by a window of the rows without an
+// eventTime (they sort first). Each window reads only the row groups and
+// pages its time range overlaps; a small cluster is one window.
+func (s *scanPlan) windows(tasks []scanTask) []window {
+	var rows, l, h int64 // the timed rows lie in [l, h)
+	for i, t := range tasks {
+		rows += t.file.Rows
+		lo, hi := t.file.MinTime.UnixMicro(), t.file.MaxTime.UnixMicro()+1
+		if lo <= 0 {
+			// Rows without an eventTime count as the epoch in the
+			// manifest; the file's timed rows lie in its partition day.
+			day, err := time.Parse("2006-01-02", t.file.Partition().Day)
+			if err != nil {
+				return []window{{scan: s, tasks: tasks}}
+			}
+			lo = day.UnixMicro()
+		}
+		if i == 0 || lo < l {
+			l = lo
+		}
+		if i == 0 || hi > h {
+			h = hi
+		}
+	}
+	n := (rows + windowRows - 1) / windowRows
+	if n <= 1 || l <= 0 || h-l < n {
+		return []window{{scan: s, tasks: tasks}}
+	}
+	n = min(n, 4096)
+	out := []window{s.window(tasks, untimedFilter{})}
+	for i := int64(0); i < n; i++ {
+		since, until := l+(h-l)*i/n, l+(h-l)*(i+1)/n
+		out = append(out, s.window(tasks, &timeFilter{since: since, until: until}))
+	}
+	return out
+}
+
+// window returns the plan s with f added to its scope, and the tasks whose
+// files f may match.
+func (s *scanPlan) window(tasks []scanTask, f filter) window {
+	ws := *s
+	ws.sel = nil
+	if s.scope == nil {
+		ws.scope = f
+	} else {
+		ws.scope = newAnd([]filter{s.scope, f})
+	}
+	var kept []scanTask
+	for _, t := range tasks {
+		if f.fileMayMatch(&t.file) {
+			kept = append(kept, t)
+		}
+	}
+	return window{scan: &ws, tasks: kept}
 }
 
 // mergeMatches merges the workers' match lists in (eventTime, eventID)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctq-dev/ctq/pkg/gen"
 	"github.com/ctq-dev/ctq/pkg/ingest"
@@ -403,6 +404,55 @@ func TestEngine_Differential(t *testing.T) {
 		want := tl.reference(p.Root)
 		if d := diff(got, want); d != "" {
 			t.Errorf("%s: engine and reference differ: %s", s, d)
+		}
+	}
+}
+
+// TestEngine_WindowedOrder: a cluster split into time windows prints what
+// one merge of the whole cluster prints, in the same order, the records
+// without an eventTime first; with --limit too.
+func TestEngine_WindowedOrder(t *testing.T) {
+	tl := buildLake(t, 4000)
+	run := func(pattern string, limit int) []string {
+		t.Helper()
+		plan, err := query.NewPlan(mustParse(t, pattern).Root, query.Options{Limit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if _, err := plan.Run(context.Background(), tl.lake, tl.snap, func(m query.Match) error {
+			got = append(got, m.Time.Format(time.RFC3339Nano)+" "+m.EventID+" "+string(m.Raw))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for _, tc := range []struct {
+		pattern string
+		limit   int
+	}{
+		{`{ $.eventVersion = "1*" }`, 0},
+		{`{ $.eventName = "ConsoleLogin" || $.errorCode = * }`, 0},
+		{`{ $.eventVersion = "1*" }`, 37},
+	} {
+		whole := run(tc.pattern, tc.limit)
+		restore := query.SetWindowRows(50)
+		windowed := run(tc.pattern, tc.limit)
+		restore()
+		if len(whole) < 20 {
+			t.Fatalf("%s: %d matches; the test needs more", tc.pattern, len(whole))
+		}
+		if len(windowed) != len(whole) {
+			t.Fatalf("%s limit %d: %d matches windowed, %d whole", tc.pattern, tc.limit, len(windowed), len(whole))
+		}
+		for i := range whole {
+			if windowed[i] != whole[i] {
+				t.Fatalf("%s limit %d: match %d windowed is\n%.120s\nwhole is\n%.120s", tc.pattern, tc.limit, i, windowed[i], whole[i])
+			}
+		}
+		if tc.limit == 0 && !strings.HasPrefix(whole[0], "0001-01-01T00:00:00Z ") {
+			t.Errorf("%s: the first match %.60s has an eventTime; the fixture's untimed records sort first", tc.pattern, whole[0])
 		}
 	}
 }

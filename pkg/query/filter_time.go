@@ -123,3 +123,30 @@ func (f *timeFilter) reads(rg *rowGroupMeta, add func(string)) {
 		add(colTime)
 	}
 }
+
+// untimedFilter keeps the rows without an eventTime. An ordered run that
+// splits a cluster of files by time (Plan.runOrdered) reads them first,
+// where they sort, since no time window holds them.
+type untimedFilter struct{}
+
+var _ filter = untimedFilter{}
+
+func (untimedFilter) cost() int                         { return costTyped }
+func (untimedFilter) fileMayMatch(*partition.File) bool { return true }
+func (untimedFilter) mayMatch(rg *rowGroupMeta) bool    { return !rg.noNulls(colTime) }
+func (untimedFilter) explain(sb *strings.Builder, indent string) {
+	fmt.Fprintf(sb, "%seventTime NOT EXISTS  [eventTime statistics]\n", indent)
+}
+func (untimedFilter) prunePages(*batch, *bitmap) error { return nil }
+func (untimedFilter) reads(_ *rowGroupMeta, add func(string)) {
+	add(colTime)
+}
+
+func (untimedFilter) apply(b *batch, sel *bitmap) error {
+	arr, ok, err := b.leaf(colTime)
+	if err != nil || !ok {
+		return err // no eventTime column: every row is untimed
+	}
+	sel.keep(arr.IsNull)
+	return nil
+}

@@ -372,3 +372,48 @@ func TestPipeline_LimitIsPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestWindows_Plan: a cluster larger than windowRows splits into an
+// untimed window and contiguous time windows that cover its files' range
+// (a file whose manifest range starts at the epoch, as one with untimed
+// rows does, counts from its partition day); a small one stays whole.
+func TestWindows_Plan(t *testing.T) {
+	defer SetWindowRows(1000)()
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	file := func(name string, rows int64, lo, hi time.Time) scanTask {
+		return scanTask{file: partition.File{Path: "account=111122223333/region=us-east-1/day=2024-03-01/" + name, Rows: rows, MinTime: lo, MaxTime: hi}}
+	}
+	s := &scanPlan{}
+	tasks := []scanTask{
+		file("a.parquet", 1500, time.Unix(0, 0).UTC(), day.Add(20*time.Hour)),
+		file("b.parquet", 1500, day.Add(2*time.Hour), day.Add(23*time.Hour+59*time.Minute)),
+	}
+	ws := s.windows(tasks)
+	if len(ws) != 4 {
+		t.Fatalf("%d windows, want the untimed one and 3 of time", len(ws))
+	}
+	if _, ok := ws[0].scan.scope.(untimedFilter); !ok || len(ws[0].tasks) != 2 {
+		t.Fatalf("window 0: scope %T over %d files, want the untimed rows of both", ws[0].scan.scope, len(ws[0].tasks))
+	}
+	next := day.UnixMicro()
+	for i, w := range ws[1:] {
+		tf, ok := w.scan.scope.(*timeFilter)
+		if !ok || tf.since != next || tf.until <= tf.since {
+			t.Fatalf("window %d: scope %+v, want a time window from %d", i+1, w.scan.scope, next)
+		}
+		next = tf.until
+	}
+	if want := day.Add(23*time.Hour+59*time.Minute).UnixMicro() + 1; next != want {
+		t.Errorf("the windows end at %d, want %d", next, want)
+	}
+	if s.scope != nil || s.sel != nil {
+		t.Errorf("windows changed the plan itself")
+	}
+	if ws := s.windows(tasks[1:2]); len(ws) != 3 {
+		t.Errorf("1500 rows in windows of 1000: %d windows, want the untimed one and 2", len(ws))
+	}
+	defer SetWindowRows(5000)()
+	if ws := s.windows(tasks); len(ws) != 1 || ws[0].scan != s || len(ws[0].tasks) != 2 {
+		t.Errorf("a cluster under windowRows: %d windows", len(ws))
+	}
+}
