@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -78,6 +79,10 @@ type matchCollector struct {
 	ids        []string // scratch of materialize: eventID by row
 	sourceKeys bool     // fill Match.SourceKey
 	srcs       []string // scratch of materialize: source key by row
+	// held, when set, counts the bytes of the matches held in out across
+	// the run's collectors (errOverBudget past heldBudget); heldRows
+	// counts the rows of the row groups that gave them.
+	held, heldRows *atomic.Int64
 }
 
 func newMatchCollector(rules, rawPerFile, fileLimit int, sink func([]ruleMatch) error) *matchCollector {
@@ -108,6 +113,18 @@ func (c *matchCollector) consume(b *batch, sels []*bitmap) error {
 		return err
 	}
 	c.inFile += len(c.out) - start
+	if c.held != nil && len(c.out) > start {
+		var n int64
+		for i := start; i < len(c.out); i++ {
+			n += int64(len(c.out[i].m.Raw)) + matchOverhead
+		}
+		if c.heldRows != nil {
+			c.heldRows.Add(int64(b.n))
+		}
+		if c.held.Add(n) > heldBudget {
+			return errOverBudget
+		}
+	}
 	if c.sink != nil {
 		err := c.sink(c.out)
 		c.out = c.out[:0]

@@ -168,23 +168,67 @@ func (p *Plan) runOrdered(ctx context.Context, lake *partition.Lake, tasks []sca
 			}
 			end++
 		}
-		for _, w := range p.scan.windows(tasks[start:end]) {
-			if err := p.runWindow(ctx, lake, w, st, emit); err != nil {
-				return err
-			}
+		if err := p.runCluster(ctx, lake, tasks[start:end], st, emit); err != nil {
+			return err
 		}
 		start = end
 	}
 	return nil
 }
 
+// heldBudget bounds the match records an ordered run holds for one merge.
+// A cluster is every file whose time range overlaps another's: on an
+// organization trail, a day of every account and region, whose matches a
+// broad printed query would otherwise hold until the day is merged.
+var heldBudget int64 = 256 << 20
+
+// matchOverhead is what a held match costs beyond its record's bytes.
+const matchOverhead = 160
+
+// errOverBudget stops the scan of a cluster whose matches exceed
+// heldBudget; nothing of it has been emitted then.
+var errOverBudget = errors.New("held matches over budget")
+
+// runCluster scans a cluster and emits its matches in order. A cluster
+// whose matches would exceed heldBudget is scanned again in time windows,
+// each merged and emitted before the next, sized from the density of the
+// matches seen until the budget ran out: a selective query reads each
+// cluster once, a broad one holds about half the budget at a time.
+func (p *Plan) runCluster(ctx context.Context, lake *partition.Lake, tasks []scanTask, st *Stats, emit func(Match) error) error {
+	var held, rows atomic.Int64
+	err := p.runWindow(ctx, lake, window{scan: p.scan, tasks: tasks}, st, emit, &held, &rows)
+	if !errors.Is(err, errOverBudget) {
+		return err
+	}
+	var total int64
+	for _, t := range tasks {
+		total += t.file.Rows
+	}
+	// Rows of the row groups that had matches: the density is overstated,
+	// the windows smaller than they need be.
+	seen := max(rows.Load(), 1)
+	expect := float64(held.Load()) * float64(total) / float64(seen)
+	n := int64(expect/float64(heldBudget/2)) + 1
+	for _, w := range p.scan.windows(tasks, (total+n-1)/n) {
+		// Not bounded again: a window denser than the estimate is held
+		// whole rather than failing the query.
+		if err := p.runWindow(ctx, lake, w, st, emit, nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // runWindow scans a window of a cluster and emits its matches in order.
-func (p *Plan) runWindow(ctx context.Context, lake *partition.Lake, w window, st *Stats, emit func(Match) error) error {
+// held counts the bytes of the matches held, rows the rows of the row
+// groups that gave them (nil: not counted).
+func (p *Plan) runWindow(ctx context.Context, lake *partition.Lake, w window, st *Stats, emit func(Match) error, held, rows *atomic.Int64) error {
 	var mu sync.Mutex
 	var cs []*matchCollector
 	err := w.scan.scan(ctx, lake, w.tasks, st, func() consumer {
 		c := newMatchCollector(1, -1, p.opts.Limit, nil)
 		c.sourceKeys = p.opts.SourceKeys
+		c.held, c.heldRows = held, rows
 		mu.Lock()
 		cs = append(cs, c)
 		mu.Unlock()
@@ -213,17 +257,11 @@ type window struct {
 	tasks []scanTask
 }
 
-// windowRows is about the most rows of a cluster an ordered run scans at
-// once. A cluster is every file whose time range overlaps another's: on an
-// organization trail, a day of every account and region, whose matches a
-// broad printed query would otherwise hold until the day is merged.
-var windowRows int64 = 1 << 20
-
-// windows splits a cluster of files into time windows of about windowRows
+// windows splits a cluster of files into time windows of about perWindow
 // rows each, in time order, led by a window of the rows without an
 // eventTime (they sort first). Each window reads only the row groups and
 // pages its time range overlaps; a small cluster is one window.
-func (s *scanPlan) windows(tasks []scanTask) []window {
+func (s *scanPlan) windows(tasks []scanTask, perWindow int64) []window {
 	var rows, l, h int64 // the timed rows lie in [l, h)
 	for i, t := range tasks {
 		rows += t.file.Rows
@@ -244,7 +282,7 @@ func (s *scanPlan) windows(tasks []scanTask) []window {
 			h = hi
 		}
 	}
-	n := (rows + windowRows - 1) / windowRows
+	n := (rows + perWindow - 1) / max(perWindow, 1)
 	if n <= 1 || l <= 0 || h-l < n {
 		return []window{{scan: s, tasks: tasks}}
 	}

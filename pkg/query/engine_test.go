@@ -408,9 +408,10 @@ func TestEngine_Differential(t *testing.T) {
 	}
 }
 
-// TestEngine_WindowedOrder: a cluster split into time windows prints what
-// one merge of the whole cluster prints, in the same order, the records
-// without an eventTime first; with --limit too.
+// TestEngine_WindowedOrder: a cluster whose matches exceed the budget,
+// scanned again in time windows, prints what one merge of the whole
+// cluster prints, in the same order, the records without an eventTime
+// first; with --limit too.
 func TestEngine_WindowedOrder(t *testing.T) {
 	tl := buildLake(t, 4000)
 	run := func(pattern string, limit int) []string {
@@ -437,7 +438,7 @@ func TestEngine_WindowedOrder(t *testing.T) {
 		{`{ $.eventVersion = "1*" }`, 37},
 	} {
 		whole := run(tc.pattern, tc.limit)
-		restore := query.SetWindowRows(50)
+		restore := query.SetHeldBudget(20 << 10)
 		windowed := run(tc.pattern, tc.limit)
 		restore()
 		if len(whole) < 20 {

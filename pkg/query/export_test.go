@@ -1,9 +1,9 @@
 package query
 
-// SetWindowRows sets the rows of an ordered run's time windows for a test
-// and returns the function that restores them.
-func SetWindowRows(n int64) (restore func()) {
-	old := windowRows
-	windowRows = n
-	return func() { windowRows = old }
+// SetHeldBudget sets the bytes of matches an ordered run holds for one
+// merge, for a test, and returns the function that restores it.
+func SetHeldBudget(n int64) (restore func()) {
+	old := heldBudget
+	heldBudget = n
+	return func() { heldBudget = old }
 }

@@ -373,12 +373,11 @@ func TestPipeline_LimitIsPrefix(t *testing.T) {
 	}
 }
 
-// TestWindows_Plan: a cluster larger than windowRows splits into an
+// TestWindows_Plan: a cluster of more rows than a window's splits into an
 // untimed window and contiguous time windows that cover its files' range
 // (a file whose manifest range starts at the epoch, as one with untimed
 // rows does, counts from its partition day); a small one stays whole.
 func TestWindows_Plan(t *testing.T) {
-	defer SetWindowRows(1000)()
 	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	file := func(name string, rows int64, lo, hi time.Time) scanTask {
 		return scanTask{file: partition.File{Path: "account=111122223333/region=us-east-1/day=2024-03-01/" + name, Rows: rows, MinTime: lo, MaxTime: hi}}
@@ -388,7 +387,7 @@ func TestWindows_Plan(t *testing.T) {
 		file("a.parquet", 1500, time.Unix(0, 0).UTC(), day.Add(20*time.Hour)),
 		file("b.parquet", 1500, day.Add(2*time.Hour), day.Add(23*time.Hour+59*time.Minute)),
 	}
-	ws := s.windows(tasks)
+	ws := s.windows(tasks, 1000)
 	if len(ws) != 4 {
 		t.Fatalf("%d windows, want the untimed one and 3 of time", len(ws))
 	}
@@ -409,11 +408,10 @@ func TestWindows_Plan(t *testing.T) {
 	if s.scope != nil || s.sel != nil {
 		t.Errorf("windows changed the plan itself")
 	}
-	if ws := s.windows(tasks[1:2]); len(ws) != 3 {
+	if ws := s.windows(tasks[1:2], 1000); len(ws) != 3 {
 		t.Errorf("1500 rows in windows of 1000: %d windows, want the untimed one and 2", len(ws))
 	}
-	defer SetWindowRows(5000)()
-	if ws := s.windows(tasks); len(ws) != 1 || ws[0].scan != s || len(ws[0].tasks) != 2 {
-		t.Errorf("a cluster under windowRows: %d windows", len(ws))
+	if ws := s.windows(tasks, 5000); len(ws) != 1 || ws[0].scan != s || len(ws[0].tasks) != 2 {
+		t.Errorf("a cluster of fewer rows than a window's: %d windows", len(ws))
 	}
 }
