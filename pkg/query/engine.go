@@ -196,10 +196,14 @@ var errOverBudget = errors.New("held matches over budget")
 // cluster once, a broad one holds about half the budget at a time.
 func (p *Plan) runCluster(ctx context.Context, lake *partition.Lake, tasks []scanTask, st *Stats, emit func(Match) error) error {
 	var held, rows atomic.Int64
-	err := p.runWindow(ctx, lake, window{scan: p.scan, tasks: tasks}, st, emit, &held, &rows)
+	whole := &Stats{}
+	err := p.runWindow(ctx, lake, window{scan: p.scan, tasks: tasks}, whole, emit, &held, &rows)
 	if !errors.Is(err, errOverBudget) {
+		st.add(whole)
 		return err
 	}
+	// The aborted scan's figures are dropped: the windows count the reads
+	// that give the output.
 	var total int64
 	for _, t := range tasks {
 		total += t.file.Rows
