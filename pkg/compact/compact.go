@@ -155,7 +155,7 @@ func (j *job) candidates() []partition.File {
 		if len(j.cfg.Regions) > 0 && !slices.Contains(j.cfg.Regions, k.Region) {
 			continue
 		}
-		day, err := time.Parse("2006-01-02", k.Day)
+		day, err := k.DayStart()
 		if err != nil {
 			continue
 		}

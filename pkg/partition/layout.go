@@ -21,6 +21,9 @@ type Key struct {
 // DayOf formats a time as a partition day.
 func DayOf(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
+// DayStart returns the start (UTC) of the partition's day.
+func (k Key) DayStart() (time.Time, error) { return time.Parse("2006-01-02", k.Day) }
+
 // Validate checks every component that becomes part of a path.
 func (k Key) Validate() error {
 	if !layout.ValidAccount(k.Account) {
@@ -29,7 +32,7 @@ func (k Key) Validate() error {
 	if !layout.ValidRegion(k.Region) {
 		return fmt.Errorf("invalid region %q", k.Region)
 	}
-	if _, err := time.Parse("2006-01-02", k.Day); err != nil {
+	if _, err := k.DayStart(); err != nil {
 		return fmt.Errorf("invalid day %q: want yyyy-mm-dd", k.Day)
 	}
 	return nil

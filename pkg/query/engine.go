@@ -273,7 +273,7 @@ func (s *scanPlan) windows(tasks []scanTask, perWindow int64) []window {
 		if lo <= 0 {
 			// Rows without an eventTime count as the epoch in the
 			// manifest; the file's timed rows lie in its partition day.
-			day, err := time.Parse("2006-01-02", t.file.Partition().Day)
+			day, err := t.file.Partition().DayStart()
 			if err != nil {
 				return []window{{scan: s, tasks: tasks}}
 			}

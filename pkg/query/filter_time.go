@@ -53,7 +53,7 @@ func fmtBound(us int64, none string) string {
 
 func (f *timeFilter) fileMayMatch(file *partition.File) bool {
 	// A partition day holds events of that UTC day only.
-	if day, err := time.Parse("2006-01-02", file.Partition().Day); err == nil {
+	if day, err := file.Partition().DayStart(); err == nil {
 		lo, hi := day.UnixMicro(), day.Add(24*time.Hour).UnixMicro()
 		if (f.until != 0 && lo >= f.until) || (f.since != 0 && hi <= f.since) {
 			return false
